@@ -1,0 +1,1 @@
+"""activities: the timeline (built from events), tasks and reminders, call logs, notes."""

@@ -1,0 +1,1 @@
+"""auth: customers (tenants), users, roles, password login, refresh-token families, sessions."""

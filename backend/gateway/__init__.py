@@ -1,0 +1,1 @@
+"""gateway: routing, auth check, rate limits, CORS, security headers, request ids. No tables."""

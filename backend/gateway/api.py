@@ -1,0 +1,62 @@
+"""Gateway routes: health of the whole backend."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+import backend
+from backend.gateway.schemas import GatewayHealth
+from backend.gateway.upstream import Upstreams
+from backend.kit.http import ComponentHealth
+from backend.kit.resources import Resources
+
+router = APIRouter()
+
+
+async def _component(check: object) -> ComponentHealth:
+    try:
+        detail = await check  # type: ignore[misc]
+    except Exception as exc:  # health reports failures, it does not raise them
+        return ComponentHealth(status="down", detail=f"{exc.__class__.__name__}: {exc}"[:300])
+    return ComponentHealth(status="ok", detail=str(detail))
+
+
+async def _service(client: httpx.AsyncClient) -> ComponentHealth:
+    try:
+        response = await client.get("/health", timeout=3.0)
+    except httpx.HTTPError as exc:
+        return ComponentHealth(status="down", detail=f"unreachable: {exc.__class__.__name__}")
+    if response.status_code != 200:
+        return ComponentHealth(status="down", detail=f"HTTP {response.status_code}")
+    return ComponentHealth(status="ok")
+
+
+@router.get(
+    "/health",
+    response_model=GatewayHealth,
+    responses={503: {"model": GatewayHealth, "description": "Something is down"}},
+)
+async def health(request: Request) -> JSONResponse:
+    """Report the database, the broker and every service; 503 if any is down."""
+    resources: Resources = request.app.state.resources
+    upstreams: Upstreams = request.app.state.upstreams
+    names = sorted(upstreams.clients)
+    database, broker, *services = await asyncio.gather(
+        _component(resources.check_database()),
+        _component(resources.check_broker()),
+        *(_service(upstreams.clients[name]) for name in names),
+    )
+    parts = [database, broker, *services]
+    body = GatewayHealth(
+        status="ok" if all(p.status == "ok" for p in parts) else "degraded",
+        mode=resources.mode,
+        version=backend.__version__,
+        database=database,
+        broker=broker,
+        services=dict(zip(names, services, strict=True)),
+    )
+    return JSONResponse(body.model_dump(), status_code=200 if body.status == "ok" else 503)

@@ -1,0 +1,76 @@
+"""ASGI pieces every service app shares: request ids, the app factory, health schemas."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import backend
+from backend.kit.errors import install_error_handlers
+from backend.kit.logging import accept_or_new_request_id, reset_request_id, set_request_id
+from backend.kit.resources import Resources
+
+REQUEST_ID_HEADER = "x-request-id"
+
+
+class RequestIdMiddleware:
+    """Accept a well-formed ``X-Request-Id`` or make one; bind it for logs; echo it back."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = None
+        for key, value in scope.get("headers", []):
+            if key == REQUEST_ID_HEADER.encode():
+                incoming = value.decode("latin-1")
+                break
+        request_id = accept_or_new_request_id(incoming)
+        token = set_request_id(request_id)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k != b"x-request-id"]
+                headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            reset_request_id(token)
+
+
+class ComponentHealth(BaseModel):
+    status: Literal["ok", "down"]
+    detail: str = ""
+
+
+class ServiceHealth(BaseModel):
+    """``GET /health`` of one service."""
+
+    status: Literal["ok", "down"]
+    service: str
+    version: str = backend.__version__
+    database: ComponentHealth
+
+
+def create_service_app(name: str, resources: Resources, *, title: str | None = None) -> FastAPI:
+    """A FastAPI app with the shared error handlers, request-id middleware and resources."""
+    app = FastAPI(
+        title=title or f"SalesOS {name}",
+        version=backend.__version__,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.resources = resources
+    app.state.service_name = name
+    install_error_handlers(app)
+    app.add_middleware(RequestIdMiddleware)
+    return app

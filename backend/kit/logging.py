@@ -1,0 +1,71 @@
+"""Structured JSON logs; every line carries the request id of the request being served."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import uuid
+from contextvars import ContextVar
+from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter
+
+_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+
+
+def current_request_id() -> str | None:
+    """The id of the request this task is serving, if any."""
+    return _request_id.get()
+
+
+def set_request_id(value: str | None) -> Any:
+    """Bind a request id to the current context; returns the token to reset it."""
+    return _request_id.set(value)
+
+
+def reset_request_id(token: Any) -> None:
+    _request_id.reset(token)
+
+
+def accept_or_new_request_id(incoming: str | None) -> str:
+    """Keep a well-formed incoming ``X-Request-Id``; otherwise make a new one."""
+    if incoming and _REQUEST_ID_RE.match(incoming):
+        return incoming
+    return uuid.uuid4().hex
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = _request_id.get()
+        return True
+
+
+def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
+    """Route every log record to stderr, as JSON (default) or text, with the request id."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_RequestIdFilter())
+    if fmt == "json":
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+                rename_fields={"asctime": "ts", "levelname": "level", "name": "logger"},
+            )
+        )
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s")
+        )
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if getattr(old, "_salesos", False):
+            root.removeHandler(old)
+    handler._salesos = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    # uvicorn's access log duplicates ours; aiokafka is chatty at INFO.
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)

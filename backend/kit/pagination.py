@@ -1,0 +1,112 @@
+"""Keyset pagination: stable pages at any depth, no OFFSET scans.
+
+A cursor is an opaque, url-safe string holding the sort key of the last row of the
+previous page. The query asks for ``limit + 1`` rows to know whether more exist.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute
+
+from backend.kit.errors import ValidationFailed
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: ``next_cursor`` is null on the last page."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, UUID):
+        return {"$uuid": str(value)}
+    if isinstance(value, Decimal):
+        return {"$dec": str(value)}
+    return value
+
+
+def _from_jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "$dt" in value:
+            return datetime.fromisoformat(value["$dt"])
+        if "$uuid" in value:
+            return UUID(value["$uuid"])
+        if "$dec" in value:
+            return Decimal(value["$dec"])
+    return value
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps([_jsonable(v) for v in values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, width: int) -> list[Any]:
+    """Decode a cursor made by :func:`encode_cursor`.
+
+    Raises:
+        ValidationFailed: naming the ``cursor`` parameter when it was tampered with.
+    """
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) != width:
+            raise ValueError
+        return [_from_jsonable(v) for v in values]
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed.for_field(
+            "query.cursor", "is not a cursor this server issued"
+        ) from exc
+
+
+def keyset_page(
+    statement: Select[Any],
+    keys: Sequence[InstrumentedAttribute[Any]],
+    *,
+    cursor: str | None,
+    limit: int,
+    descending: bool = False,
+) -> Select[Any]:
+    """Order ``statement`` by ``keys`` (the last must be unique) and seek past ``cursor``.
+
+    Returns the statement asking for ``limit + 1`` rows; pass the rows to
+    :func:`finish_page`.
+    """
+    if cursor:
+        values = decode_cursor(cursor, len(keys))
+        # Row-value comparison written out so it works for mixed directions later.
+        clauses: list[ColumnElement[bool]] = []
+        for i, key in enumerate(keys):
+            prefix = [keys[j] == values[j] for j in range(i)]
+            step = key < values[i] if descending else key > values[i]
+            clauses.append(and_(*prefix, step))
+        statement = statement.where(or_(*clauses))
+    order = [k.desc() if descending else k.asc() for k in keys]
+    return statement.order_by(*order).limit(limit + 1)
+
+
+def finish_page(rows: Sequence[T], keys: Sequence[str], limit: int) -> tuple[list[T], str | None]:
+    """Cut the extra row and make the next cursor from the last row's ``keys``."""
+    items = list(rows[:limit])
+    if len(rows) > limit and items:
+        last = items[-1]
+        return items, encode_cursor([getattr(last, k) for k in keys])
+    return items, None

@@ -1,0 +1,66 @@
+"""The one generic repository every context builds on; all SQL lives in repositories."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Generic, Self, TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.kit.db import Base
+
+M = TypeVar("M", bound=Base)
+
+
+class RepositoryBase(Generic[M]):
+    """Typed CRUD on one model.
+
+    Subclasses set ``model`` and add their own queries::
+
+        class AccountRepository(RepositoryBase[Account]):
+            model = Account
+
+        repo = AccountRepository.from_session(session)
+    """
+
+    model: type[M]
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @classmethod
+    def from_session(cls, session: AsyncSession) -> Self:
+        return cls(session)
+
+    def select(self) -> Select[M]:
+        return select(self.model)
+
+    async def get(self, ident: Any) -> M | None:
+        return await self.session.get(self.model, ident)
+
+    async def get_one_or_none(self, statement: Select[M]) -> M | None:
+        result = await self.session.scalars(statement)
+        return result.one_or_none()
+
+    async def get_all(self, statement: Select[M]) -> Sequence[M]:
+        result = await self.session.scalars(statement)
+        return result.all()
+
+    async def create(self, obj: M, *, flush: bool = True) -> M:
+        self.session.add(obj)
+        if flush:
+            await self.session.flush()
+        return obj
+
+    async def update(self, obj: M, values: dict[str, Any], *, flush: bool = True) -> M:
+        for key, value in values.items():
+            setattr(obj, key, value)
+        if flush:
+            await self.session.flush()
+        return obj
+
+    async def delete(self, obj: M, *, flush: bool = True) -> None:
+        await self.session.delete(obj)
+        if flush:
+            await self.session.flush()

@@ -1,0 +1,74 @@
+"""What a running backend process shares between requests: engine, broker client, settings."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from backend.kit.db import create_engine, create_sessionmaker
+from backend.kit.settings import Settings
+
+
+@dataclass
+class Resources:
+    """Opened once per process by :func:`open_resources`, closed by :meth:`close`.
+
+    Attributes:
+        mode: ``"solo"`` or ``"team"`` (shown by ``/health``).
+    """
+
+    settings: Settings
+    mode: str
+    database_url: str
+    bootstrap_servers: str
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    _kafka: AIOKafkaClient | None = None
+
+    async def check_database(self) -> str:
+        """Run a query; returns the server version. Raises on failure."""
+        async with asyncio.timeout(3), self.engine.connect() as conn:
+            version = await conn.scalar(text("SHOW server_version"))
+        return f"PostgreSQL {version}"
+
+    async def check_broker(self) -> str:
+        """Fetch cluster metadata; returns a summary. Raises on failure."""
+        async with asyncio.timeout(3):
+            if self._kafka is None:
+                self._kafka = AIOKafkaClient(
+                    bootstrap_servers=self.bootstrap_servers, request_timeout_ms=2500
+                )
+                try:
+                    await self._kafka.bootstrap()
+                except BaseException:
+                    client, self._kafka = self._kafka, None
+                    await client.close()
+                    raise
+            metadata = await self._kafka.fetch_all_metadata()
+        return f"{len(metadata.brokers())} broker(s) at {self.bootstrap_servers}"
+
+    async def close(self) -> None:
+        if self._kafka is not None:
+            with contextlib.suppress(Exception):
+                await self._kafka.close()
+            self._kafka = None
+        await self.engine.dispose()
+
+
+async def open_resources(
+    settings: Settings, *, database_url: str, bootstrap_servers: str, mode: str
+) -> Resources:
+    engine = create_engine(database_url, pool_size=settings.db_pool_size)
+    return Resources(
+        settings=settings,
+        mode=mode,
+        database_url=database_url,
+        bootstrap_servers=bootstrap_servers,
+        engine=engine,
+        sessionmaker=create_sessionmaker(engine),
+    )

@@ -1,0 +1,192 @@
+"""Settings read from the environment, validated once, with messages a person can act on.
+
+Every setting has an environment variable (``SALESOS_HOME``, ``DATABASE_URL``,
+``KAFKA_BOOTSTRAP_SERVERS``, ``SALESOS_SECRET_KEY``, ...). In solo mode the
+secrets are generated on first run and kept in ``SALESOS_HOME`` with mode 0600.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import platformdirs
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SERVICES: tuple[str, ...] = (
+    "gateway",
+    "auth",
+    "crm",
+    "email",
+    "calendar",
+    "sequences",
+    "activities",
+    "scoring",
+    "sync",
+)
+"""Every service of the backend, in the order of their team-mode ports (3000...)."""
+
+DEFAULT_PORTS: dict[str, int] = {name: 3000 + i for i, name in enumerate(SERVICES)}
+
+
+class ConfigError(Exception):
+    """A setting has a value the backend cannot run with.
+
+    The message names the environment variable and what a valid value looks like.
+    """
+
+
+class LogFormat(StrEnum):
+    JSON = "json"
+    TEXT = "text"
+
+
+def default_home() -> Path:
+    """The per-user data folder (``~/.local/share/salesos`` on Linux)."""
+    return Path(platformdirs.user_data_dir("salesos", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Process-wide configuration.
+
+    Attributes:
+        home: Where solo mode keeps its database, broker state, secrets and logs.
+        database_url: A ``postgresql://`` URL of an existing server (team mode). Empty
+            means: start the embedded Postgres under ``home``.
+        kafka_bootstrap_servers: ``host:port[,host:port]`` of a Kafka-protocol cluster.
+            Empty means: start an embedded broker.
+        secret_key: Signs tokens and encrypts provider tokens at rest. Generated in
+            solo mode; required in team mode.
+        service_urls: Team mode with one service per process: ``name=url`` pairs the
+            gateway routes to. Services not listed run in-process.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    home: Path = Field(default_factory=default_home, alias="SALESOS_HOME")
+    database_url: str = Field(default="", alias="DATABASE_URL")
+    kafka_bootstrap_servers: str = Field(default="", alias="KAFKA_BOOTSTRAP_SERVERS")
+    secret_key: SecretStr | None = Field(default=None, alias="SALESOS_SECRET_KEY")
+    service_urls: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, alias="SALESOS_SERVICE_URLS"
+    )
+    log_level: str = Field(default="INFO", alias="SALESOS_LOG_LEVEL")
+    log_format: LogFormat = Field(default=LogFormat.JSON, alias="SALESOS_LOG_FORMAT")
+    db_pool_size: int = Field(default=10, ge=1, le=200, alias="SALESOS_DB_POOL_SIZE")
+    # Tests and benchmarks trade durability for speed; never the default.
+    embedded_pg_fast: bool = Field(default=False, alias="SALESOS_EMBEDDED_PG_FAST")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(
+            ("postgresql://", "postgres://", "postgresql+asyncpg://")
+        ):
+            raise ValueError(
+                "must be a postgresql:// URL, e.g. postgresql://user:pass@host:5432/salesos"
+            )
+        return value
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _check_bootstrap(cls, value: str) -> str:
+        value = value.strip()
+        for server in filter(None, (s.strip() for s in value.split(","))):
+            host, sep, port = server.rpartition(":")
+            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"{server!r} is not host:port, e.g. localhost:9092")
+        return value
+
+    @field_validator("service_urls", mode="before")
+    @classmethod
+    def _parse_service_urls(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        urls: dict[str, str] = {}
+        for pair in filter(None, (p.strip() for p in value.split(","))):
+            name, sep, url = pair.partition("=")
+            if (
+                not sep
+                or name.strip() not in SERVICES
+                or not url.startswith(("http://", "https://"))
+            ):
+                raise ValueError(
+                    f"{pair!r} is not name=http://host:port with name one of {', '.join(SERVICES)}"
+                )
+            urls[name.strip()] = url.strip().rstrip("/")
+        return urls
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return value
+
+    @property
+    def embedded_database(self) -> bool:
+        return not self.database_url
+
+    @property
+    def embedded_broker(self) -> bool:
+        return not self.kafka_bootstrap_servers
+
+    @property
+    def run_dir(self) -> Path:
+        """Pid and address files of the embedded servers."""
+        return self.home / "run"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "logs"
+
+    def require_secret_key(self) -> str:
+        """The signing key; generated and kept under ``home`` when not configured.
+
+        Raises:
+            ConfigError: if the key file cannot be written or the key is too short.
+        """
+        if self.secret_key is not None:
+            key = self.secret_key.get_secret_value()
+            if len(key) < 32:
+                raise ConfigError("SALESOS_SECRET_KEY: must be at least 32 characters")
+            return key
+        path = self.home / "secret.key"
+        try:
+            if path.exists():
+                return path.read_text().strip()
+            self.home.mkdir(parents=True, exist_ok=True)
+            key = secrets.token_urlsafe(48)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(key)
+            return key
+        except OSError as exc:
+            raise ConfigError(
+                f"SALESOS_SECRET_KEY is not set and {path} cannot be written ({exc.strerror}); "
+                "set SALESOS_SECRET_KEY or SALESOS_HOME to a writable folder"
+            ) from exc
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate the settings.
+
+    Raises:
+        ConfigError: naming each environment variable with a bad value.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        aliases = {name: f.alias or name for name, f in Settings.model_fields.items()}
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            problems.append(f"{aliases.get(field, field)}: {msg}")
+        raise ConfigError("; ".join(problems)) from None

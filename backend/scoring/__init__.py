@@ -1,0 +1,1 @@
+"""scoring: engagement scores per contact and account, from events, with time decay."""

@@ -1,0 +1,1 @@
+"""sequences: sequences, steps, enrollments, the scheduler, sending windows and limits."""

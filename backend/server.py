@@ -1,0 +1,335 @@
+"""Builds the ASGI apps and serves them: solo (in a thread of the desktop app) or team.
+
+One FastAPI app per service, each with ``/health``. The gateway app reaches the
+others in-process through ``httpx.ASGITransport`` (solo, ``serve --all``) or over
+HTTP (``SALESOS_SERVICE_URLS``). The desktop talks HTTP to the gateway in every
+mode, so there is one code path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+import uvicorn
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from backend.embedded.errors import InfrastructureError
+from backend.embedded.infrastructure import Infrastructure
+from backend.gateway.api import router as gateway_router
+from backend.gateway.upstream import Upstreams
+from backend.kit import migrate
+from backend.kit.http import ComponentHealth, ServiceHealth, create_service_app
+from backend.kit.logging import configure_logging
+from backend.kit.resources import Resources, open_resources
+from backend.kit.settings import SERVICES, ConfigError, Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+CONTEXTS: tuple[str, ...] = tuple(s for s in SERVICES if s != "gateway")
+
+
+def _health_router(name: str) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/health", response_model=ServiceHealth, responses={503: {"model": ServiceHealth}})
+    async def health(request: Request) -> JSONResponse:
+        resources: Resources = request.app.state.resources
+        try:
+            detail = await resources.check_database()
+            database = ComponentHealth(status="ok", detail=detail)
+        except Exception as exc:  # health reports failures, it does not raise them
+            database = ComponentHealth(status="down", detail=f"{exc.__class__.__name__}: {exc}")
+        body = ServiceHealth(status=database.status, service=name, database=database)
+        return JSONResponse(body.model_dump(), status_code=200 if body.status == "ok" else 503)
+
+    return router
+
+
+def build_service_app(name: str, resources: Resources) -> FastAPI:
+    """The app of one bounded context: its ``/health`` plus its ``api.router`` if any."""
+    if name not in CONTEXTS:
+        raise ValueError(f"unknown service {name!r}; one of {', '.join(CONTEXTS)}")
+    app = create_service_app(name, resources)
+    app.include_router(_health_router(name))
+    try:
+        module = importlib.import_module(f"backend.{name}.api")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"backend.{name}.api":
+            raise
+    else:
+        app.include_router(module.router)
+    return app
+
+
+def build_gateway_app(resources: Resources, upstreams: Upstreams) -> FastAPI:
+    """The public entry point; owns the upstream clients (closed on shutdown)."""
+    app = create_service_app("gateway", resources, title="SalesOS API")
+    app.state.upstreams = upstreams
+    app.include_router(gateway_router)
+    return app
+
+
+def build_backend(resources: Resources, remote: dict[str, str] | None = None) -> FastAPI:
+    """The gateway with every service not in ``remote`` running in-process."""
+    remote = remote or {}
+    in_process = {
+        name: build_service_app(name, resources) for name in CONTEXTS if name not in remote
+    }
+    return build_gateway_app(resources, Upstreams.build(in_process, remote))
+
+
+# ---------------------------------------------------------------------- serving
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its signal handling: the caller owns signals and the stop event.
+
+    (uvicorn re-raises SIGTERM after its shutdown, which would skip our clean-up of
+    the embedded servers.)
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve_app(
+    app: FastAPI,
+    host: str,
+    port: int,
+    *,
+    started: Callable[[int], None] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serve ``app`` with uvicorn until ``stop`` is set (or a signal, in the main thread).
+
+    Args:
+        started: Called with the bound port once the socket listens (port 0 = any).
+    """
+    config = uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
+    )
+    server = _Server(config)
+
+    async def watch() -> None:
+        while not server.started:
+            if server.should_exit:
+                return
+            await asyncio.sleep(0.01)
+        bound = server.servers[0].sockets[0].getsockname()[1]
+        if started is not None:
+            started(int(bound))
+        if stop is not None:
+            await stop.wait()
+            server.should_exit = True
+
+    watcher = asyncio.create_task(watch())
+    try:
+        await server.serve()
+    except SystemExit as exc:  # uvicorn exits the process when it cannot bind
+        raise OSError(f"could not listen on {host}:{port} (in use, or not allowed)") from exc
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+    if not server.started:
+        raise OSError(f"could not listen on {host}:{port} (in use, or not allowed)")
+
+
+class StartupStep(StrEnum):
+    """The steps of a solo start, in order."""
+
+    DATABASE = "database"
+    BROKER = "broker"
+    MIGRATIONS = "migrations"
+    SERVICES = "services"
+
+
+@dataclass(frozen=True)
+class StepUpdate:
+    """Progress of one start-up step (sent from the backend thread)."""
+
+    step: StartupStep
+    state: Literal["started", "done", "failed"]
+    detail: str = ""
+    remedy: str = ""
+
+
+class SoloBackend:
+    """The whole backend in a background thread of the desktop process.
+
+    The thread starts the embedded Postgres and broker (as children that die with
+    it, even on ``kill -9`` of the app), applies migrations, then serves the gateway
+    on ``127.0.0.1:<free port>`` from an asyncio loop of its own.
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or load_settings()
+        self.base_url: str | None = None
+        self.error: StepUpdate | None = None
+        self.timings: dict[str, float] = {}
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._infra: Infrastructure | None = None
+        self._stop_requested = threading.Event()
+
+    def start(self, on_step: Callable[[StepUpdate], None]) -> None:
+        """Return at once; ``on_step`` is called from the backend thread."""
+        if self._thread is not None and self._thread.is_alive():
+            raise RuntimeError("the solo backend is already running")
+        self.base_url, self.error = None, None
+        self._ready.clear()
+        self._stop_requested.clear()
+        self._thread = threading.Thread(
+            target=self._run, args=(on_step,), name="salesos-backend", daemon=True
+        )
+        self._thread.start()
+
+    def wait_ready(self, timeout: float = 60.0) -> str:
+        """Block until ready (for scripts and tests).
+
+        Raises:
+            RuntimeError: when the start failed or took longer than ``timeout``.
+        """
+        if not self._ready.wait(timeout):
+            raise RuntimeError(f"the solo backend did not start within {timeout} s")
+        if self.error is not None or self.base_url is None:
+            assert self.error is not None
+            raise RuntimeError(f"{self.error.step}: {self.error.detail}. {self.error.remedy}")
+        return self.base_url
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Stop serving, then the broker and Postgres; join the thread. Idempotent."""
+        self._stop_requested.set()
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(stop.set)
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    # ------------------------------------------------------------------ thread body
+    def _run(self, on_step: Callable[[StepUpdate], None]) -> None:
+        step = StartupStep.DATABASE
+        t0 = time.perf_counter()
+
+        def mark(state: Literal["started", "done"], detail: str = "") -> None:
+            if state == "done":
+                self.timings[step.value] = time.perf_counter() - t0
+            on_step(StepUpdate(step, state, detail))
+
+        try:
+            configure_logging(self.settings.log_level, self.settings.log_format.value)
+            self.settings.require_secret_key()
+            infra = self._infra = Infrastructure(self.settings)
+            mark("started")
+            database_url = infra.start_database(tie_to_parent=True)
+            first = infra.postgres is not None and infra.postgres.initialized_now
+            mark("done", "PostgreSQL (embedded, new)" if first else "PostgreSQL ready")
+            step = StartupStep.BROKER
+            mark("started")
+            bootstrap = infra.start_broker(tie_to_parent=True)
+            mark("done", f"{infra.broker.kind if infra.broker else 'Kafka'} at {bootstrap}")
+            step = StartupStep.MIGRATIONS
+            mark("started")
+            migrate.upgrade(database_url)
+            mark("done", f"schema at revision {migrate.head_revision()}")
+            step = StartupStep.SERVICES
+            mark("started")
+            asyncio.run(
+                self._serve(database_url, bootstrap, lambda: mark("done", self.base_url or ""))
+            )
+        except InfrastructureError as exc:
+            self._fail(on_step, step, exc.cause, exc.remedy)
+        except ConfigError as exc:
+            self._fail(on_step, step, str(exc), "Fix the setting and start again.")
+        except Exception as exc:
+            log.exception("solo start-up failed at %s", step)
+            self._fail(
+                on_step,
+                step,
+                f"{exc.__class__.__name__}: {exc}",
+                f"See the logs in {self.settings.log_dir}; then retry.",
+            )
+        finally:
+            self._ready.set()
+            if self._infra is not None:
+                with contextlib.suppress(Exception):
+                    self._infra.stop()
+                self._infra = None
+
+    def _fail(
+        self, on_step: Callable[[StepUpdate], None], step: StartupStep, cause: str, remedy: str
+    ) -> None:
+        self.error = StepUpdate(step, "failed", cause, remedy)
+        on_step(self.error)
+
+    async def _serve(self, database_url: str, bootstrap: str, ready: Callable[[], None]) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        if self._stop_requested.is_set():  # stop() came while we were starting
+            return
+        resources = await open_resources(
+            self.settings, database_url=database_url, bootstrap_servers=bootstrap, mode="solo"
+        )
+        app = build_backend(resources)
+
+        def started(port: int) -> None:
+            self.base_url = f"http://127.0.0.1:{port}"
+            ready()
+            self._ready.set()
+
+        try:
+            await serve_app(app, "127.0.0.1", 0, started=started, stop=self._stop)
+        finally:
+            await app.state.upstreams.aclose()
+            await resources.close()
+            self._loop = None
+
+
+async def serve_team(
+    settings: Settings,
+    *,
+    service: str | None,
+    host: str,
+    port: int,
+    database_url: str,
+    bootstrap: str,
+    stop: asyncio.Event | None = None,
+    started: Callable[[int], None] | None = None,
+) -> None:
+    """``salesos serve``: the gateway with every service (``service=None``), or one service."""
+    resources = await open_resources(
+        settings, database_url=database_url, bootstrap_servers=bootstrap, mode="team"
+    )
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+    if service is None or service == "gateway":
+        remote = settings.service_urls if service == "gateway" else {}
+        app = build_backend(resources, remote=remote)
+    else:
+        app = build_service_app(service, resources)
+    try:
+        await serve_app(app, host, port, started=started, stop=stop)
+    finally:
+        upstreams = getattr(app.state, "upstreams", None)
+        if upstreams is not None:
+            await upstreams.aclose()
+        await resources.close()

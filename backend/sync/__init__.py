@@ -1,0 +1,1 @@
+"""sync: Salesforce and HubSpot connections, field mappings, cursors, conflict log."""

@@ -1,0 +1,141 @@
+"""The embedded Postgres launcher against real servers of the test's own."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from backend.embedded.errors import InfrastructureError
+from backend.embedded.infrastructure import Infrastructure
+from backend.embedded.postgres import EmbeddedPostgres
+from backend.embedded.process import pid_alive
+from backend.kit.settings import load_settings
+
+
+async def _select_one(url: str) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        return int(await conn.fetchval("SELECT 1"))
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def pg(tmp_path: Path):
+    server = EmbeddedPostgres(tmp_path / "home", fast=True)
+    yield server
+    server.destroy()
+
+
+class TestStart:
+    async def test_first_start_initialises_and_serves_on_a_socket_only(
+        self, pg: EmbeddedPostgres
+    ) -> None:
+        url = pg.start(tie_to_parent=True)
+        assert pg.initialized_now
+        assert "host=" in url
+        assert "@/" in url
+        assert await _select_one(url) == 1
+        conf = await asyncpg.connect(url)
+        try:
+            assert await conf.fetchval("SHOW listen_addresses") == ""
+        finally:
+            await conf.close()
+
+    async def test_second_start_reuses_the_running_server(self, pg: EmbeddedPostgres) -> None:
+        pg.start(tie_to_parent=True)
+        other = EmbeddedPostgres(pg.home, fast=True)
+        url = other.start(tie_to_parent=True)
+        assert other.pid == pg.pid
+        assert not other.initialized_now
+        assert await _select_one(url) == 1
+
+
+class TestCrash:
+    @pytest.mark.slow
+    async def test_restart_after_kill_9_of_the_postmaster(self, pg: EmbeddedPostgres) -> None:
+        url = pg.start(tie_to_parent=True)
+        conn = await asyncpg.connect(url)
+        await conn.execute("CREATE TABLE survivors (n int); INSERT INTO survivors VALUES (42)")
+        await conn.close()
+        old_pid = pg.pid
+        assert old_pid is not None
+        pg.kill()  # SIGKILL: stale postmaster.pid, orphaned backends holding shared memory
+        assert not pid_alive(old_pid)
+
+        again = EmbeddedPostgres(pg.home, fast=True)
+        url = again.start(tie_to_parent=True)
+        try:
+            assert again.pid != old_pid
+            conn = await asyncpg.connect(url)
+            assert await conn.fetchval("SELECT n FROM survivors") == 42
+            await conn.close()
+        finally:
+            again.destroy()
+
+    @pytest.mark.slow
+    def test_server_dies_with_the_process_that_started_it(self, tmp_path: Path) -> None:
+        """kill -9 of the app leaves no orphan postgres (PR_SET_PDEATHSIG)."""
+        home = tmp_path / "home"
+        script = (
+            "import sys, time\n"
+            "from backend.embedded.postgres import EmbeddedPostgres\n"
+            f"pg = EmbeddedPostgres({str(home)!r}, fast=True)\n"
+            "pg.start(tie_to_parent=True)\n"
+            "print(pg.pid, flush=True)\n"
+            "time.sleep(60)\n"
+        )
+        proc = subprocess.Popen(
+            [os.sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+        )
+        assert proc.stdout is not None
+        pid = int(proc.stdout.readline())
+        assert pid_alive(pid)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 15
+        while pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not pid_alive(pid)
+        # And the next start is not blocked by anything it left behind.
+        nxt = EmbeddedPostgres(home, fast=True)
+        nxt.start(tie_to_parent=True)
+        nxt.destroy()
+
+
+class TestErrors:
+    def test_unwritable_data_folder_names_the_folder(self, tmp_path: Path) -> None:
+        blocker = tmp_path / "a-file"
+        blocker.write_text("not a folder")
+        server = EmbeddedPostgres(blocker / "home")
+        with pytest.raises(InfrastructureError) as err:
+            server.start(tie_to_parent=True)
+        assert err.value.component == "database"
+        assert str(blocker / "home") in err.value.cause
+        assert "SALESOS_HOME" in err.value.remedy
+
+
+class TestDatabaseUrlOverride:
+    def test_database_url_wins_and_nothing_is_embedded(
+        self, database_url: str, tmp_path: Path
+    ) -> None:
+        settings = load_settings(SALESOS_HOME=tmp_path, DATABASE_URL=database_url)
+        infra = Infrastructure(settings)
+        assert infra.start_database(tie_to_parent=True) == database_url
+        assert infra.postgres is None
+        assert not (tmp_path / "postgres").exists()
+
+    def test_unreachable_database_url_is_a_clear_error(self, tmp_path: Path) -> None:
+        settings = load_settings(
+            SALESOS_HOME=tmp_path, DATABASE_URL="postgresql://nobody:x@127.0.0.1:1/salesos"
+        )
+        with pytest.raises(InfrastructureError) as err:
+            Infrastructure(settings).start_database(tie_to_parent=True)
+        assert "cannot connect to the database at 127.0.0.1" in err.value.cause
+        assert "DATABASE_URL" in err.value.remedy

@@ -1,0 +1,163 @@
+"""The ``salesos`` command, run as a real process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from backend.embedded.broker import free_port
+from backend.embedded.postgres import EmbeddedPostgres
+
+SALESOS = [sys.executable, "-m", "app"]
+
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
+    }
+    env.update(
+        SALESOS_HOME=str(home), SALESOS_EMBEDDED_PG_FAST="1", SALESOS_LOG_FORMAT="text", **extra
+    )
+    return env
+
+
+def _run(home: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*SALESOS, *args], env=_env(home, **extra), capture_output=True, text=True, timeout=120
+    )
+
+
+def _wait_health(port: int, proc: subprocess.Popen[str], timeout: float = 60) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        try:
+            r = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+            if r.status_code == 200:
+                return r
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("no healthy answer")
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Iterator[Path]:
+    h = tmp_path / "home"
+    yield h
+    EmbeddedPostgres(h).destroy()
+
+
+class TestBasics:
+    def test_version(self, home: Path) -> None:
+        r = _run(home, "--version")
+        assert r.returncode == 0
+        assert r.stdout.strip() == "salesos 0.1.0"
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ["--help"],
+            ["serve", "--help"],
+            ["db", "--help"],
+            ["db", "upgrade", "--help"],
+            ["infra", "--help"],
+        ],
+    )
+    def test_help_on_each_command(self, home: Path, args: list[str]) -> None:
+        r = _run(home, *args)
+        assert r.returncode == 0
+        assert "usage: salesos" in r.stdout
+
+    def test_bad_setting_is_a_one_line_error(self, home: Path) -> None:
+        r = _run(home, "db", "current", KAFKA_BOOTSTRAP_SERVERS="nohostport")
+        assert r.returncode == 2
+        assert "configuration error: KAFKA_BOOTSTRAP_SERVERS" in r.stderr
+        assert "Traceback" not in r.stderr
+
+
+class TestDb:
+    def test_upgrade_current_downgrade(self, home: Path) -> None:
+        r = _run(home, "db", "upgrade")
+        assert r.returncode == 0, r.stderr
+        assert "database at revision 0001" in r.stdout
+        r = _run(home, "db", "downgrade", "base")
+        assert r.returncode == 0, r.stderr
+        assert "base (empty)" in r.stdout
+        r = _run(home, "db", "current")
+        assert "base (empty)" in r.stdout
+
+
+class TestInfra:
+    def test_up_status_down(self, home: Path) -> None:
+        r = _run(home, "infra", "up")
+        assert r.returncode == 0, r.stderr
+        lines = dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
+        assert lines["DATABASE_URL"].startswith("postgresql://")
+        assert lines["KAFKA_BOOTSTRAP_SERVERS"].startswith("127.0.0.1:")
+        # They outlive the command (development servers), and status sees them.
+        r = _run(home, "infra", "status")
+        assert "postgres: running" in r.stdout
+        assert "broker:   running" in r.stdout
+        r = _run(home, "infra", "down")
+        assert r.returncode == 0
+        r = _run(home, "infra", "status")
+        assert "postgres: stopped" in r.stdout
+        assert "broker:   stopped" in r.stdout
+
+
+class TestServe:
+    @pytest.mark.slow
+    def test_serve_all_answers_health_and_survives_kill_9_then_restart(self, home: Path) -> None:
+        port = free_port()
+        proc = subprocess.Popen(
+            [*SALESOS, "serve", "--all", "--port", str(port)],
+            env=_env(home),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            body = _wait_health(port, proc).json()
+            assert body["mode"] == "team"
+            assert body["status"] == "ok"
+            children = psutil.Process(proc.pid).children()
+            assert {c.name() for c in children} >= {"postgres", "tansu"}
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        # The embedded servers die with their parent: nothing is left to block a restart.
+        _gone, alive = psutil.wait_procs(children, timeout=15)
+        assert not alive
+        proc = subprocess.Popen(
+            [*SALESOS, "serve", "--all", "--port", str(port)],
+            env=_env(home),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert _wait_health(port, proc).json()["status"] == "ok"
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0
+
+    def test_port_in_use_is_a_clear_error(self, home: Path) -> None:
+        import socket
+
+        with socket.socket() as squatter:
+            squatter.bind(("127.0.0.1", 0))
+            squatter.listen()
+            port = squatter.getsockname()[1]
+            r = _run(home, "serve", "--service", "crm", "--port", str(port))
+        assert r.returncode == 1
+        assert f"could not listen on 127.0.0.1:{port}" in r.stderr

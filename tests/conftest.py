@@ -1,0 +1,102 @@
+"""Session-wide real infrastructure: the embedded Postgres and broker, started once.
+
+Each test is isolated either by a transaction that is rolled back
+(:func:`db_session`) or by servers of its own (the launcher tests).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.embedded.infrastructure import Infrastructure
+from backend.kit import migrate
+from backend.kit.logging import configure_logging
+from backend.kit.resources import Resources, open_resources
+from backend.kit.settings import Settings, load_settings
+from backend.server import build_backend
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session")
+def session_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("salesos-home")
+
+
+@pytest.fixture(scope="session")
+def settings(session_home: Path) -> Settings:
+    return load_settings(
+        SALESOS_HOME=session_home,
+        SALESOS_EMBEDDED_PG_FAST=True,
+        SALESOS_LOG_FORMAT="text",
+        DATABASE_URL="",
+        KAFKA_BOOTSTRAP_SERVERS="",
+    )
+
+
+@pytest.fixture(scope="session")
+def infra(settings: Settings) -> Iterator[Infrastructure]:
+    """The real embedded Postgres (migrated to head) and the real broker."""
+    configure_logging("WARNING", "text")
+    infra = Infrastructure(settings)
+    infra.start_database(tie_to_parent=True)
+    infra.start_broker(tie_to_parent=True)
+    migrate.upgrade(infra.database_url)
+    yield infra
+    infra.stop()
+    if infra.postgres is not None:
+        infra.postgres.destroy()
+
+
+@pytest.fixture(scope="session")
+def database_url(infra: Infrastructure) -> str:
+    return infra.database_url
+
+
+@pytest.fixture(scope="session")
+def bootstrap_servers(infra: Infrastructure) -> str:
+    return infra.bootstrap_servers
+
+
+@pytest.fixture(scope="session")
+async def resources(settings: Settings, infra: Infrastructure) -> AsyncIterator[Resources]:
+    res = await open_resources(
+        settings,
+        database_url=infra.database_url,
+        bootstrap_servers=infra.bootstrap_servers,
+        mode="solo",
+    )
+    yield res
+    await res.close()
+
+
+@pytest.fixture
+async def db_session(resources: Resources) -> AsyncIterator[AsyncSession]:
+    """A session whose outer transaction is rolled back after the test."""
+    async with resources.engine.connect() as conn:
+        trans = await conn.begin()
+        session = AsyncSession(
+            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        try:
+            yield session
+        finally:
+            await session.close()
+            await trans.rollback()
+
+
+@pytest.fixture
+async def api(resources: Resources) -> AsyncIterator[httpx.AsyncClient]:
+    """The whole backend (gateway + services in-process), called over ASGI."""
+    app = build_backend(resources)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://salesos.test"
+    ) as client:
+        yield client
+    await app.state.upstreams.aclose()
