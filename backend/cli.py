@@ -56,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
         "current", help="show the revision", description="Show the database revision."
     )
 
+    commands.add_parser(
+        "seed-demo",
+        help="create the demo company and users (idempotent)",
+        description="Create the demo company with an admin, a manager and a rep. Running it "
+        "again changes nothing.",
+    )
+
     infra = commands.add_parser(
         "infra",
         help="embedded Postgres + broker for development",
@@ -86,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             return _db(settings, args)
         if args.command == "infra":
             return _infra(settings, args)
+        if args.command == "seed-demo":
+            return _seed_demo(settings)
     except ConfigError as exc:
         print(f"salesos: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -149,6 +158,22 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
         )
     finally:
         infra.stop()
+    return 0
+
+
+def _seed_demo(settings: Settings) -> int:
+    from backend.demo import demo_logins, seed_demo
+
+    infra = Infrastructure(settings)
+    try:
+        url = infra.start_database(tie_to_parent=True)
+        migrate.upgrade(url)
+        created = asyncio.run(seed_demo(url))
+    finally:
+        infra.stop()
+    print("demo data created" if created else "demo data already present; nothing changed")
+    for line in demo_logins():
+        print(f"  {line}")
     return 0
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES: tuple[str, ...] = ("backend.messaging.models",)
+MODEL_MODULES: tuple[str, ...] = (
+    "backend.messaging.models",
+    "backend.auth.models",
+)
 
 
 def import_all_models() -> None:

@@ -18,15 +18,23 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 import uvicorn
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from backend.demo import seed_demo
 from backend.embedded.errors import InfrastructureError
 from backend.embedded.infrastructure import Infrastructure
+from backend.gateway import routes
 from backend.gateway.api import router as gateway_router
+from backend.gateway.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from backend.gateway.openapi import combined_openapi
+from backend.gateway.proxy import CustomerRateLimit, GatewayProxy, Upstream
+from backend.gateway.sessions import SessionGate
 from backend.gateway.upstream import Upstreams
 from backend.kit import migrate
 from backend.kit.http import ComponentHealth, ServiceHealth, create_service_app
@@ -57,7 +65,11 @@ def _health_router(name: str) -> APIRouter:
 
 
 def build_service_app(name: str, resources: Resources) -> FastAPI:
-    """The app of one bounded context: its ``/health`` plus its ``api.router`` if any."""
+    """The app of one bounded context: its ``/health`` plus its ``api.router`` if any.
+
+    A context's ``api`` module may define ``install(app_state, settings)`` for state
+    of its own (e.g. the sign-in throttle of auth).
+    """
     if name not in CONTEXTS:
         raise ValueError(f"unknown service {name!r}; one of {', '.join(CONTEXTS)}")
     app = create_service_app(name, resources)
@@ -69,14 +81,72 @@ def build_service_app(name: str, resources: Resources) -> FastAPI:
             raise
     else:
         app.include_router(module.router)
+        install = getattr(module, "install", None)
+        if install is not None:
+            install(app.state, resources.settings)
     return app
 
 
+class _ApiDispatch:
+    """Send ``/api/v1/...`` to the proxy, everything else to the gateway's own routes."""
+
+    def __init__(self, app: ASGIApp, proxy: GatewayProxy) -> None:
+        self.app = app
+        self.proxy = proxy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(routes.API_PREFIX + "/"):
+            await self.proxy(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
 def build_gateway_app(resources: Resources, upstreams: Upstreams) -> FastAPI:
-    """The public entry point; owns the upstream clients (closed on shutdown)."""
-    app = create_service_app("gateway", resources, title="SalesOS API")
+    """The public entry point; owns the upstream clients (``app.state.upstreams``,
+    closed by :func:`close_backend`)."""
+    settings = resources.settings
+    sessions = SessionGate(upstreams.clients["auth"], resources.database_url)
+    proxy = GatewayProxy(
+        upstreams={
+            **{name: Upstream(app=app) for name, app in upstreams.apps.items()},
+            **{name: Upstream(client=upstreams.clients[name]) for name in upstreams.remote},
+        },
+        tokens=resources.tokens,
+        sessions=sessions,
+        rate_limit=CustomerRateLimit(settings.rate_limit_per_minute),
+        timeout=settings.upstream_timeout,
+    )
+    cors = {
+        "allow_origins": settings.cors_origins,
+        "allow_methods": ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        "allow_headers": ["Authorization", "Content-Type", "If-Match", "X-Request-Id"],
+        "expose_headers": [
+            "X-Request-Id", "ETag", "Retry-After",
+            "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset",
+        ],
+        "max_age": 600,
+    }  # fmt: skip
+    app = create_service_app(
+        "gateway",
+        resources,
+        title="SalesOS API",
+        inner_middleware=[
+            (SecurityHeadersMiddleware, {}),
+            (CORSMiddleware, cors),
+            (BodyLimitMiddleware, {"max_bytes": settings.max_body_bytes}),
+            (_ApiDispatch, {"proxy": proxy}),
+        ],
+        openapi_url=None,  # served below, combined with the services'
+    )
     app.state.upstreams = upstreams
+    app.state.sessions = sessions
     app.include_router(gateway_router)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi() -> dict[str, Any]:
+        remote = {name: upstreams.clients[name] for name in upstreams.remote}
+        return await combined_openapi(app, upstreams.apps, remote)
+
     return app
 
 
@@ -87,6 +157,16 @@ def build_backend(resources: Resources, remote: dict[str, str] | None = None) ->
         name: build_service_app(name, resources) for name in CONTEXTS if name not in remote
     }
     return build_gateway_app(resources, Upstreams.build(in_process, remote))
+
+
+async def close_backend(app: FastAPI) -> None:
+    """Close what :func:`build_backend` opened (upstream clients, the LISTEN connection)."""
+    sessions: SessionGate | None = getattr(app.state, "sessions", None)
+    if sessions is not None:
+        await sessions.aclose()
+    upstreams: Upstreams | None = getattr(app.state, "upstreams", None)
+    if upstreams is not None:
+        await upstreams.aclose()
 
 
 # ---------------------------------------------------------------------- serving
@@ -246,8 +326,11 @@ class SoloBackend:
             mark("done", f"{infra.broker.kind if infra.broker else 'Kafka'} at {bootstrap}")
             step = StartupStep.MIGRATIONS
             mark("started")
+            first_run = asyncio.run(migrate.current_revision(database_url)) is None
             migrate.upgrade(database_url)
-            mark("done", f"schema at revision {migrate.head_revision()}")
+            if first_run:
+                asyncio.run(seed_demo(database_url))
+            mark("done", "new database with demo data" if first_run else "schema up to date")
             step = StartupStep.SERVICES
             mark("started")
             asyncio.run(
@@ -296,7 +379,7 @@ class SoloBackend:
         try:
             await serve_app(app, "127.0.0.1", 0, started=started, stop=self._stop)
         finally:
-            await app.state.upstreams.aclose()
+            await close_backend(app)
             await resources.close()
             self._loop = None
 
@@ -329,7 +412,5 @@ async def serve_team(
     try:
         await serve_app(app, host, port, started=started, stop=stop)
     finally:
-        upstreams = getattr(app.state, "upstreams", None)
-        if upstreams is not None:
-            await upstreams.aclose()
+        await close_backend(app)
         await resources.close()

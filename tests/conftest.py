@@ -12,14 +12,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backend.embedded.infrastructure import Infrastructure
 from backend.kit import migrate
+from backend.kit.db import create_engine
 from backend.kit.logging import configure_logging
 from backend.kit.resources import Resources, open_resources
 from backend.kit.settings import Settings, load_settings
-from backend.server import build_backend
+from backend.server import build_backend, close_backend
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -76,6 +77,27 @@ async def resources(settings: Settings, infra: Infrastructure) -> AsyncIterator[
     await res.close()
 
 
+@pytest.fixture(scope="session")
+async def owner_engine(infra: Infrastructure) -> AsyncIterator[AsyncEngine]:
+    """Connected as the owner (migrations' user): for DDL in tests, never for app code."""
+    engine = create_engine(infra.database_url, pool_size=2)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def owner_session(owner_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """An owner session rolled back after the test (DDL included)."""
+    async with owner_engine.connect() as conn:
+        trans = await conn.begin()
+        session = AsyncSession(bind=conn, join_transaction_mode="create_savepoint")
+        try:
+            yield session
+        finally:
+            await session.close()
+            await trans.rollback()
+
+
 @pytest.fixture
 async def db_session(resources: Resources) -> AsyncIterator[AsyncSession]:
     """A session whose outer transaction is rolled back after the test."""
@@ -99,4 +121,4 @@ async def api(resources: Resources) -> AsyncIterator[httpx.AsyncClient]:
         transport=httpx.ASGITransport(app=app), base_url="http://salesos.test"
     ) as client:
         yield client
-    await app.state.upstreams.aclose()
+    await close_backend(app)

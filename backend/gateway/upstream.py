@@ -10,9 +10,12 @@ from fastapi import FastAPI
 
 @dataclass
 class Upstreams:
-    """One ``httpx.AsyncClient`` per service name."""
+    """One ``httpx.AsyncClient`` per service name (health checks, session checks,
+    OpenAPI); ``apps`` holds the in-process ASGI apps the proxy calls directly."""
 
     clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
+    apps: dict[str, FastAPI] = field(default_factory=dict)
+    remote: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, in_process: dict[str, FastAPI], remote: dict[str, str]) -> Upstreams:
@@ -27,7 +30,7 @@ class Upstreams:
         clients.update(
             {name: httpx.AsyncClient(base_url=url, timeout=timeout) for name, url in remote.items()}
         )
-        return cls(clients)
+        return cls(clients, dict(in_process), dict(remote))
 
     async def aclose(self) -> None:
         for client in self.clients.values():

@@ -49,14 +49,21 @@ def plain_url(url: str) -> str:
     return urlunsplit(parts._replace(scheme="postgresql"))
 
 
-def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
-    """An engine with a bounded pool that checks connections before use."""
+def create_engine(url: str, pool_size: int = 10, role: str | None = None) -> AsyncEngine:
+    """An engine with a bounded pool that checks connections before use.
+
+    Args:
+        role: Run every connection as this role (sent in the start-up packet, so it is
+            the session's default role and ``RESET ROLE`` cannot leave it).
+    """
+    connect_args = {"server_settings": {"role": role}} if role else {}
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
+        connect_args=connect_args,
     )
 
 

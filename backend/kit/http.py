@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from fastapi import FastAPI
 from pydantic import BaseModel
@@ -61,16 +62,31 @@ class ServiceHealth(BaseModel):
     database: ComponentHealth
 
 
-def create_service_app(name: str, resources: Resources, *, title: str | None = None) -> FastAPI:
-    """A FastAPI app with the shared error handlers, request-id middleware and resources."""
+def create_service_app(
+    name: str,
+    resources: Resources,
+    *,
+    title: str | None = None,
+    inner_middleware: Sequence[tuple[Any, dict[str, Any]]] = (),
+    openapi_url: str | None = "/openapi.json",
+) -> FastAPI:
+    """A FastAPI app with the shared error handlers, request-id middleware and resources.
+
+    Args:
+        inner_middleware: ``(class, options)`` pairs run inside the request-id
+            middleware (the first listed runs outermost).
+    """
     app = FastAPI(
         title=title or f"SalesOS {name}",
         version=backend.__version__,
         docs_url=None,
         redoc_url=None,
+        openapi_url=openapi_url,
     )
     app.state.resources = resources
     app.state.service_name = name
     install_error_handlers(app)
+    for cls, options in reversed(inner_middleware):
+        app.add_middleware(cls, **options)
     app.add_middleware(RequestIdMiddleware)
     return app

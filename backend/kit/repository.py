@@ -9,6 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.kit.db import Base
+from backend.kit.tenancy import tenant_of
 
 M = TypeVar("M", bound=Base)
 
@@ -64,3 +65,25 @@ class RepositoryBase(Generic[M]):
         await self.session.delete(obj)
         if flush:
             await self.session.flush()
+
+
+class TenantRepositoryBase(RepositoryBase[M]):
+    """A repository of a tenant-owned table: every query is filtered by the tenant.
+
+    The tenant comes from the session (see :mod:`backend.kit.tenancy`); building the
+    repository on a session without one raises ``NoTenantError``.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self.customer_id = tenant_of(session)
+
+    def select(self) -> Select[M]:
+        return select(self.model).where(self.model.customer_id == self.customer_id)  # type: ignore[attr-defined]
+
+    async def get(self, ident: Any) -> M | None:
+        return await self.get_one_or_none(self.select().where(self.model.id == ident))  # type: ignore[attr-defined]
+
+    async def create(self, obj: M, *, flush: bool = True) -> M:
+        obj.customer_id = self.customer_id  # type: ignore[attr-defined]
+        return await super().create(obj, flush=flush)

@@ -11,7 +11,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from backend.kit.db import create_engine, create_sessionmaker
+from backend.kit.security import TokenCodec
 from backend.kit.settings import Settings
+from backend.kit.tenancy import APP_ROLE
 
 
 @dataclass
@@ -28,6 +30,7 @@ class Resources:
     bootstrap_servers: str
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    tokens: TokenCodec
     _kafka: AIOKafkaClient | None = None
 
     async def check_database(self) -> str:
@@ -63,7 +66,7 @@ class Resources:
 async def open_resources(
     settings: Settings, *, database_url: str, bootstrap_servers: str, mode: str
 ) -> Resources:
-    engine = create_engine(database_url, pool_size=settings.db_pool_size)
+    engine = create_engine(database_url, pool_size=settings.db_pool_size, role=APP_ROLE)
     return Resources(
         settings=settings,
         mode=mode,
@@ -71,4 +74,5 @@ async def open_resources(
         bootstrap_servers=bootstrap_servers,
         engine=engine,
         sessionmaker=create_sessionmaker(engine),
+        tokens=TokenCodec(settings.require_secret_key()),
     )

@@ -77,6 +77,13 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="SALESOS_LOG_LEVEL")
     log_format: LogFormat = Field(default=LogFormat.JSON, alias="SALESOS_LOG_FORMAT")
     db_pool_size: int = Field(default=10, ge=1, le=200, alias="SALESOS_DB_POOL_SIZE")
+    rate_limit_per_minute: int = Field(default=100, ge=1, alias="SALESOS_RATE_LIMIT_PER_MIN")
+    login_ip_limit_per_minute: int = Field(default=30, ge=1, alias="SALESOS_LOGIN_IP_LIMIT_PER_MIN")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, alias="SALESOS_CORS_ORIGINS"
+    )
+    max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, alias="SALESOS_MAX_BODY_BYTES")
+    upstream_timeout: float = Field(default=30.0, gt=0, le=600, alias="SALESOS_UPSTREAM_TIMEOUT")
     # Tests and benchmarks trade durability for speed; never the default.
     embedded_pg_fast: bool = Field(default=False, alias="SALESOS_EMBEDDED_PG_FAST")
 
@@ -120,6 +127,17 @@ class Settings(BaseSettings):
                 )
             urls[name.strip()] = url.strip().rstrip("/")
         return urls
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _parse_origins(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        origins = [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        for origin in origins:
+            if not origin.startswith(("http://", "https://")):
+                raise ValueError(f"{origin!r} is not an origin such as https://app.example.com")
+        return origins
 
     @field_validator("log_level")
     @classmethod

@@ -128,20 +128,20 @@ class Row(Base):
 
 class TestKeysetPagination:
     async def test_pages_cover_every_row_once_in_order_with_ties(
-        self, db_session: AsyncSession
+        self, owner_session: AsyncSession
     ) -> None:
-        conn = await db_session.connection()
+        conn = await owner_session.connection()
         await conn.run_sync(lambda c: Row.__table__.create(c))
         names = ["b", "a", "c", "a", "b", "a", "c", "d", "a", "e", "b"]
-        db_session.add_all(Row(id=i, name=n) for i, n in enumerate(names))
-        await db_session.flush()
+        owner_session.add_all(Row(id=i, name=n) for i, n in enumerate(names))
+        await owner_session.flush()
 
         seen: list[tuple[str, int]] = []
         cursor = None
         pages = 0
         while True:
             stmt = keyset_page(select(Row), [Row.name, Row.id], cursor=cursor, limit=3)
-            rows = (await db_session.execute(stmt)).scalars().all()
+            rows = (await owner_session.execute(stmt)).scalars().all()
             items, cursor = finish_page(rows, ["name", "id"], 3)
             seen += [(r.name, r.id) for r in items]
             pages += 1
@@ -150,16 +150,16 @@ class TestKeysetPagination:
         assert seen == sorted((n, i) for i, n in enumerate(names))
         assert pages == 4
 
-    async def test_descending(self, db_session: AsyncSession) -> None:
-        conn = await db_session.connection()
+    async def test_descending(self, owner_session: AsyncSession) -> None:
+        conn = await owner_session.connection()
         await conn.run_sync(lambda c: Row.__table__.create(c))
-        db_session.add_all(Row(id=i, name=str(i)) for i in range(5))
-        await db_session.flush()
+        owner_session.add_all(Row(id=i, name=str(i)) for i in range(5))
+        await owner_session.flush()
         stmt = keyset_page(select(Row), [Row.id], cursor=None, limit=2, descending=True)
-        items, cursor = finish_page((await db_session.execute(stmt)).scalars().all(), ["id"], 2)
+        items, cursor = finish_page((await owner_session.execute(stmt)).scalars().all(), ["id"], 2)
         assert [r.id for r in items] == [4, 3]
         stmt = keyset_page(select(Row), [Row.id], cursor=cursor, limit=2, descending=True)
-        items, _ = finish_page((await db_session.execute(stmt)).scalars().all(), ["id"], 2)
+        items, _ = finish_page((await owner_session.execute(stmt)).scalars().all(), ["id"], 2)
         assert [r.id for r in items] == [2, 1]
 
     def test_tampered_cursor_is_a_validation_error_naming_cursor(self) -> None:

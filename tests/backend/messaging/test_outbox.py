@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backend.kit.logging import reset_request_id, set_request_id
 from backend.kit.resources import Resources
@@ -27,12 +27,14 @@ class ThingRenamed(DomainEvent):
 
 
 @pytest.fixture
-async def things_table(resources: Resources):
+async def things_table(owner_engine: AsyncEngine):
+    """A business table the application role may write (as a context's would be)."""
     name = f"things_{uuid.uuid4().hex[:8]}"
-    async with resources.engine.begin() as conn:
+    async with owner_engine.begin() as conn:
         await conn.execute(text(f"CREATE TABLE public.{name} (id uuid PRIMARY KEY, name text)"))
+        await conn.execute(text(f"GRANT SELECT, INSERT ON public.{name} TO salesos_app"))
     yield name
-    async with resources.engine.begin() as conn:
+    async with owner_engine.begin() as conn:
         await conn.execute(text(f"DROP TABLE public.{name}"))
 
 

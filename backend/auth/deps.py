@@ -1,0 +1,46 @@
+"""Dependencies of the auth routes, declared once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from backend.auth.service import AuthService, ClientInfo, IpThrottle, SecurityLedger
+from backend.kit.db import SessionDep
+from backend.kit.resources import Resources
+from backend.kit.tenancy import TenantSessionDep
+
+
+def _resources(request: Request) -> Resources:
+    resources: Resources = request.app.state.resources
+    return resources
+
+
+def client_info(request: Request) -> ClientInfo:
+    # The gateway forwards the caller's address; directly, it is the peer's.
+    ip = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
+    if not ip and request.client is not None:
+        ip = request.client.host
+    return ClientInfo(ip=ip or "unknown", user_agent=request.headers.get("user-agent", ""))
+
+
+def ip_throttle(request: Request) -> IpThrottle:
+    throttle: IpThrottle = request.app.state.ip_throttle
+    return throttle
+
+
+def public_auth_service(request: Request, session: SessionDep) -> AuthService:
+    res = _resources(request)
+    return AuthService(session, res.tokens, SecurityLedger(res.sessionmaker))
+
+
+def tenant_auth_service(request: Request, session: TenantSessionDep) -> AuthService:
+    res = _resources(request)
+    return AuthService(session, res.tokens, SecurityLedger(res.sessionmaker))
+
+
+PublicAuth = Annotated[AuthService, Depends(public_auth_service)]
+TenantAuth = Annotated[AuthService, Depends(tenant_auth_service)]
+Client = Annotated[ClientInfo, Depends(client_info)]
+Throttle = Annotated[IpThrottle, Depends(ip_throttle)]
