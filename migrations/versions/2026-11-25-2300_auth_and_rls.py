@@ -25,7 +25,17 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 APP_ROLE = "salesos_app"
-SCHEMAS = ("auth", "crm", "email", "calendar", "sequences", "activities", "scoring", "sync", "events")
+SCHEMAS = (
+    "auth",
+    "crm",
+    "email",
+    "calendar",
+    "sequences",
+    "activities",
+    "scoring",
+    "sync",
+    "events",
+)
 TENANT = "NULLIF(current_setting('app.customer_id', true), '')::uuid"
 
 UUID = postgresql.UUID(as_uuid=True)
@@ -75,14 +85,21 @@ def upgrade() -> None:
     op.create_table(
         "users",
         sa.Column("id", UUID, primary_key=True),
-        sa.Column("customer_id", UUID, sa.ForeignKey("auth.customers.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "customer_id",
+            UUID,
+            sa.ForeignKey("auth.customers.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("email", sa.Text, nullable=False),
         sa.Column("name", sa.Text, nullable=False),
         sa.Column("role", sa.Text, nullable=False),
         sa.Column("manager_id", UUID, sa.ForeignKey("auth.users.id", ondelete="SET NULL")),
         sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.true()),
         sa.Column("password_hash", sa.Text, nullable=False),
-        sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
+        sa.Column(
+            "password_changed_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW
+        ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
         sa.CheckConstraint("role IN ('admin', 'manager', 'rep')", name="role"),
@@ -96,8 +113,15 @@ def upgrade() -> None:
     op.create_table(
         "sessions",
         sa.Column("id", UUID, primary_key=True),
-        sa.Column("customer_id", UUID, sa.ForeignKey("auth.customers.id", ondelete="CASCADE"), nullable=False),
-        sa.Column("user_id", UUID, sa.ForeignKey("auth.users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "customer_id",
+            UUID,
+            sa.ForeignKey("auth.customers.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column(
+            "user_id", UUID, sa.ForeignKey("auth.users.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
@@ -112,14 +136,26 @@ def upgrade() -> None:
     op.create_table(
         "refresh_tokens",
         sa.Column("id", UUID, primary_key=True),
-        sa.Column("customer_id", UUID, sa.ForeignKey("auth.customers.id", ondelete="CASCADE"), nullable=False),
-        sa.Column("session_id", UUID, sa.ForeignKey("auth.sessions.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "customer_id",
+            UUID,
+            sa.ForeignKey("auth.customers.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column(
+            "session_id",
+            UUID,
+            sa.ForeignKey("auth.sessions.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("token_hash", sa.Text, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
         sa.Column("used_at", sa.DateTime(timezone=True)),
         schema="auth",
     )
-    op.create_index("uq_refresh_tokens_hash", "refresh_tokens", ["token_hash"], unique=True, schema="auth")
+    op.create_index(
+        "uq_refresh_tokens_hash", "refresh_tokens", ["token_hash"], unique=True, schema="auth"
+    )
     op.create_index("ix_refresh_tokens_session_id", "refresh_tokens", ["session_id"], schema="auth")
 
     # Failed-login counters keyed by a hash of the email: the same for known and
