@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import signal
+import socket
 import sys
+from collections.abc import Callable
 
 import backend
 from backend.embedded.broker import EmbeddedBroker
 from backend.embedded.errors import InfrastructureError
 from backend.embedded.infrastructure import Infrastructure
 from backend.embedded.postgres import EmbeddedPostgres
+from backend.kit import loop as event_loop
 from backend.kit import migrate
 from backend.kit.logging import configure_logging
 from backend.kit.settings import DEFAULT_PORTS, SERVICES, ConfigError, Settings, load_settings
@@ -42,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--port", type=int, help="port (default: the service's team port, 3000-3008)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes sharing the port (default 1); use up to one per core",
     )
 
     db = commands.add_parser("db", help="database migrations", description="Database migrations.")
@@ -122,27 +133,90 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
         def started(bound: int) -> None:
             print(
-                f"salesos: serving {service or 'all services'} on http://{args.host}:{bound}",
+                f"salesos: serving {service or 'all services'} on http://{args.host}:{bound}"
+                + (f" with {args.workers} workers" if args.workers > 1 else ""),
                 flush=True,
             )
 
-        asyncio.run(
-            serve_team(
-                settings,
-                service=service,
-                host=args.host,
-                port=port,
-                database_url=database_url,
-                bootstrap=bootstrap,
-                started=started,
+        def run(sock: socket.socket | None, on_started: Callable[[int], None] | None) -> None:
+            event_loop.run(
+                serve_team(
+                    settings,
+                    service=service,
+                    host=args.host,
+                    port=port,
+                    database_url=database_url,
+                    bootstrap=bootstrap,
+                    started=on_started,
+                    sock=sock,
+                    workers=args.workers,
+                )
             )
-        )
+
+        if args.workers <= 1:
+            run(None, started)
+        else:
+            _prefork(args.host, port, args.workers, run, started)
     except OSError as exc:
         print(f"salesos: {exc}", file=sys.stderr)
         return 1
     finally:
         infra.stop()
     return 0
+
+
+def _prefork(
+    host: str,
+    port: int,
+    workers: int,
+    run: Callable[[socket.socket | None, Callable[[int], None] | None], None],
+    started: Callable[[int], None],
+) -> None:
+    """Bind once, fork ``workers`` processes that accept on the same socket, wait.
+
+    Workers die with the parent (PR_SET_PDEATHSIG); SIGTERM/SIGINT to the parent is
+    passed on to them, and the parent stops the embedded servers after they exit.
+    """
+    import ctypes
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        raise OSError(f"could not listen on {host}:{port} ({exc.strerror})") from exc
+    sock.listen(2048)
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # worker
+            ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+            code = 0
+            try:
+                run(sock, None)
+            except BaseException:  # a worker must never return into the parent's code
+                code = 1
+            os._exit(code)
+        children.append(pid)
+    started(sock.getsockname()[1])
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for child in children:
+        while True:
+            try:
+                os.waitpid(child, 0)
+                break
+            except InterruptedError:
+                continue
+            except ChildProcessError:
+                break
+    sock.close()
 
 
 def _db(settings: Settings, args: argparse.Namespace) -> int:

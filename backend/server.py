@@ -13,6 +13,7 @@ import contextlib
 import importlib
 import logging
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +37,7 @@ from backend.gateway.openapi import combined_openapi
 from backend.gateway.proxy import CustomerRateLimit, GatewayProxy, Upstream
 from backend.gateway.sessions import SessionGate
 from backend.gateway.upstream import Upstreams
+from backend.kit import loop as event_loop
 from backend.kit import migrate
 from backend.kit.http import ComponentHealth, ServiceHealth, create_service_app
 from backend.kit.logging import configure_logging
@@ -191,11 +193,13 @@ async def serve_app(
     *,
     started: Callable[[int], None] | None = None,
     stop: asyncio.Event | None = None,
+    sock: socket.socket | None = None,
 ) -> None:
-    """Serve ``app`` with uvicorn until ``stop`` is set (or a signal, in the main thread).
+    """Serve ``app`` with uvicorn until ``stop`` is set.
 
     Args:
         started: Called with the bound port once the socket listens (port 0 = any).
+        sock: An already listening socket (pre-forked workers share one).
     """
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
@@ -216,7 +220,7 @@ async def serve_app(
 
     watcher = asyncio.create_task(watch())
     try:
-        await server.serve()
+        await server.serve(sockets=[sock] if sock is not None else None)
     except SystemExit as exc:  # uvicorn exits the process when it cannot bind
         raise OSError(f"could not listen on {host}:{port} (in use, or not allowed)") from exc
     finally:
@@ -333,7 +337,7 @@ class SoloBackend:
             mark("done", "new database with demo data" if first_run else "schema up to date")
             step = StartupStep.SERVICES
             mark("started")
-            asyncio.run(
+            event_loop.run(
                 self._serve(database_url, bootstrap, lambda: mark("done", self.base_url or ""))
             )
         except InfrastructureError as exc:
@@ -394,8 +398,18 @@ async def serve_team(
     bootstrap: str,
     stop: asyncio.Event | None = None,
     started: Callable[[int], None] | None = None,
+    sock: socket.socket | None = None,
+    workers: int = 1,
 ) -> None:
-    """``salesos serve``: the gateway with every service (``service=None``), or one service."""
+    """``salesos serve``: the gateway with every service (``service=None``), or one service.
+
+    Args:
+        workers: How many processes share the socket; the per-customer rate limit is
+            kept in memory per process, so each enforces its share of it.
+    """
+    if workers > 1:
+        share = max(1, -(-settings.rate_limit_per_minute // workers))
+        settings = settings.model_copy(update={"rate_limit_per_minute": share})
     resources = await open_resources(
         settings, database_url=database_url, bootstrap_servers=bootstrap, mode="team"
     )
@@ -410,7 +424,7 @@ async def serve_team(
     else:
         app = build_service_app(service, resources)
     try:
-        await serve_app(app, host, port, started=started, stop=stop)
+        await serve_app(app, host, port, started=started, stop=stop, sock=sock)
     finally:
         await close_backend(app)
         await resources.close()

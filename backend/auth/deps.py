@@ -1,4 +1,8 @@
-"""Dependencies of the auth routes, declared once."""
+"""Dependencies of the auth routes, declared once.
+
+All are ``async def``: FastAPI runs plain ``def`` dependencies in a thread pool,
+a thread hop per dependency per request.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ def _resources(request: Request) -> Resources:
     return resources
 
 
-def client_info(request: Request) -> ClientInfo:
+async def client_info(request: Request) -> ClientInfo:
     # The gateway forwards the caller's address; directly, it is the peer's.
     ip = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
     if not ip and request.client is not None:
@@ -25,17 +29,17 @@ def client_info(request: Request) -> ClientInfo:
     return ClientInfo(ip=ip or "unknown", user_agent=request.headers.get("user-agent", ""))
 
 
-def ip_throttle(request: Request) -> IpThrottle:
+async def ip_throttle(request: Request) -> IpThrottle:
     throttle: IpThrottle = request.app.state.ip_throttle
     return throttle
 
 
-def public_auth_service(request: Request, session: SessionDep) -> AuthService:
+async def public_auth_service(request: Request, session: SessionDep) -> AuthService:
     res = _resources(request)
     return AuthService(session, res.tokens, SecurityLedger(res.sessionmaker))
 
 
-def tenant_auth_service(request: Request, session: TenantSessionDep) -> AuthService:
+async def tenant_auth_service(request: Request, session: TenantSessionDep) -> AuthService:
     res = _resources(request)
     return AuthService(session, res.tokens, SecurityLedger(res.sessionmaker))
 

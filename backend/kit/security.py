@@ -8,8 +8,10 @@ gateway forwards is trusted on its word.
 
 from __future__ import annotations
 
+import time
 import uuid
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
@@ -24,6 +26,7 @@ ISSUER = "salesos"
 AUDIENCE = "salesos-api"
 ACCESS_TTL = timedelta(minutes=15)
 LEEWAY = timedelta(seconds=30)
+VERIFIED_CACHE_SIZE = 10_000
 REQUIRED_CLAIMS = ("iss", "aud", "sub", "tid", "role", "sid", "iat", "exp", "jti")
 
 
@@ -86,9 +89,17 @@ class Principal:
 
 @dataclass(frozen=True)
 class TokenCodec:
-    """Issues and verifies access tokens with one secret."""
+    """Issues and verifies access tokens with one secret.
+
+    Verified tokens are remembered (by their exact text, until their expiry) so the
+    gateway's and the service's checks of the same token cost one signature check.
+    Any other string, however similar, is verified in full.
+    """
 
     secret: str
+    _verified: OrderedDict[str, tuple[Principal, float]] = field(
+        default_factory=OrderedDict, repr=False, compare=False
+    )
 
     def issue(
         self,
@@ -120,6 +131,19 @@ class TokenCodec:
         Raises:
             Unauthorized: for any defect (the message says which, without secrets).
         """
+        hit = self._verified.get(token)
+        if hit is not None:
+            principal, expires = hit
+            if time.time() < expires:
+                return principal
+            self._verified.pop(token, None)
+        principal, expires = self._decode(token)
+        self._verified[token] = (principal, expires)
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _decode(self, token: str) -> tuple[Principal, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -130,13 +154,14 @@ class TokenCodec:
                 leeway=LEEWAY,
                 options={"require": list(REQUIRED_CLAIMS)},
             )
-            return Principal(
+            principal = Principal(
                 user_id=uuid.UUID(claims["sub"]),
                 customer_id=uuid.UUID(claims["tid"]),
                 role=Role(claims["role"]),
                 session_id=uuid.UUID(claims["sid"]),
                 token_id=str(claims["jti"]),
             )
+            return principal, float(claims["exp"]) + LEEWAY.total_seconds()
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("Your session token has expired.") from exc
         except (jwt.InvalidTokenError, ValueError, KeyError, TypeError) as exc:
@@ -159,7 +184,7 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request) -> Principal:
     codec: TokenCodec = request.app.state.resources.tokens
     principal = codec.verify(bearer_token(request))
     request.state.principal = principal
@@ -172,7 +197,7 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 def requires(permission: Permission) -> Any:
     """A dependency that lets the request through only with ``permission``."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         principal.require(permission)
         return principal
 

@@ -152,6 +152,29 @@ class TestServe:
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=30) == 0
 
+    @pytest.mark.slow
+    def test_prefork_workers_share_the_port_and_stop_together(self, home: Path) -> None:
+        port = free_port()
+        proc = subprocess.Popen(
+            [*SALESOS, "serve", "--all", "--port", str(port), "--workers", "2"],
+            env=_env(home),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert _wait_health(port, proc).json()["status"] == "ok"
+            workers = [c for c in psutil.Process(proc.pid).children() if "python" in c.name()]
+            assert len(workers) == 2
+            for _ in range(20):  # the workers accept on the one socket
+                r = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
+                assert r.status_code == 200
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0
+        _, alive = psutil.wait_procs(workers, timeout=10)
+        assert not alive
+
     def test_port_in_use_is_a_clear_error(self, home: Path) -> None:
         import socket
 
