@@ -181,9 +181,9 @@ def main() -> None:
             rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
             non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
             lat = {
-                l.split()[0]: l.split()[1]
-                for l in out.splitlines()
-                if l.strip().startswith(("50%", "99%"))
+                row.split()[0]: row.split()[1]
+                for row in out.splitlines()
+                if row.strip().startswith(("50%", "99%"))
             }
             print(
                 f"throughput GET /api/v1/auth/me, serve --all {label} (wrk -t2 -c{opts.connections} "
