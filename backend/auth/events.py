@@ -28,6 +28,7 @@ class UserCreated(_UserEvent):
     email: str
     name: str
     role: str
+    manager_id: uuid.UUID | None = None
 
 
 class UserUpdated(_UserEvent):

@@ -330,7 +330,9 @@ class AuthService:
         )
         await emit(
             self.session,
-            events.UserCreated(user_id=user.id, email=email, name=name, role=role.value),
+            events.UserCreated(
+                user_id=user.id, email=email, name=name, role=role.value, manager_id=manager_id
+            ),
             aggregate_id=user.id,
             customer_id=user.customer_id,
         )

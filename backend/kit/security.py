@@ -41,27 +41,31 @@ class Permission(StrEnum):
 
     USERS_MANAGE = "users:manage"
     SETTINGS_MANAGE = "settings:manage"
-    RECORDS_READ_ALL = "records:read:all"
-    RECORDS_READ_TEAM = "records:read:team"
-    RECORDS_WRITE_ALL = "records:write:all"
-    RECORDS_WRITE_TEAM = "records:write:team"
-    RECORDS_WRITE_OWN = "records:write:own"
+    RECORDS_READ = "records:read"
+    RECORDS_WRITE = "records:write"
 
 
-PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission),
-    Role.MANAGER: frozenset(
-        {
-            Permission.RECORDS_READ_ALL,
-            Permission.RECORDS_READ_TEAM,
-            Permission.RECORDS_WRITE_TEAM,
-            Permission.RECORDS_WRITE_OWN,
-        }
-    ),
-    Role.REP: frozenset({Permission.RECORDS_READ_ALL, Permission.RECORDS_WRITE_OWN}),
+class Scope(StrEnum):
+    """Whose records a permission reaches: the caller's, their team's, or everyone's."""
+
+    OWN = "own"
+    TEAM = "team"
+    ALL = "all"
+
+
+PERMISSIONS: dict[Role, dict[Permission, Scope]] = {
+    Role.ADMIN: {
+        Permission.USERS_MANAGE: Scope.ALL,
+        Permission.SETTINGS_MANAGE: Scope.ALL,
+        Permission.RECORDS_READ: Scope.ALL,
+        Permission.RECORDS_WRITE: Scope.ALL,
+    },
+    Role.MANAGER: {Permission.RECORDS_READ: Scope.TEAM, Permission.RECORDS_WRITE: Scope.TEAM},
+    Role.REP: {Permission.RECORDS_READ: Scope.OWN, Permission.RECORDS_WRITE: Scope.OWN},
 }
-"""The permission map. Reps see the tenant's records but edit only their own;
-managers edit their team's; admins manage users and settings."""
+"""The permission map: a rep reads and edits their own records; a manager their
+team's (the reps whose manager they are, and their own); an admin everything, and
+manages users and settings. A permission missing from a role is a 403."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,30 @@ class Principal:
 
     def can(self, permission: Permission) -> bool:
         return permission in PERMISSIONS[self.role]
+
+    def scope(self, permission: Permission) -> Scope:
+        """How far ``permission`` reaches for this caller.
+
+        Raises:
+            Forbidden: when the role does not have it at all.
+        """
+        self.require(permission)
+        return PERMISSIONS[self.role][permission]
+
+    def may_touch(
+        self, permission: Permission, owner_id: uuid.UUID | None, team: frozenset[uuid.UUID]
+    ) -> bool:
+        """Whether a record owned by ``owner_id`` is within reach.
+
+        Args:
+            team: The user ids this caller manages (from the auth events' projection).
+        """
+        scope = self.scope(permission)
+        if scope is Scope.ALL:
+            return True
+        if owner_id == self.user_id:
+            return True
+        return scope is Scope.TEAM and owner_id in team
 
     def require(self, permission: Permission) -> None:
         """Raises:
