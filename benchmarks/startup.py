@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _machine import describe, percentile  # noqa: E402
+from _machine import describe, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,11 +70,21 @@ def child() -> None:
 
 
 def run_once(home: Path) -> dict[str, object]:
-    env = {**os.environ, "SALESOS_HOME": str(home), "QT_QPA_PLATFORM": "offscreen", "SALESOS_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "SALESOS_HOME": str(home),
+        "QT_QPA_PLATFORM": "offscreen",
+        "SALESOS_LOG_LEVEL": "WARNING",
+    }
     env.pop("DATABASE_URL", None)
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     out = subprocess.run(
-        [sys.executable, __file__, "--child"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, __file__, "--child"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
     if out.returncode != 0 or not lines:
@@ -99,7 +109,9 @@ def main() -> None:
         try:
             first = run_once(home)
             firsts.append(float(first["main_window_s"]))  # type: ignore[arg-type]
-            print(f"first start (initdb, migrations, demo data): {first['main_window_s']} s  steps {first['steps_s']}")
+            print(
+                f"first start (initdb, migrations, demo data): {first['main_window_s']} s  steps {first['steps_s']}"
+            )
             if not warms:
                 for _ in range(opts.warm_runs):
                     warm = run_once(home)
@@ -113,7 +125,9 @@ def main() -> None:
     print(
         f"first start to main window: median {percentile(firsts, 50):.2f} s, max {max(firsts):.2f} s (n={len(firsts)})"
     )
-    print(f"warm start to main window:  median {percentile(warms, 50):.2f} s, max {max(warms):.2f} s (n={len(warms)})")
+    print(
+        f"warm start to main window:  median {percentile(warms, 50):.2f} s, max {max(warms):.2f} s (n={len(warms)})"
+    )
 
 
 if __name__ == "__main__":

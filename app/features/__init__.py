@@ -1,0 +1,1 @@
+"""One package per screen or concern: ``model.py`` (no QtWidgets), ``view.py``."""

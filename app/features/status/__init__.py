@@ -1,0 +1,1 @@
+"""System status: the health of the database, the broker and every service."""

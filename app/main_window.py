@@ -1,0 +1,182 @@
+"""The main window: sidebar navigation, the pages, and the connection in the status bar."""
+
+from __future__ import annotations
+
+from app.errors import UserMessage
+from app.features.status.model import Condition, HealthReport
+from app.features.status.monitor import HealthMonitor
+from app.qt import (
+    QCloseEvent,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSize,
+    QStackedWidget,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from app.theme import icon, pixmap
+from app.widgets.status_dot import StatusDot
+from app.widgets.tones import Tone
+
+ERROR_MESSAGE_MS = 10_000
+
+
+class ConnectionIndicator(QWidget):
+    """The status bar's right-hand corner: a coloured dot and "Healthy" / "Degraded: …".
+
+    Args:
+        parent: The parent widget.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("connectionIndicator")
+        self.dot = StatusDot(Tone.NEUTRAL, 10, self)
+        self.label = QLabel("Checking…", self)
+        self.label.setObjectName("connectionState")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 0, 8, 0)
+        layout.setSpacing(8)
+        layout.addWidget(self.dot)
+        layout.addWidget(self.label)
+
+    def show_report(self, report: HealthReport) -> None:
+        """Show the condition a health check found."""
+        self.dot.set_tone(report.tone)
+        self.label.setText(report.summary)
+        self.label.setProperty("condition", report.condition.value)
+        self.label.style().unpolish(self.label)
+        self.label.style().polish(self.label)
+        tip = report.headline
+        if report.error is not None and report.error.details:
+            tip += f"\n{report.error.details}"
+        self.setToolTip(tip)
+
+    def show_text(self, text: str, tone: Tone = Tone.NEUTRAL) -> None:
+        """Show a state that is not a health report (e.g. "Shutting down…")."""
+        self.dot.set_tone(tone)
+        self.label.setText(text)
+        self.label.setProperty("condition", Condition.CHECKING.value)
+        self.label.style().unpolish(self.label)
+        self.label.style().polish(self.label)
+
+
+class MainWindow(QMainWindow):
+    """The window the user works in once the backend is up.
+
+    Pages are added by the shell with :meth:`add_page`; only screens that work
+    are added. Closing the window asks to quit; it really closes after
+    :meth:`allow_close` (the shell stops the backend first).
+
+    Args:
+        monitor: The backend's health, for the status bar.
+        connection_label: How to name the connection, e.g. "Solo · This computer".
+        parent: The parent widget.
+
+    Signals:
+        close_requested(): The user closed the window.
+    """
+
+    close_requested = Signal()
+
+    def __init__(
+        self, monitor: HealthMonitor, connection_label: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("SalesOS")
+        self.setWindowIcon(icon("logo"))
+        self.resize(1100, 720)
+        self.setMinimumSize(800, 520)
+        self._may_close = False
+
+        sidebar = QFrame(self)
+        sidebar.setObjectName("sidebar")
+        sidebar.setFixedWidth(224)
+        logo = QLabel(sidebar)
+        logo.setPixmap(pixmap("logo", 28))
+        brand = QLabel("SalesOS", sidebar)
+        brand.setObjectName("brand")
+        brand_row = QHBoxLayout()
+        brand_row.setContentsMargins(8, 0, 8, 0)
+        brand_row.setSpacing(8)
+        brand_row.addWidget(logo)
+        brand_row.addWidget(brand, 1)
+        self.nav = QListWidget(sidebar)
+        self.nav.setObjectName("nav")
+        self.nav.setIconSize(QSize(18, 18))
+        self.nav.setFrameShape(QFrame.Shape.NoFrame)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        sidebar_layout = QVBoxLayout(sidebar)
+        sidebar_layout.setContentsMargins(12, 20, 12, 12)
+        sidebar_layout.setSpacing(16)
+        sidebar_layout.addLayout(brand_row)
+        sidebar_layout.addWidget(self.nav, 1)
+
+        self.pages = QStackedWidget(self)
+        self.pages.setObjectName("pages")
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+
+        central = self._body = QWidget(self)
+        body = QHBoxLayout(central)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addWidget(sidebar)
+        body.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+        self.connection_label = QLabel(connection_label, self)
+        self.connection_label.setObjectName("connectionLabel")
+        self.indicator = ConnectionIndicator(self)
+        status_bar = self.statusBar()
+        status_bar.setSizeGripEnabled(False)
+        status_bar.addWidget(self.connection_label)
+        status_bar.addPermanentWidget(self.indicator)
+
+        monitor.checking.connect(self._show_checking)
+        monitor.reported.connect(self.indicator.show_report)
+        self._monitor = monitor
+
+    def add_page(self, title: str, icon_name: str, page: QWidget) -> None:
+        """Add a page and its entry in the sidebar (the first one added is shown)."""
+        item = QListWidgetItem(icon(icon_name), title)
+        item.setSizeHint(QSize(0, 40))
+        self.nav.addItem(item)
+        self.pages.addWidget(page)
+        if self.nav.currentRow() < 0:
+            self.nav.setCurrentRow(0)
+
+    def page_titles(self) -> list[str]:
+        """The sidebar's entries, in order."""
+        return [self.nav.item(row).text() for row in range(self.nav.count())]
+
+    def show_error(self, message: UserMessage) -> None:
+        """The central display for failures no screen handles itself."""
+        self.statusBar().showMessage(message.title, ERROR_MESSAGE_MS)
+
+    def set_shutting_down(self) -> None:
+        """Show that the app is stopping; the user cannot act meanwhile."""
+        self._body.setEnabled(False)
+        self.statusBar().clearMessage()
+        self.indicator.show_text("Shutting down…")
+
+    def allow_close(self) -> None:
+        """Let the next close really close the window."""
+        self._may_close = True
+
+    def _show_checking(self) -> None:
+        if self._monitor.latest is None:
+            self.indicator.show_text("Checking…")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._may_close:
+            event.accept()
+            return
+        event.ignore()
+        self.close_requested.emit()

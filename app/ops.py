@@ -1,0 +1,106 @@
+"""Small background operations on the asyncio loop that shares the Qt thread.
+
+A view never awaits I/O itself: it hands a coroutine to :meth:`Operations.run`
+with what to do on success and on failure. The coroutine runs as a task on the
+qasync loop (so callbacks come back on the UI thread), the task stays referenced
+until it is done (asyncio keeps only weak references to tasks), and failures are
+worded once, by :func:`app.errors.describe_error`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from app.errors import ErrorKind, UserMessage, describe_error
+
+T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+FailureHandler = Callable[[UserMessage], None]
+
+
+class Operations:
+    """Starts and tracks the client's background operations.
+
+    Args:
+        loop: The asyncio loop the operations run on (the qasync loop of the app).
+        report: The central error display, for failures no caller handles itself.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        report: FailureHandler | None = None,
+    ) -> None:
+        self._loop = loop
+        self._report = report
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop operations run on."""
+        return self._loop
+
+    @property
+    def pending(self) -> int:
+        """How many operations have not finished yet."""
+        return len(self._tasks)
+
+    def set_report(self, report: FailureHandler | None) -> None:
+        """Replace the central error display (e.g. once the main window exists)."""
+        self._report = report
+
+    def run(
+        self,
+        work: Coroutine[Any, Any, T],
+        *,
+        on_success: Callable[[T], None] | None = None,
+        on_failure: FailureHandler | None = None,
+        name: str | None = None,
+    ) -> asyncio.Task[T]:
+        """Run ``work`` in the background.
+
+        Exactly one of the callbacks is called, on the loop's thread, unless the
+        operation is cancelled (then neither is).
+
+        Args:
+            work: The coroutine to run.
+            on_success: Receives the result.
+            on_failure: Receives the worded error; without it the central display does.
+            name: Task name, for debugging.
+
+        Returns:
+            The task, e.g. to cancel it; the caller need not keep it.
+        """
+        task = self._loop.create_task(work, name=name)
+        self._tasks.add(task)
+
+        def finished(done: asyncio.Task[T]) -> None:
+            self._tasks.discard(done)
+            if done.cancelled():
+                return
+            exc = done.exception()
+            if exc is None:
+                if on_success is not None:
+                    on_success(done.result())
+                return
+            message = describe_error(exc)
+            if message.kind is ErrorKind.INTERNAL:
+                log.error("operation %s failed", done.get_name(), exc_info=exc)
+            handler = on_failure or self._report
+            if handler is None:
+                log.warning("operation %s failed: %s", done.get_name(), message.title)
+            else:
+                handler(message)
+
+        task.add_done_callback(finished)
+        return task
+
+    def cancel_all(self) -> None:
+        """Cancel every operation still running (their callbacks are not called)."""
+        for task in list(self._tasks):
+            task.cancel()

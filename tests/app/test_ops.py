@@ -1,0 +1,67 @@
+"""Background operations run on the qasync loop and report back exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from pytestqt.qtbot import QtBot
+
+from app.errors import ErrorKind, UserMessage
+from app.ops import Operations
+
+
+async def answer(value: int, delay: float = 0.01) -> int:
+    await asyncio.sleep(delay)
+    return value
+
+
+async def fail() -> int:
+    await asyncio.sleep(0.01)
+    raise httpx.ConnectError("refused", request=httpx.Request("GET", "http://127.0.0.1:9/x"))
+
+
+class TestRun:
+    def test_success_callback_gets_the_result(self, ops: Operations, qtbot: QtBot) -> None:
+        results: list[int] = []
+        ops.run(answer(42), on_success=results.append)
+        assert ops.pending == 1
+        qtbot.waitUntil(lambda: results == [42])
+        assert ops.pending == 0
+
+    def test_failure_callback_gets_a_worded_message(self, ops: Operations, qtbot: QtBot) -> None:
+        failures: list[UserMessage] = []
+        successes: list[int] = []
+        ops.run(fail(), on_success=successes.append, on_failure=failures.append)
+        qtbot.waitUntil(lambda: len(failures) == 1)
+        assert failures[0].kind is ErrorKind.UNREACHABLE
+        assert failures[0].title == "Cannot reach the SalesOS server at http://127.0.0.1:9."
+        assert successes == []
+
+    def test_unhandled_failure_goes_to_the_central_display(
+        self, ops: Operations, qtbot: QtBot
+    ) -> None:
+        reported: list[UserMessage] = []
+        ops.set_report(reported.append)
+        ops.run(fail())
+        qtbot.waitUntil(lambda: len(reported) == 1)
+        assert reported[0].connection_lost
+
+    def test_cancelled_operations_call_nothing(self, ops: Operations, qtbot: QtBot) -> None:
+        called: list[object] = []
+        ops.set_report(called.append)
+        task = ops.run(answer(1, delay=5), on_success=called.append, on_failure=called.append)
+        ops.cancel_all()
+        qtbot.waitUntil(task.done)
+        qtbot.wait(50)
+        assert task.cancelled()
+        assert called == []
+        assert ops.pending == 0
+
+    def test_tasks_stay_referenced_until_done(self, ops: Operations, qtbot: QtBot) -> None:
+        results: list[int] = []
+        for value in range(5):
+            ops.run(answer(value, delay=0.05), on_success=results.append)
+        assert ops.pending == 5
+        qtbot.waitUntil(lambda: sorted(results) == [0, 1, 2, 3, 4])
+        assert ops.pending == 0
