@@ -316,18 +316,32 @@ class SoloBackend:
                 self.timings[step.value] = time.perf_counter() - t0
             on_step(StepUpdate(step, state, detail))
 
+        def stopping() -> bool:
+            # stop() may come at any point of the start: give up between steps.
+            return self._stop_requested.is_set()
+
         try:
-            configure_logging(self.settings.log_level, self.settings.log_format.value)
-            self.settings.require_secret_key()
             infra = self._infra = Infrastructure(self.settings)
             mark("started")
+            # The database launcher checks the data folder first, with the clearest
+            # message when it is not writable; the secret key lives there too.
             database_url = infra.start_database(tie_to_parent=True)
+            configure_logging(
+                self.settings.log_level,
+                self.settings.log_format.value,
+                log_file=self.settings.log_dir / "salesos.log",
+            )
+            self.settings.require_secret_key()
             first = infra.postgres is not None and infra.postgres.initialized_now
             mark("done", "PostgreSQL (embedded, new)" if first else "PostgreSQL ready")
+            if stopping():
+                return
             step = StartupStep.BROKER
             mark("started")
             bootstrap = infra.start_broker(tie_to_parent=True)
             mark("done", f"{infra.broker.kind if infra.broker else 'Kafka'} at {bootstrap}")
+            if stopping():
+                return
             step = StartupStep.MIGRATIONS
             mark("started")
             first_run = asyncio.run(migrate.current_revision(database_url)) is None
@@ -335,6 +349,8 @@ class SoloBackend:
             if first_run:
                 asyncio.run(seed_demo(database_url))
             mark("done", "new database with demo data" if first_run else "schema up to date")
+            if stopping():
+                return
             step = StartupStep.SERVICES
             mark("started")
             event_loop.run(
@@ -346,11 +362,13 @@ class SoloBackend:
             self._fail(on_step, step, str(exc), "Fix the setting and start again.")
         except Exception as exc:
             log.exception("solo start-up failed at %s", step)
+            # One readable line for the window; the whole error is in the log.
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             self._fail(
                 on_step,
                 step,
-                f"{exc.__class__.__name__}: {exc}",
-                f"See the logs in {self.settings.log_dir}; then retry.",
+                f"{exc.__class__.__name__}: {first_line[:300]}",
+                f"The details are in {self.settings.log_dir / 'salesos.log'}; then retry.",
             )
         finally:
             self._ready.set()

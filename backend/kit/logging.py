@@ -7,6 +7,8 @@ import re
 import sys
 import uuid
 from contextvars import ContextVar
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
 from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
@@ -43,27 +45,37 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
-    """Route every log record to stderr, as JSON (default) or text, with the request id."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(_RequestIdFilter())
+def configure_logging(level: str = "INFO", fmt: str = "json", log_file: Path | None = None) -> None:
+    """Route every log record to stderr (and ``log_file``, rotated), as JSON (default)
+    or text, with the request id. Solo mode logs to a file: a desktop app's stderr
+    goes nowhere."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file is not None:
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            handlers.append(RotatingFileHandler(log_file, maxBytes=5_000_000, backupCount=3))
+        except OSError:
+            pass  # no log file is no reason not to start; stderr still gets everything
+    formatter: logging.Formatter
     if fmt == "json":
-        handler.setFormatter(
-            JsonFormatter(
-                "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-                rename_fields={"asctime": "ts", "levelname": "level", "name": "logger"},
-            )
+        formatter = JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            rename_fields={"asctime": "ts", "levelname": "level", "name": "logger"},
         )
     else:
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s")
+        formatter = logging.Formatter(
+            "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"
         )
     root = logging.getLogger()
     for old in list(root.handlers):
         if getattr(old, "_salesos", False):
             root.removeHandler(old)
-    handler._salesos = True  # type: ignore[attr-defined]
-    root.addHandler(handler)
+            old.close()
+    for handler in handlers:
+        handler.addFilter(_RequestIdFilter())
+        handler.setFormatter(formatter)
+        handler._salesos = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
     root.setLevel(level)
     # uvicorn's access log duplicates ours; aiokafka is chatty at INFO.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)

@@ -74,3 +74,16 @@ class TestSoloBackend:
             with pytest.raises(httpx.ConnectError):
                 httpx.get(f"{solo.base_url}/health", timeout=2)
         assert not any(t.name == "salesos-backend" for t in threading.enumerate())
+
+
+class TestLogFile:
+    def test_solo_writes_its_log_under_home(
+        self, tmp_path: Path, database_url: str, bootstrap_servers: str
+    ) -> None:
+        solo = SoloBackend(_solo_settings(tmp_path, database_url, bootstrap_servers))
+        solo.start(lambda u: None)
+        try:
+            solo.wait_ready(60)
+        finally:
+            solo.stop()
+        assert (tmp_path / "logs" / "salesos.log").exists()

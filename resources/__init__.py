@@ -1,0 +1,1 @@
+"""Icons (SVG) and styles (QSS) of the desktop app, shipped as package data."""
