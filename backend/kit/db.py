@@ -8,6 +8,7 @@ the business change it describes.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
@@ -72,10 +73,18 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request: commit on success, roll back on any error."""
+@asynccontextmanager
+async def request_session(
+    request: Request, info: dict[str, object] | None = None
+) -> AsyncIterator[AsyncSession]:
+    """The one unit of work of a request: commit on success, roll back on any error.
+
+    Args:
+        info: Put into ``session.info`` before the first statement (e.g. the tenant).
+    """
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.resources.sessionmaker
     async with sessionmaker() as session:
+        session.info.update(info or {})
         try:
             yield session
         except BaseException:
@@ -83,6 +92,12 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
         else:
             await session.commit()
+
+
+async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request, with no tenant (public routes such as sign-in)."""
+    async with request_session(request) as session:
+        yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_db_session)]

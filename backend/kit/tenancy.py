@@ -16,9 +16,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import event, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
+from backend.kit.db import request_session
 from backend.kit.errors import SalesOSError
 from backend.kit.security import CurrentPrincipal
 
@@ -67,16 +68,8 @@ async def get_tenant_session(
     request: Request, principal: CurrentPrincipal
 ) -> AsyncIterator[AsyncSession]:
     """The request's session, bound to the caller's tenant; commits on success."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.resources.sessionmaker
-    async with sessionmaker() as session:
-        session.info[TENANT_KEY] = principal.customer_id
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        else:
-            await session.commit()
+    async with request_session(request, {TENANT_KEY: principal.customer_id}) as session:
+        yield session
 
 
 TenantSessionDep = Annotated[AsyncSession, Depends(get_tenant_session)]
