@@ -7,6 +7,7 @@ import importlib
 MODEL_MODULES: tuple[str, ...] = (
     "backend.messaging.models",
     "backend.auth.models",
+    "backend.crm.models",
 )
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
+import httpx
 import uvicorn
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -36,7 +37,7 @@ from backend.gateway.middleware import BodyLimitMiddleware, SecurityHeadersMiddl
 from backend.gateway.openapi import combined_openapi
 from backend.gateway.proxy import CustomerRateLimit, GatewayProxy, Upstream
 from backend.gateway.sessions import SessionGate
-from backend.gateway.upstream import Upstreams
+from backend.gateway.upstream import Upstreams, in_process_client, remote_client
 from backend.kit import loop as event_loop
 from backend.kit import migrate
 from backend.kit.http import ComponentHealth, ServiceHealth, create_service_app
@@ -66,14 +67,26 @@ def _health_router(name: str) -> APIRouter:
     return router
 
 
-def build_service_app(name: str, resources: Resources) -> FastAPI:
+PEERS: dict[str, tuple[str, ...]] = {"crm": ("auth",)}
+"""Which services a service calls over HTTP (a typed client, never a cross-schema read)."""
+
+
+def build_service_app(
+    name: str, resources: Resources, peers: dict[str, httpx.AsyncClient] | None = None
+) -> FastAPI:
     """The app of one bounded context: its ``/health`` plus its ``api.router`` if any.
 
-    A context's ``api`` module may define ``install(app_state, settings)`` for state
-    of its own (e.g. the sign-in throttle of auth).
+    A context's ``api`` module may define ``install(app_state, settings, peers)`` for
+    state of its own (the sign-in throttle of auth, the CRM's team directory).
+
+    Args:
+        peers: Clients of the services it calls (see :data:`PEERS`).
     """
     if name not in CONTEXTS:
         raise ValueError(f"unknown service {name!r}; one of {', '.join(CONTEXTS)}")
+    missing = [p for p in PEERS.get(name, ()) if p not in (peers or {})]
+    if missing:
+        raise ValueError(f"the {name} service needs clients of {', '.join(missing)}")
     app = create_service_app(name, resources)
     app.include_router(_health_router(name))
     try:
@@ -85,7 +98,7 @@ def build_service_app(name: str, resources: Resources) -> FastAPI:
         app.include_router(module.router)
         install = getattr(module, "install", None)
         if install is not None:
-            install(app.state, resources.settings)
+            install(app.state, resources.settings, peers or {})
     return app
 
 
@@ -155,10 +168,18 @@ def build_gateway_app(resources: Resources, upstreams: Upstreams) -> FastAPI:
 def build_backend(resources: Resources, remote: dict[str, str] | None = None) -> FastAPI:
     """The gateway with every service not in ``remote`` running in-process."""
     remote = remote or {}
-    in_process = {
-        name: build_service_app(name, resources) for name in CONTEXTS if name not in remote
-    }
-    return build_gateway_app(resources, Upstreams.build(in_process, remote))
+    clients: dict[str, httpx.AsyncClient] = {}
+    in_process: dict[str, FastAPI] = {}
+    # Services others call are built first, so their clients exist to hand over.
+    order = sorted(CONTEXTS, key=lambda n: 0 if any(n in p for p in PEERS.values()) else 1)
+    for name in order:
+        if name in remote:
+            clients[name] = remote_client(remote[name])
+            continue
+        peers = {peer: clients[peer] for peer in PEERS.get(name, ())}
+        in_process[name] = build_service_app(name, resources, peers)
+        clients[name] = in_process_client(name, in_process[name])
+    return build_gateway_app(resources, Upstreams.build(in_process, remote, clients))
 
 
 async def close_backend(app: FastAPI) -> None:
@@ -436,13 +457,22 @@ async def serve_team(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+    peer_clients: dict[str, httpx.AsyncClient] = {}
     if service is None or service == "gateway":
         remote = settings.service_urls if service == "gateway" else {}
         app = build_backend(resources, remote=remote)
     else:
-        app = build_service_app(service, resources)
+        for peer in PEERS.get(service, ()):
+            if peer not in settings.service_urls:
+                raise ConfigError(
+                    f"SALESOS_SERVICE_URLS: {service} calls {peer}; add {peer}=http://host:port"
+                )
+            peer_clients[peer] = remote_client(settings.service_urls[peer])
+        app = build_service_app(service, resources, peer_clients)
     try:
         await serve_app(app, host, port, started=started, stop=stop, sock=sock)
     finally:
         await close_backend(app)
+        for client in peer_clients.values():
+            await client.aclose()
         await resources.close()

@@ -38,7 +38,7 @@ PUBLIC_PATHS = frozenset({"/auth/signup", "/auth/login", "/auth/refresh"})
 """Routes reachable without an access token (the gateway reads this)."""
 
 
-def install(app_state: object, settings: Settings) -> None:
+def install(app_state: object, settings: Settings, peers: object) -> None:
     """Per-process state of the auth service (the sign-in throttle per address)."""
     app_state.ip_throttle = IpThrottle(settings.login_ip_limit_per_minute)  # type: ignore[attr-defined]
 
@@ -135,9 +135,11 @@ async def list_users(
     _: CurrentPrincipal,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    manager_id: uuid.UUID | None = None,
 ) -> UserPage:
-    """The users of my company (everyone may see who their colleagues are)."""
-    items, next_cursor = await auth.list_users(cursor=cursor, limit=limit)
+    """The users of my company (everyone may see who their colleagues are);
+    ``manager_id`` keeps those a manager manages (their team)."""
+    items, next_cursor = await auth.list_users(cursor=cursor, limit=limit, manager_id=manager_id)
     return UserPage(items=[UserOut.model_validate(u) for u in items], next_cursor=next_cursor)
 
 

@@ -27,8 +27,13 @@ class CustomerRepository(TenantRepositoryBase[Customer]):
 class UserRepository(TenantRepositoryBase[User]):
     model = User
 
-    async def list_page(self, *, cursor: str | None, limit: int) -> tuple[list[User], str | None]:
-        stmt = keyset_page(self.select(), [User.email, User.id], cursor=cursor, limit=limit)
+    async def list_page(
+        self, *, cursor: str | None, limit: int, manager_id: uuid.UUID | None = None
+    ) -> tuple[list[User], str | None]:
+        base = self.select()
+        if manager_id is not None:
+            base = base.where(User.manager_id == manager_id, User.is_active.is_(True))
+        stmt = keyset_page(base, [User.email, User.id], cursor=cursor, limit=limit)
         rows = (await self.session.scalars(stmt)).all()
         return finish_page(rows, ["email", "id"], limit)
 

@@ -304,8 +304,12 @@ class AuthService:
             raise NotFound("User", principal.user_id)
         return user
 
-    async def list_users(self, *, cursor: str | None, limit: int) -> tuple[list[User], str | None]:
-        return await UserRepository.from_session(self.session).list_page(cursor=cursor, limit=limit)
+    async def list_users(
+        self, *, cursor: str | None, limit: int, manager_id: uuid.UUID | None = None
+    ) -> tuple[list[User], str | None]:
+        return await UserRepository.from_session(self.session).list_page(
+            cursor=cursor, limit=limit, manager_id=manager_id
+        )
 
     async def get_user(self, user_id: uuid.UUID) -> User:
         user = await UserRepository.from_session(self.session).get(user_id)

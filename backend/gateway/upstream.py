@@ -7,6 +7,18 @@ from dataclasses import dataclass, field
 import httpx
 from fastapi import FastAPI
 
+TIMEOUT = httpx.Timeout(10.0, connect=2.0)
+
+
+def in_process_client(name: str, app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=f"http://{name}", timeout=TIMEOUT
+    )
+
+
+def remote_client(url: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=url, timeout=TIMEOUT)
+
 
 @dataclass
 class Upstreams:
@@ -18,19 +30,20 @@ class Upstreams:
     remote: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, in_process: dict[str, FastAPI], remote: dict[str, str]) -> Upstreams:
-        """In-process apps through ``ASGITransport``; remote ones by URL (team mode)."""
-        timeout = httpx.Timeout(10.0, connect=2.0)
-        clients = {
-            name: httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url=f"http://{name}", timeout=timeout
-            )
-            for name, app in in_process.items()
-        }
-        clients.update(
-            {name: httpx.AsyncClient(base_url=url, timeout=timeout) for name, url in remote.items()}
-        )
-        return cls(clients, dict(in_process), dict(remote))
+    def build(
+        cls,
+        in_process: dict[str, FastAPI],
+        remote: dict[str, str],
+        clients: dict[str, httpx.AsyncClient] | None = None,
+    ) -> Upstreams:
+        """In-process apps through ``ASGITransport``; remote ones by URL (team mode).
+        ``clients`` made already (e.g. handed to other services as peers) are kept."""
+        made = dict(clients or {})
+        for name, app in in_process.items():
+            made.setdefault(name, in_process_client(name, app))
+        for name, url in remote.items():
+            made.setdefault(name, remote_client(url))
+        return cls(made, dict(in_process), dict(remote))
 
     async def aclose(self) -> None:
         for client in self.clients.values():

@@ -182,6 +182,11 @@ class TestServe:
             squatter.bind(("127.0.0.1", 0))
             squatter.listen()
             port = squatter.getsockname()[1]
-            r = _run(home, "serve", "--service", "crm", "--port", str(port))
+            r = _run(home, "serve", "--service", "email", "--port", str(port))
         assert r.returncode == 1
         assert f"could not listen on 127.0.0.1:{port}" in r.stderr
+
+    def test_a_service_alone_is_told_where_its_peers_are(self, home: Path) -> None:
+        r = _run(home, "serve", "--service", "crm", "--port", str(free_port()))
+        assert r.returncode == 2
+        assert "SALESOS_SERVICE_URLS: crm calls auth; add auth=http://host:port" in r.stderr

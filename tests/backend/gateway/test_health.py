@@ -6,9 +6,10 @@ import socket
 
 import httpx
 
+from backend.gateway.upstream import in_process_client
 from backend.kit.resources import Resources, open_resources
 from backend.kit.settings import Settings
-from backend.server import CONTEXTS, build_backend, build_service_app
+from backend.server import CONTEXTS, PEERS, build_backend, build_service_app
 
 
 class TestGatewayHealth:
@@ -68,8 +69,9 @@ class TestGatewayHealth:
 
 class TestServiceHealth:
     async def test_each_service_answers_its_own_health(self, resources: Resources) -> None:
+        auth = in_process_client("auth", build_service_app("auth", resources))
         for name in CONTEXTS:
-            app = build_service_app(name, resources)
+            app = build_service_app(name, resources, {"auth": auth} if name in PEERS else None)
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://t"
             ) as c:

@@ -1,0 +1,372 @@
+"""All SQL of the CRM context."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    Numeric,
+    Select,
+    and_,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from backend.crm.models import (
+    Account,
+    Contact,
+    CustomField,
+    Opportunity,
+    Pipeline,
+    SavedView,
+    Stage,
+)
+from backend.kit.errors import ValidationFailed
+from backend.kit.pagination import keyset_sorted, sorted_cursor
+from backend.kit.repository import TenantRepositoryBase
+
+R = TypeVar("R", Account, Contact, Opportunity)
+
+TEXT, INT, NUMBER, DATE, DATETIME, BOOL, ID = (
+    "text",
+    "int",
+    "number",
+    "date",
+    "datetime",
+    "bool",
+    "uuid",
+)
+
+FIELDS: dict[type[Any], dict[str, str]] = {
+    Account: {
+        "name": TEXT, "domain": TEXT, "industry": TEXT, "size": INT, "street": TEXT, "city": TEXT,
+        "region": TEXT, "postal_code": TEXT, "country": TEXT, "owner_id": ID,
+        "created_at": DATETIME, "updated_at": DATETIME,
+    },
+    Contact: {
+        "first_name": TEXT, "last_name": TEXT, "email": TEXT, "phone": TEXT, "mobile": TEXT,
+        "title": TEXT, "account_id": ID, "time_zone": TEXT, "do_not_contact": BOOL, "owner_id": ID,
+        "created_at": DATETIME, "updated_at": DATETIME,
+    },
+    Opportunity: {
+        "name": TEXT, "account_id": ID, "primary_contact_id": ID, "amount": NUMBER,
+        "currency": TEXT,
+        "pipeline_id": ID, "stage_id": ID, "probability_override": INT, "close_date": DATE,
+        "status": TEXT, "owner_id": ID, "created_at": DATETIME, "updated_at": DATETIME,
+    },
+}  # fmt: skip
+"""The columns a list may be filtered and sorted by, with their kinds; custom fields
+are addressed as ``cf.<key>``."""
+
+OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "contains", "starts", "in", "empty", "notempty")
+_CUSTOM_KIND = {"text": TEXT, "select": TEXT, "number": NUMBER, "date": DATE, "boolean": BOOL}
+
+
+@dataclass(frozen=True)
+class Filter:
+    """``field:op:value`` from a query string, e.g. ``size:gte:100`` or ``cf.tier:eq:Gold``."""
+
+    field: str
+    op: str
+    value: str
+
+    @classmethod
+    def parse(cls, raw: str) -> Filter:
+        field, _, rest = raw.partition(":")
+        op, _, value = rest.partition(":")
+        if not field or op not in OPERATORS:
+            raise ValidationFailed.for_field(
+                "query.filter",
+                f"{raw!r} is not field:op:value with op one of {', '.join(OPERATORS)}",
+            )
+        return cls(field, op, value)
+
+
+def _coerce(kind: str, raw: str, field: str) -> Any:
+    try:
+        if kind == INT:
+            return int(raw)
+        if kind == NUMBER:
+            return Decimal(raw)
+        if kind == DATE:
+            return date.fromisoformat(raw)
+        if kind == DATETIME:
+            return datetime.fromisoformat(raw)
+        if kind == BOOL:
+            if raw.lower() not in ("true", "false"):
+                raise ValueError
+            return raw.lower() == "true"
+        if kind == ID:
+            return uuid.UUID(raw)
+    except (ValueError, InvalidOperation) as exc:
+        raise ValidationFailed.for_field(
+            "query.filter", f"{field}: {raw!r} is not a valid {kind}"
+        ) from exc
+    return raw
+
+
+class RecordRepository(TenantRepositoryBase[R], Generic[R]):
+    """Accounts, contacts or opportunities: lists with filters, sort, scope and trash."""
+
+    def __init__(self, session: Any, model: type[R]) -> None:
+        self.model = model
+        super().__init__(session)
+
+    @classmethod
+    def of(cls, session: Any, model: type[R]) -> RecordRepository[R]:
+        return cls(session, model)
+
+    def live(self) -> Select[R]:
+        return self.select().where(self.model.deleted_at.is_(None))
+
+    def expression(
+        self, field: str, custom: dict[str, CustomField]
+    ) -> tuple[ColumnElement[Any], str]:
+        """The SQL expression and kind of a filterable/sortable field.
+
+        Raises:
+            ValidationFailed: unknown field.
+        """
+        if field.startswith("cf."):
+            definition = custom.get(field[3:])
+            if definition is None:
+                raise ValidationFailed.for_field("query", f"{field} is not a custom field here")
+            if definition.field_type == "multi_select":
+                return self.model.custom_fields[definition.key], "multi"
+            kind = _CUSTOM_KIND[definition.field_type]
+            text_value = self.model.custom_fields[definition.key].astext
+            if kind == TEXT:
+                return text_value, kind
+            sql_type: Any = {NUMBER: Numeric(), DATE: Date(), BOOL: Boolean()}[kind]
+            return cast(text_value, sql_type), kind
+        kinds = FIELDS[self.model]
+        if field not in kinds:
+            raise ValidationFailed.for_field(
+                "query",
+                f"{field} is not a field of this list; one of {', '.join(kinds)} or cf.<key>",
+            )
+        return getattr(self.model, field), kinds[field]
+
+    def condition(self, flt: Filter, custom: dict[str, CustomField]) -> ColumnElement[bool]:
+        expr, kind = self.expression(flt.field, custom)
+        if kind == "multi":
+            if flt.op not in ("contains", "eq", "empty", "notempty"):
+                raise ValidationFailed.for_field(
+                    "query.filter", f"{flt.field} supports contains/empty"
+                )
+            if flt.op in ("empty", "notempty"):
+                empty = or_(expr.is_(None), expr == cast(literal("[]"), JSONB))
+                return empty if flt.op == "empty" else ~empty
+            return expr.contains(cast(literal(f'["{flt.value}"]'), JSONB))
+        if flt.op == "empty":
+            return expr.is_(None) if kind != TEXT else or_(expr.is_(None), expr == "")
+        if flt.op == "notempty":
+            return expr.is_not(None) if kind != TEXT else and_(expr.is_not(None), expr != "")
+        if flt.op in ("contains", "starts"):
+            if kind != TEXT:
+                raise ValidationFailed.for_field("query.filter", f"{flt.field} is not text")
+            pattern = flt.value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = f"%{pattern}%" if flt.op == "contains" else f"{pattern}%"
+            return expr.ilike(pattern)
+        if flt.op == "in":
+            return expr.in_([_coerce(kind, v, flt.field) for v in flt.value.split(",") if v])
+        value = _coerce(kind, flt.value, flt.field)
+        if kind == TEXT and flt.op in ("eq", "ne"):
+            expr, value = func.lower(expr), str(value).lower()
+        comparisons: dict[str, ColumnElement[bool]] = {
+            "eq": expr == value, "ne": expr != value, "lt": expr < value,
+            "lte": expr <= value, "gt": expr > value, "gte": expr >= value,
+        }  # fmt: skip
+        return comparisons[flt.op]
+
+    async def page(
+        self,
+        *,
+        filters: Sequence[Filter],
+        sort: str,
+        custom: dict[str, CustomField],
+        owners: frozenset[uuid.UUID] | None,
+        trash: bool,
+        cursor: str | None,
+        limit: int,
+    ) -> tuple[list[R], str | None]:
+        """One page. ``owners=None`` means every owner (the caller's scope is "all")."""
+        stmt = self.select().where(
+            self.model.deleted_at.is_not(None) if trash else self.model.deleted_at.is_(None)
+        )
+        if owners is not None:
+            stmt = stmt.where(self.model.owner_id.in_(owners))
+        for flt in filters:
+            stmt = stmt.where(self.condition(flt, custom))
+        descending = sort.startswith("-")
+        sort_expr, kind = self.expression(sort.lstrip("-"), custom)
+        if kind == "multi":
+            raise ValidationFailed.for_field("query.sort", "multi-select fields cannot be sorted")
+        if kind == TEXT:
+            sort_expr = func.lower(sort_expr)
+        tiebreak: ColumnElement[Any] = self.model.id  # type: ignore[assignment]
+        stmt = keyset_sorted(
+            stmt.add_columns(sort_expr.label("_sort")),
+            sort_expr,
+            tiebreak,
+            cursor=cursor,
+            limit=limit,
+            descending=descending,
+        )
+        rows: Sequence[Any] = (await self.session.execute(stmt)).all()
+        items = [row[0] for row in rows[:limit]]
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            return items, sorted_cursor(last[1], last[0].id)
+        return items, None
+
+    async def many(self, ids: Sequence[uuid.UUID], *, for_update: bool = True) -> list[R]:
+        stmt = self.live().where(self.model.id.in_(ids))
+        if for_update:
+            stmt = stmt.with_for_update()
+        return list((await self.session.scalars(stmt)).all())
+
+    async def any_deleted(self, ident: uuid.UUID) -> R | None:
+        return await self.get_one_or_none(
+            self.select().where(self.model.id == ident, self.model.deleted_at.is_not(None))
+        )
+
+    async def repoint(self, column: str, old: Sequence[uuid.UUID], new: uuid.UUID) -> int:
+        """Move references (e.g. contacts.account_id) from ``old`` records to ``new``."""
+        col = getattr(self.model, column)
+        result = await self.session.execute(
+            update(self.model)
+            .where(self.model.customer_id == self.customer_id, col.in_(old))
+            .values({column: new, "version": self.model.version + 1, "updated_at": func.now()})
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class PipelineRepository(TenantRepositoryBase[Pipeline]):
+    model = Pipeline
+
+    async def default(self) -> Pipeline | None:
+        return await self.get_one_or_none(self.select().where(Pipeline.is_default.is_(True)))
+
+    async def all(self) -> Sequence[Pipeline]:
+        return await self.get_all(self.select().order_by(Pipeline.is_default.desc(), Pipeline.name))
+
+    async def stages(self, pipeline_ids: Sequence[uuid.UUID]) -> Sequence[Stage]:
+        stmt = (
+            select(Stage)
+            .where(Stage.customer_id == self.customer_id, Stage.pipeline_id.in_(pipeline_ids))
+            .order_by(Stage.pipeline_id, Stage.position)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def stage(self, stage_id: uuid.UUID) -> Stage | None:
+        stmt = select(Stage).where(Stage.customer_id == self.customer_id, Stage.id == stage_id)
+        return await self.session.scalar(stmt)
+
+    async def board(self, pipeline_id: uuid.UUID, owners: frozenset[uuid.UUID] | None) -> list[Any]:
+        """Per stage and currency: count, total amount, weighted amount."""
+        probability = func.coalesce(Opportunity.probability_override, Stage.probability)
+        stmt = (
+            select(
+                Opportunity.stage_id,
+                Opportunity.currency,
+                func.count(),
+                func.coalesce(func.sum(Opportunity.amount), 0),
+                func.coalesce(func.sum(Opportunity.amount * probability / 100), 0),
+            )
+            .join(Stage, Stage.id == Opportunity.stage_id)
+            .where(
+                Opportunity.customer_id == self.customer_id,
+                Opportunity.pipeline_id == pipeline_id,
+                Opportunity.deleted_at.is_(None),
+            )
+            .group_by(Opportunity.stage_id, Opportunity.currency)
+        )
+        if owners is not None:
+            stmt = stmt.where(Opportunity.owner_id.in_(owners))
+        return list((await self.session.execute(stmt)).all())
+
+
+class CustomFieldRepository(TenantRepositoryBase[CustomField]):
+    model = CustomField
+
+    async def for_object(self, object_type: str) -> dict[str, CustomField]:
+        rows = await self.get_all(self.select().where(CustomField.object_type == object_type))
+        return {row.key: row for row in rows}
+
+    async def listing(self, object_type: str | None) -> Sequence[CustomField]:
+        stmt = self.select().order_by(
+            CustomField.object_type, CustomField.position, CustomField.key
+        )
+        if object_type:
+            stmt = stmt.where(CustomField.object_type == object_type)
+        return await self.get_all(stmt)
+
+
+class ViewRepository(TenantRepositoryBase[SavedView]):
+    model = SavedView
+
+    async def mine(self, user_id: uuid.UUID, object_type: str | None) -> Sequence[SavedView]:
+        stmt = self.select().where(SavedView.user_id == user_id).order_by(SavedView.name)
+        if object_type:
+            stmt = stmt.where(SavedView.object_type == object_type)
+        return await self.get_all(stmt)
+
+
+class SearchRepository(TenantRepositoryBase[Account]):
+    """Global search: full text (prefix-aware) or trigram similarity, per object."""
+
+    model = Account
+
+    async def search(
+        self, q: str, limit: int, owners: frozenset[uuid.UUID] | None
+    ) -> list[tuple[str, Any]]:
+        words = [w for w in "".join(c if c.isalnum() else " " for c in q.lower()).split() if w]
+        if not words:
+            return []
+        tsquery = func.to_tsquery("simple", " & ".join(f"{w}:*" for w in words))
+        needle = q.lower().strip()
+        results: list[tuple[str, Any]] = []
+        specs: list[tuple[str, Any, ColumnElement[Any]]] = [
+            ("account", Account, func.lower(Account.name)),
+            (
+                "contact",
+                Contact,
+                func.lower(func.coalesce(Contact.first_name, "") + " " + Contact.last_name),
+            ),
+            ("opportunity", Opportunity, func.lower(Opportunity.name)),
+        ]
+        for kind, model, name_expr in specs:
+            score = func.greatest(
+                func.ts_rank(model.search, tsquery) * 2, func.similarity(name_expr, needle)
+            )
+            # Full text finds words and prefixes ("acm" -> Acme); trigrams find typos.
+            match = or_(model.search.op("@@")(tsquery), name_expr.op("%")(needle))
+            if kind == "contact":
+                match = or_(match, func.lower(Contact.email).op("%")(needle))
+            if kind == "account":
+                match = or_(match, func.lower(Account.domain).op("%")(needle))
+            stmt = (
+                select(model, score.label("score"))
+                .where(model.customer_id == self.customer_id, model.deleted_at.is_(None), match)
+                .order_by(score.desc(), model.id)
+                .limit(limit)
+            )
+            if owners is not None:
+                stmt = stmt.where(model.owner_id.in_(owners))
+            results += [(kind, row) for row in (await self.session.execute(stmt)).all()]
+        results.sort(key=lambda item: -float(item[1][1]))
+        return results[:limit]
