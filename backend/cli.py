@@ -67,12 +67,14 @@ def _parser() -> argparse.ArgumentParser:
         "current", help="show the revision", description="Show the database revision."
     )
 
-    commands.add_parser(
+    seed = commands.add_parser(
         "seed-demo",
         help="create the demo company and users (idempotent)",
-        description="Create the demo company with an admin, a manager and a rep. Running it "
-        "again changes nothing.",
+        description="Create the demo company with an admin, a manager, a rep and a small CRM "
+        "book. Running it again changes nothing. --accounts N adds N generated accounts (and "
+        "3N contacts, N opportunities) for benchmarks.",
     )
+    seed.add_argument("--accounts", type=int, default=0, help="generated accounts to add")
 
     infra = commands.add_parser(
         "infra",
@@ -105,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "infra":
             return _infra(settings, args)
         if args.command == "seed-demo":
-            return _seed_demo(settings)
+            return _seed_demo(settings, args.accounts)
     except ConfigError as exc:
         print(f"salesos: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -235,19 +237,31 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _seed_demo(settings: Settings) -> int:
-    from backend.demo import demo_logins, seed_demo
+def _seed_demo(settings: Settings, accounts: int) -> int:
+    import time
+
+    from backend.demo import demo_logins, seed_demo, seed_scale
 
     infra = Infrastructure(settings)
     try:
         url = infra.start_database(tie_to_parent=True)
         migrate.upgrade(url)
         created = asyncio.run(seed_demo(url))
+        print("demo data created" if created else "demo data already present; nothing changed")
+        for line in demo_logins():
+            print(f"  {line}")
+        if accounts > 0:
+            started = time.perf_counter()
+            totals = asyncio.run(
+                seed_scale(url, accounts, lambda line: print(f"  {line}", flush=True))
+            )
+            took = time.perf_counter() - started
+            print(
+                f"generated {totals['accounts']:,} accounts, {totals['contacts']:,} contacts, "
+                f"{totals['opportunities']:,} opportunities in {took:.1f} s"
+            )
     finally:
         infra.stop()
-    print("demo data created" if created else "demo data already present; nothing changed")
-    for line in demo_logins():
-        print(f"  {line}")
     return 0
 
 

@@ -21,11 +21,11 @@ DEMO_USERS: tuple[tuple[str, str, Role], ...] = (
 )
 
 
-async def seed_demo_users(session: AsyncSession) -> uuid.UUID | None:
+async def seed_demo_users(session: AsyncSession) -> tuple[uuid.UUID, list[uuid.UUID]] | None:
     """Create the demo company and users unless the demo admin exists.
 
     Returns:
-        The new customer id, or ``None`` when the demo was already there.
+        The new customer id and user ids, or ``None`` when the demo was already there.
     """
     existing = await LoginLookup.from_session(session).by_email(DEMO_USERS[0][0])
     if existing is not None:
@@ -37,6 +37,7 @@ async def seed_demo_users(session: AsyncSession) -> uuid.UUID | None:
     users = UserRepository.from_session(session)
     password_hash = await passwords.hash_password(DEMO_PASSWORD)
     manager_id: uuid.UUID | None = None
+    user_ids: list[uuid.UUID] = []
     for email, name, role in DEMO_USERS:
         user = User(
             id=uuid.uuid4(),
@@ -48,6 +49,7 @@ async def seed_demo_users(session: AsyncSession) -> uuid.UUID | None:
             password_hash=password_hash,
         )
         await users.create(user)
+        user_ids.append(user.id)
         if role is Role.MANAGER:
             manager_id = user.id
-    return customer_id
+    return customer_id, user_ids

@@ -190,3 +190,14 @@ class TestServe:
         r = _run(home, "serve", "--service", "crm", "--port", str(free_port()))
         assert r.returncode == 2
         assert "SALESOS_SERVICE_URLS: crm calls auth; add auth=http://host:port" in r.stderr
+
+
+class TestSeedDemo:
+    def test_idempotent_demo_with_crm_book_and_generated_scale(self, home: Path) -> None:
+        r = _run(home, "seed-demo")
+        assert r.returncode == 0, r.stderr
+        assert "demo data created" in r.stdout
+        assert "admin@demo.salesos.dev / demo123! (admin)" in r.stdout
+        r = _run(home, "seed-demo", "--accounts", "250")
+        assert "already present; nothing changed" in r.stdout
+        assert "generated 250 accounts, 750 contacts, 250 opportunities" in r.stdout
