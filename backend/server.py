@@ -148,7 +148,14 @@ def build_gateway_app(resources: Resources, upstreams: Upstreams) -> FastAPI:
         inner_middleware=[
             (SecurityHeadersMiddleware, {}),
             (CORSMiddleware, cors),
-            (BodyLimitMiddleware, {"max_bytes": settings.max_body_bytes}),
+            (
+                BodyLimitMiddleware,
+                {
+                    "max_bytes": settings.max_body_bytes,
+                    "upload_bytes": settings.max_upload_bytes,
+                    "upload_prefixes": ("/api/v1/imports",),
+                },
+            ),
             (_ApiDispatch, {"proxy": proxy}),
         ],
         openapi_url=None,  # served below, combined with the services'

@@ -29,6 +29,8 @@ from backend.crm.models import (
     Account,
     Contact,
     CustomField,
+    Import,
+    ImportError_,
     Opportunity,
     Pipeline,
     SavedView,
@@ -239,6 +241,19 @@ class RecordRepository(TenantRepositoryBase[R], Generic[R]):
             stmt = stmt.with_for_update()
         return list((await self.session.scalars(stmt)).all())
 
+    async def by_key(self, column: str, values: Sequence[str]) -> dict[str, R]:
+        """Live records whose lower-cased ``column`` is one of ``values`` (de-duplication)."""
+        if not values:
+            return {}
+        col = func.lower(getattr(self.model, column))
+        rows = await self.get_all(
+            self.live().where(col.in_(set(values))).order_by(self.model.created_at)
+        )
+        found: dict[str, R] = {}
+        for row in rows:
+            found.setdefault(str(getattr(row, column)).lower(), row)
+        return found
+
     async def any_deleted(self, ident: uuid.UUID) -> R | None:
         return await self.get_one_or_none(
             self.select().where(self.model.id == ident, self.model.deleted_at.is_not(None))
@@ -253,6 +268,33 @@ class RecordRepository(TenantRepositoryBase[R], Generic[R]):
             .values({column: new, "version": self.model.version + 1, "updated_at": func.now()})
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class ImportRepository(TenantRepositoryBase[Import]):
+    model = Import
+
+    async def recent(self, user_id: uuid.UUID) -> Sequence[Import]:
+        stmt = (
+            self.select()
+            .where(Import.user_id == user_id)
+            .order_by(Import.created_at.desc())
+            .limit(50)
+        )
+        return await self.get_all(stmt)
+
+    async def errors(
+        self, import_id: uuid.UUID, limit: int, after_row: int
+    ) -> Sequence[ImportError_]:
+        stmt = (
+            select(ImportError_)
+            .where(
+                ImportError_.customer_id == self.customer_id, ImportError_.import_id == import_id
+            )
+            .where(ImportError_.row_number > after_row)
+            .order_by(ImportError_.row_number, ImportError_.id)
+            .limit(limit)
+        )
+        return (await self.session.scalars(stmt)).all()
 
 
 class PipelineRepository(TenantRepositoryBase[Pipeline]):

@@ -368,3 +368,47 @@ class SearchHit(BaseModel):
 
 class SearchResults(BaseModel):
     items: list[SearchHit]
+
+
+# ---------------------------------------------------------------- imports
+class ImportPreview(BaseModel):
+    """The file's columns, a sample, and a suggested column -> field mapping."""
+
+    headers: list[str]
+    sample: list[list[str]]
+    total_rows: int
+    suggested_mapping: dict[str, str]
+    fields: list[str]
+
+
+class ImportOut(_Out):
+    id: uuid.UUID
+    object_type: str
+    filename: str
+    status: Literal["queued", "running", "done", "failed"]
+    on_duplicate: str
+    mapping: dict[str, str]
+    total_rows: int
+    processed_rows: int
+    created_count: int
+    updated_count: int
+    skipped_count: int
+    error_count: int
+    failure: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class ImportList(BaseModel):
+    items: list[ImportOut]
+
+
+class ImportErrorOut(_Out):
+    id: uuid.UUID
+    row_number: int
+    field: str | None
+    message: str
+
+
+class ImportErrorPage(BaseModel):
+    items: list[ImportErrorOut]

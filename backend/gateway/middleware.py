@@ -48,14 +48,28 @@ class BodyLimitMiddleware:
     replayed to the app: bounded memory, and the app never sees a cut-off body.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        upload_bytes: int | None = None,
+        upload_prefixes: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max = max_bytes
+        self.upload_bytes = upload_bytes or max_bytes
+        self.upload_prefixes = upload_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # Uploads (CSV imports) may be large; everything else stays small.
+        limit = (
+            self.upload_bytes
+            if scope["path"].startswith(self.upload_prefixes)
+            else self.default_max
+        )
         declared: int | None = None
         for key, value in scope["headers"]:
             if key == b"content-length":
@@ -64,8 +78,8 @@ class BodyLimitMiddleware:
                 except ValueError:
                     declared = -1
         if declared is not None:
-            if declared < 0 or declared > self.max_bytes:
-                await self._reject(scope, receive, send)
+            if declared < 0 or declared > limit:
+                await self._reject(scope, receive, send, limit)
                 return
             await self.app(scope, receive, send)
             return
@@ -78,8 +92,8 @@ class BodyLimitMiddleware:
                 return
             body = message.get("body", b"")
             size += len(body)
-            if size > self.max_bytes:
-                await self._reject(scope, receive, send)
+            if size > limit:
+                await self._reject(scope, receive, send, limit)
                 return
             chunks.append(body)
             if not message.get("more_body", False):
@@ -87,9 +101,9 @@ class BodyLimitMiddleware:
         whole: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         await self.app(scope, _replay([whole], receive), send)
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = error_response(
-            413, "payload_too_large", f"The request body is larger than {self.max_bytes} bytes."
+            413, "payload_too_large", f"The request body is larger than {limit} bytes."
         )
         await response(scope, receive, send)
 

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
         default_factory=list, alias="SALESOS_CORS_ORIGINS"
     )
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, alias="SALESOS_MAX_BODY_BYTES")
+    max_upload_bytes: int = Field(
+        default=200 * 1024 * 1024, ge=1024, alias="SALESOS_MAX_UPLOAD_BYTES"
+    )
     upstream_timeout: float = Field(default=30.0, gt=0, le=600, alias="SALESOS_UPSTREAM_TIMEOUT")
     # Tests and benchmarks trade durability for speed; never the default.
     embedded_pg_fast: bool = Field(default=False, alias="SALESOS_EMBEDDED_PG_FAST")

@@ -54,3 +54,39 @@ async def emit(
         )
     )
     return envelope
+
+
+async def emit_many(
+    session: AsyncSession,
+    events: list[tuple[DomainEvent, object]],
+    *,
+    customer_id: uuid.UUID | None,
+) -> int:
+    """Like :func:`emit` for many ``(event, aggregate_id)`` pairs, in one statement
+    (bulk changes such as CSV imports). Returns how many were written."""
+    if not events:
+        return 0
+    headers = {}
+    request_id = current_request_id()
+    if request_id:
+        headers["request_id"] = request_id
+    rows = []
+    for event, aggregate_id in events:
+        envelope = Envelope.wrap(
+            event, aggregate_id=aggregate_id, customer_id=customer_id, headers=headers
+        )
+        rows.append(
+            {
+                "id": envelope.id,
+                "topic": event.topic.name,
+                "type": envelope.type,
+                "customer_id": envelope.customer_id,
+                "aggregate_type": envelope.aggregate_type,
+                "aggregate_id": envelope.aggregate_id,
+                "occurred_at": envelope.occurred_at,
+                "payload": envelope.payload,
+                "headers": envelope.headers,
+            }
+        )
+    await session.execute(insert(OutboxEvent), rows)
+    return len(rows)
