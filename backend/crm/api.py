@@ -29,6 +29,7 @@ from backend.crm.service import (
     ACCOUNTS,
     CONTACTS,
     Access,
+    MergeService,
     OpportunityService,
     PipelineService,
     RecordService,
@@ -78,6 +79,44 @@ def _record_routes(
     render: Callable[[RecordService[Any], list[Any]], Any],
 ) -> None:
     """Register list/create/get/update/delete/restore/bulk routes for one record kind."""
+
+    if tag in ("accounts", "contacts"):
+
+        @router.get(
+            f"{path}/duplicates",
+            response_model=s.DuplicateList,
+            responses=E,
+            tags=[tag],
+            name=f"duplicates_{tag}",
+        )
+        async def duplicates(
+            session: TenantSessionDep,
+            access: AccessDep,
+            limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        ) -> s.DuplicateList:
+            """Groups of records that look like one (same domain/email, or the same name)."""
+            groups = await MergeService(make(session, access)).duplicates(limit)
+            return s.DuplicateList(
+                items=[s.DuplicateGroup(reason=r, key=k, record_ids=ids) for r, k, ids in groups]
+            )
+
+        @router.post(
+            f"{path}/merge", response_model=s.MergeOut, responses=E, tags=[tag], name=f"merge_{tag}"
+        )
+        async def merge(
+            body: s.MergeIn, session: TenantSessionDep, access: AccessDep
+        ) -> s.MergeOut:
+            """Merge records into the winner: chosen values per field, related records moved to it,
+            the others to the trash, and an audit of what was merged."""
+            audit, moved = await MergeService(make(session, access)).merge(
+                body.winner_id, body.loser_ids, body.fields
+            )
+            return s.MergeOut(
+                merge_id=audit.id,
+                winner_id=audit.winner_id,
+                merged_ids=audit.merged_ids,
+                moved=moved,
+            )
 
     async def one(service: RecordService[Any], record: Any, response: Response) -> Any:
         response.headers["ETag"] = etag(record)

@@ -254,6 +254,39 @@ class RecordRepository(TenantRepositoryBase[R], Generic[R]):
             found.setdefault(str(getattr(row, column)).lower(), row)
         return found
 
+    async def duplicates(
+        self,
+        key_column: str,
+        name_expr: ColumnElement[Any],
+        owners: frozenset[uuid.UUID] | None,
+        limit: int,
+    ) -> list[tuple[str, str, list[uuid.UUID]]]:
+        """Groups of live records sharing a key (domain/email) or a normalised name."""
+        groups: list[tuple[str, str, list[uuid.UUID]]] = []
+        for reason, expr in (
+            (f"same {key_column}", func.lower(getattr(self.model, key_column))),
+            ("same name", name_expr),
+        ):
+            stmt = (
+                select(expr.label("k"), func.array_agg(self.model.id).label("ids"))
+                .where(
+                    self.model.customer_id == self.customer_id,
+                    self.model.deleted_at.is_(None),
+                    expr.is_not(None),
+                    expr != "",
+                )
+                .group_by(expr)
+                .having(func.count() > 1)
+                .order_by(func.count().desc(), expr)
+                .limit(limit)
+            )
+            if owners is not None:
+                stmt = stmt.where(self.model.owner_id.in_(owners))
+            groups += [
+                (reason, row.k, list(row.ids)) for row in (await self.session.execute(stmt)).all()
+            ]
+        return groups[:limit]
+
     async def any_deleted(self, ident: uuid.UUID) -> R | None:
         return await self.get_one_or_none(
             self.select().where(self.model.id == ident, self.model.deleted_at.is_not(None))

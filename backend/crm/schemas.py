@@ -412,3 +412,31 @@ class ImportErrorOut(_Out):
 
 class ImportErrorPage(BaseModel):
     items: list[ImportErrorOut]
+
+
+# ---------------------------------------------------------------- duplicates, merge
+class DuplicateGroup(BaseModel):
+    """Records that look like one: same domain/email, or the same name."""
+
+    reason: str
+    key: str
+    record_ids: list[uuid.UUID]
+
+
+class DuplicateList(BaseModel):
+    items: list[DuplicateGroup]
+
+
+class MergeIn(_In):
+    winner_id: uuid.UUID
+    loser_ids: list[uuid.UUID] = Field(min_length=1, max_length=20)
+    fields: dict[str, uuid.UUID] = Field(
+        default={}, description="field -> the record whose value to keep (default: the winner's)"
+    )
+
+
+class MergeOut(BaseModel):
+    merge_id: uuid.UUID
+    winner_id: uuid.UUID
+    merged_ids: list[uuid.UUID]
+    moved: dict[str, int]

@@ -56,18 +56,19 @@ def _body_for(op: dict[str, Any], spec: dict[str, Any]) -> Any:
     return None if content is None else _example(content["schema"], spec)
 
 
-def _is_page(op: dict[str, Any], spec: dict[str, Any]) -> bool:
-    """Does the 200 answer have the list shape ``{"items": [...]}``?"""
-    schema = (
-        op["responses"]
-        .get("200", {})
-        .get("content", {})
-        .get("application/json", {})
-        .get("schema", {})
-    )
-    if "$ref" in schema:
+def _schema(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
         schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
-    return "items" in schema.get("properties", {})
+    return schema
+
+
+def _is_page(op: dict[str, Any], spec: dict[str, Any]) -> bool:
+    """Does the 200 answer list records: ``{"items": [{"id": ...}, ...]}``?"""
+    body = op["responses"].get("200", {}).get("content", {}).get("application/json", {})
+    items = _schema(body.get("schema", {}), spec).get("properties", {}).get("items")
+    if items is None:
+        return False
+    return "id" in _schema(items.get("items", {}), spec).get("properties", {})
 
 
 def _has_id_param(ops: dict[str, Any]) -> bool:
