@@ -361,10 +361,17 @@ class AuthService:
             and user.role == Role.ADMIN.value
         ):
             await self._keep_an_admin(user)
+        role_changed = "role" in changes and Role(str(changes["role"])).value != user.role
         for key, value in changes.items():
             setattr(user, key, value.value if isinstance(value, Role) else value)
         user.updated_at = _now()
         await self.session.flush()
+        if role_changed:
+            # The role travels in access tokens: end the user's sessions so the new role
+            # applies now, not when their token next refreshes.
+            await SessionRepository.from_session(self.session).revoke(
+                now=_now(), reason="role changed", user_id=user.id
+            )
         await emit(
             self.session,
             events.UserUpdated(

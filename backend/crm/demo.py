@@ -214,6 +214,7 @@ async def generate_scale(
         progress: Called with a line of text after each chunk.
     """
     rnd = random.Random(42)  # noqa: S311 - reproducible load, not a secret
+    first_names, last_names = _name_pools()
     pipeline_id, stages = await _default_stages(conn, customer_id)
     words = (
         "North",
@@ -297,7 +298,7 @@ async def generate_scale(
                 )
             )
             for c in range(3):
-                first, last = rnd.choice(FIRST), rnd.choice(LAST)
+                first, last = rnd.choice(first_names), rnd.choice(last_names)
                 con_rows.append(
                     (
                         uuid.uuid4(),
@@ -407,3 +408,29 @@ async def _default_stages(
         "SELECT id, outcome FROM crm.stages WHERE pipeline_id = $1 ORDER BY position", pipeline_id
     )
     return pipeline_id, [(r["id"], r["outcome"]) for r in rows]
+
+
+def _name_pools() -> tuple[list[str], list[str]]:
+    """Thousands of first and last names from Faker's locales: real spread, so a
+    search for one name meets as many rows as it would in a real book of business."""
+    from faker import Faker
+
+    firsts: set[str] = set()
+    lasts: set[str] = set()
+    for locale in (
+        "en_US",
+        "en_GB",
+        "de_DE",
+        "fr_FR",
+        "es_ES",
+        "it_IT",
+        "nl_NL",
+        "pt_BR",
+        "pl_PL",
+        "sv_SE",
+    ):
+        provider = Faker(locale).provider("faker.providers.person")
+        for attr, pool in (("first_names", firsts), ("last_names", lasts)):
+            names = getattr(provider, attr, ())
+            pool.update(names.keys() if isinstance(names, dict) else names)
+    return sorted(firsts), sorted(lasts)

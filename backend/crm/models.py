@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import (
     CHAR,
     Boolean,
-    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -19,7 +18,7 @@ from sqlalchemy import (
     Text,
     func,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.kit.db import Base
@@ -77,11 +76,6 @@ class Account(_Record, Base):
     region: Mapped[str | None] = mapped_column(Text)
     postal_code: Mapped[str | None] = mapped_column(Text)
     country: Mapped[str | None] = mapped_column(Text)
-    search: Mapped[Any] = mapped_column(
-        TSVECTOR,
-        Computed("to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(domain, ''))"),
-        deferred=True,
-    )
 
 
 class Contact(_Record, Base):
@@ -97,15 +91,6 @@ class Contact(_Record, Base):
     account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.accounts.id"))
     time_zone: Mapped[str | None] = mapped_column(Text)
     do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
-    search: Mapped[Any] = mapped_column(
-        TSVECTOR,
-        Computed(
-            "to_tsvector('simple', coalesce(first_name, '') || ' ' "
-            "|| coalesce(last_name, '') || ' ' "
-            "|| coalesce(email, '') || ' ' || coalesce(title, ''))"
-        ),
-        deferred=True,
-    )
 
 
 class Opportunity(_Record, Base):
@@ -124,9 +109,6 @@ class Opportunity(_Record, Base):
     status: Mapped[str] = mapped_column(Text, default="open")
     closed_reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    search: Mapped[Any] = mapped_column(
-        TSVECTOR, Computed("to_tsvector('simple', coalesce(name, ''))"), deferred=True
-    )
 
 
 class CustomField(_Tenant, Base):

@@ -13,12 +13,14 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Date,
+    Float,
     Numeric,
     Select,
     and_,
     cast,
     func,
     literal,
+    literal_column,
     or_,
     select,
     update,
@@ -37,7 +39,7 @@ from backend.crm.models import (
     Stage,
 )
 from backend.kit.errors import ValidationFailed
-from backend.kit.pagination import keyset_sorted, sorted_cursor
+from backend.kit.pagination import decode_cursor, sorted_cursor
 from backend.kit.repository import TenantRepositoryBase
 
 R = TypeVar("R", Account, Contact, Opportunity)
@@ -219,21 +221,61 @@ class RecordRepository(TenantRepositoryBase[R], Generic[R]):
             raise ValidationFailed.for_field("query.sort", "multi-select fields cannot be sorted")
         if kind == TEXT:
             sort_expr = func.lower(sort_expr)
-        tiebreak: ColumnElement[Any] = self.model.id  # type: ignore[assignment]
-        stmt = keyset_sorted(
-            stmt.add_columns(sort_expr.label("_sort")),
-            sort_expr,
-            tiebreak,
-            cursor=cursor,
-            limit=limit,
-            descending=descending,
+        return await self._two_phase(stmt, sort_expr, descending, cursor, limit)
+
+    async def _two_phase(
+        self,
+        stmt: Select[Any],
+        sort_expr: ColumnElement[Any],
+        descending: bool,
+        cursor: str | None,
+        limit: int,
+    ) -> tuple[list[R], str | None]:
+        """Empty values last in both directions, each phase an index range scan:
+        first the rows with a value (forward or backward over (tenant, value, id)),
+        then, when the page is not full, the rows without one, by id."""
+        model_id: ColumnElement[Any] = self.model.id  # type: ignore[assignment]
+        value, last = decode_cursor(cursor, 2) if cursor else (None, None)
+        in_null_block = cursor is not None and value is None
+        items: list[R] = []
+        next_cursor: str | None = None
+        if not in_null_block:
+            valued = stmt.where(sort_expr.is_not(None))
+            if cursor is not None:
+                if descending:
+                    valued = valued.where(
+                        or_(sort_expr < value, and_(sort_expr == value, model_id < last))
+                    )
+                else:
+                    valued = valued.where(
+                        or_(sort_expr > value, and_(sort_expr == value, model_id > last))
+                    )
+            order = (
+                (sort_expr.desc(), model_id.desc())
+                if descending
+                else (sort_expr.asc(), model_id.asc())
+            )
+            rows: Sequence[Any] = (
+                await self.session.execute(
+                    valued.add_columns(sort_expr).order_by(*order).limit(limit + 1)
+                )
+            ).all()
+            items = [row[0] for row in rows[:limit]]
+            if len(rows) > limit:
+                return items, sorted_cursor(rows[limit - 1][1], rows[limit - 1][0].id)
+            if items:
+                last, in_null_block = None, True
+        remaining = limit - len(items)
+        nulls = stmt.where(sort_expr.is_(None))
+        if last is not None:
+            nulls = nulls.where(model_id > last)
+        more = list(
+            (await self.session.scalars(nulls.order_by(model_id).limit(remaining + 1))).all()
         )
-        rows: Sequence[Any] = (await self.session.execute(stmt)).all()
-        items = [row[0] for row in rows[:limit]]
-        if len(rows) > limit:
-            last = rows[limit - 1]
-            return items, sorted_cursor(last[1], last[0].id)
-        return items, None
+        items += more[:remaining]
+        if len(more) > remaining:
+            next_cursor = sorted_cursor(None, items[-1].id)
+        return items, next_cursor
 
     async def many(self, ids: Sequence[uuid.UUID], *, for_update: bool = True) -> list[R]:
         stmt = self.live().where(self.model.id.in_(ids))
@@ -401,43 +443,43 @@ class ViewRepository(TenantRepositoryBase[SavedView]):
         return await self.get_all(stmt)
 
 
+SEARCH_DOCUMENTS: dict[str, str] = {
+    "account": "lower(name || ' ' || coalesce(domain, ''))",
+    "contact": "lower(coalesce(first_name, '') || ' ' || last_name || ' ' || coalesce(email, ''))",
+    "opportunity": "lower(name)",
+}
+"""What search matches per record kind: the exact SQL of the trigram indexes of
+migration 0003 (constants, not bound parameters, or the planner cannot use them)."""
+
+
 class SearchRepository(TenantRepositoryBase[Account]):
-    """Global search: full text (prefix-aware) or trigram similarity, per object."""
+    """Global search by trigram word similarity (prefixes and small typos match):
+    candidates from a GIN trigram index, nearest first."""
 
     model = Account
 
     async def search(
         self, q: str, limit: int, owners: frozenset[uuid.UUID] | None
     ) -> list[tuple[str, Any]]:
-        words = [w for w in "".join(c if c.isalnum() else " " for c in q.lower()).split() if w]
-        if not words:
+        needle = " ".join(q.lower().split())
+        if not needle:
             return []
-        tsquery = func.to_tsquery("simple", " & ".join(f"{w}:*" for w in words))
-        needle = q.lower().strip()
         results: list[tuple[str, Any]] = []
-        specs: list[tuple[str, Any, ColumnElement[Any]]] = [
-            ("account", Account, func.lower(Account.name)),
-            (
-                "contact",
-                Contact,
-                func.lower(func.coalesce(Contact.first_name, "") + " " + Contact.last_name),
-            ),
-            ("opportunity", Opportunity, func.lower(Opportunity.name)),
-        ]
-        for kind, model, name_expr in specs:
-            score = func.greatest(
-                func.ts_rank(model.search, tsquery) * 2, func.similarity(name_expr, needle)
-            )
-            # Full text finds words and prefixes ("acm" -> Acme); trigrams find typos.
-            match = or_(model.search.op("@@")(tsquery), name_expr.op("%")(needle))
-            if kind == "contact":
-                match = or_(match, func.lower(Contact.email).op("%")(needle))
-            if kind == "account":
-                match = or_(match, func.lower(Account.domain).op("%")(needle))
+        for kind, model in (
+            ("account", Account),
+            ("contact", Contact),
+            ("opportunity", Opportunity),
+        ):
+            document: ColumnElement[Any] = literal_column(SEARCH_DOCUMENTS[kind])
+            distance = literal(needle).op("<<->", return_type=Float())(document)
             stmt = (
-                select(model, score.label("score"))
-                .where(model.customer_id == self.customer_id, model.deleted_at.is_(None), match)
-                .order_by(score.desc(), model.id)
+                select(model, (1 - distance).label("score"))
+                .where(
+                    model.customer_id == self.customer_id,
+                    model.deleted_at.is_(None),
+                    literal(needle).op("<%", is_comparison=True)(document),
+                )
+                .order_by(distance)
                 .limit(limit)
             )
             if owners is not None:

@@ -112,32 +112,5 @@ def finish_page(rows: Sequence[T], keys: Sequence[str], limit: int) -> tuple[lis
     return items, None
 
 
-def keyset_sorted(
-    statement: Select[Any],
-    sort: ColumnElement[Any],
-    tiebreak: ColumnElement[Any],
-    *,
-    cursor: str | None,
-    limit: int,
-    descending: bool = False,
-) -> Select[Any]:
-    """Order by one (possibly NULL) expression then a unique column, nulls last, and
-    seek past ``cursor`` (made by :func:`sorted_cursor` from the last row).
-
-    Returns the statement asking for ``limit + 1`` rows.
-    """
-    if cursor:
-        value, last = decode_cursor(cursor, 2)
-        after = tiebreak < last if descending else tiebreak > last
-        if value is None:  # inside the trailing NULL block
-            statement = statement.where(and_(sort.is_(None), after))
-        else:
-            beyond = sort < value if descending else sort > value
-            statement = statement.where(or_(beyond, and_(sort == value, after), sort.is_(None)))
-    direction = sort.desc() if descending else sort.asc()
-    tie = tiebreak.desc() if descending else tiebreak.asc()
-    return statement.order_by(direction.nulls_last(), tie).limit(limit + 1)
-
-
 def sorted_cursor(value: Any, tiebreak: Any) -> str:
     return encode_cursor([value, tiebreak])

@@ -1,6 +1,7 @@
 """CRM: pipelines and stages, accounts, contacts, opportunities, custom fields, views,
-merges, imports. Every table is tenant-owned with FORCE row-level security; search
-uses full text (generated tsvector) plus trigram indexes for prefixes and typos.
+merges, imports. Every table is tenant-owned with FORCE row-level security. Lists
+page over (tenant, column, id) indexes; global search uses trigram word similarity
+(prefixes and typos) from GIN trigram indexes.
 
 Revision ID: 0003
 Revises: 0002
@@ -47,6 +48,26 @@ def _record() -> list[sa.Column]:  # type: ignore[type-arg]
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
         sa.Column("deleted_at", sa.DateTime(timezone=True)),
     ]
+
+
+TEXT_COLUMNS = {
+    "name",
+    "domain",
+    "industry",
+    "city",
+    "country",
+    "last_name",
+    "first_name",
+    "email",
+    "title",
+    "status",
+}
+SEARCH_DOCUMENTS = {
+    "accounts": "lower(name || ' ' || coalesce(domain, ''))",
+    "contacts": "lower(coalesce(first_name, '') || ' ' || last_name || ' ' || coalesce(email, ''))",
+    "opportunities": "lower(name)",
+}
+"""What global search matches, per table (the same expressions as the repository's)."""
 
 
 def upgrade() -> None:
@@ -96,14 +117,6 @@ def upgrade() -> None:
         sa.Column("postal_code", sa.Text),
         sa.Column("country", sa.Text),
         *_record(),
-        sa.Column(
-            "search",
-            postgresql.TSVECTOR,
-            sa.Computed(
-                "to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(domain, ''))",
-                persisted=True,
-            ),
-        ),
         schema="crm",
     )
     op.create_table(
@@ -119,15 +132,6 @@ def upgrade() -> None:
         sa.Column("time_zone", sa.Text),
         sa.Column("do_not_contact", sa.Boolean, nullable=False, server_default=sa.false()),
         *_record(),
-        sa.Column(
-            "search",
-            postgresql.TSVECTOR,
-            sa.Computed(
-                "to_tsvector('simple', coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' "
-                "|| coalesce(email, '') || ' ' || coalesce(title, ''))",
-                persisted=True,
-            ),
-        ),
         schema="crm",
     )
     op.create_table(
@@ -148,17 +152,14 @@ def upgrade() -> None:
         sa.Column("closed_reason", sa.Text),
         sa.Column("closed_at", sa.DateTime(timezone=True)),
         *_record(),
-        sa.Column(
-            "search",
-            postgresql.TSVECTOR,
-            sa.Computed("to_tsvector('simple', coalesce(name, ''))", persisted=True),
-        ),
         sa.CheckConstraint("status IN ('open', 'won', 'lost')", name="status"),
         sa.CheckConstraint("probability_override BETWEEN 0 AND 100", name="probability_override"),
         schema="crm",
     )
     live = sa.text("deleted_at IS NULL")
-    for table, cols in {
+    # Sorted lists and filters are keyset pages over (tenant, column, id); text sorts
+    # are case-insensitive, so their indexes are on lower(column).
+    for table, columns in {
         "accounts": [
             "name",
             "domain",
@@ -191,36 +192,31 @@ def upgrade() -> None:
             "created_at",
             "updated_at",
         ],
-    }.items():  # sorted lists and filters: (tenant, column, id) for keyset pages
-        for col in cols:
+    }.items():
+        for col in columns:
+            text_column = col in TEXT_COLUMNS
+            expr = sa.text(f"lower({col})") if text_column else col
             op.create_index(
                 f"ix_{table}_{col}",
                 table,
-                ["customer_id", col, "id"],
+                ["customer_id", expr, "id"],
                 schema="crm",
                 postgresql_where=live,
             )
         op.create_index(
-            f"ix_{table}_search", table, ["search"], schema="crm", postgresql_using="gin"
+            f"ix_{table}_deleted",
+            table,
+            ["customer_id", "deleted_at"],
+            schema="crm",
+            postgresql_where=sa.text("deleted_at IS NOT NULL"),
         )
-        op.create_index(f"ix_{table}_deleted", table, ["customer_id", "deleted_at"], schema="crm",
-                        postgresql_where=sa.text("deleted_at IS NOT NULL"))  # fmt: skip
-    op.execute(
-        "CREATE INDEX ix_accounts_name_trgm ON crm.accounts USING gin (lower(name) gin_trgm_ops)"
-    )
-    op.execute(
-        "CREATE INDEX ix_accounts_domain_trgm ON crm.accounts USING gin (lower(domain) gin_trgm_ops)"
-    )
-    op.execute(
-        "CREATE INDEX ix_contacts_name_trgm ON crm.contacts USING gin "
-        "(lower(coalesce(first_name, '') || ' ' || last_name) gin_trgm_ops)"
-    )
-    op.execute(
-        "CREATE INDEX ix_contacts_email_trgm ON crm.contacts USING gin (lower(email) gin_trgm_ops)"
-    )
-    op.execute(
-        "CREATE INDEX ix_opportunities_name_trgm ON crm.opportunities USING gin (lower(name) gin_trgm_ops)"
-    )
+    # Global search: trigram word similarity (prefixes, typos); a GIN index finds the
+    # candidates (cheaper to keep up to date under imports than GiST, and faster here).
+    for table, document in SEARCH_DOCUMENTS.items():
+        op.execute(
+            f"CREATE INDEX ix_{table}_search ON crm.{table} USING gin "
+            f"(({document}) gin_trgm_ops) WHERE deleted_at IS NULL"
+        )
     op.create_index(
         "ix_contacts_email_lower",
         "contacts",

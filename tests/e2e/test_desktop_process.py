@@ -17,9 +17,21 @@ from backend.embedded.postgres import EmbeddedPostgres
 
 
 def _start(home: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
-    env.update(SALESOS_HOME=str(home), QT_QPA_PLATFORM="offscreen", SALESOS_EMBEDDED_PG_FAST="1")
-    return subprocess.Popen([sys.executable, "-m", "app"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
+    }
+    env.update(
+        SALESOS_HOME=str(home),
+        QT_QPA_PLATFORM="offscreen",
+        SALESOS_EMBEDDED_PG_FAST="1",
+        # The app's own preferences (last server) and no real keyring: a developer's
+        # choices must not change what this test starts.
+        XDG_CONFIG_HOME=str(home / "config"),
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "app"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def _wait_for_servers(proc: subprocess.Popen[bytes], timeout: float = 60) -> list[psutil.Process]:
@@ -30,7 +42,9 @@ def _wait_for_servers(proc: subprocess.Popen[bytes], timeout: float = 60) -> lis
         children = psutil.Process(proc.pid).children()
         names = {c.name() for c in children}
         ports = [
-            c.laddr.port for c in psutil.Process(proc.pid).net_connections("tcp") if c.status == "LISTEN"
+            c.laddr.port
+            for c in psutil.Process(proc.pid).net_connections("tcp")
+            if c.status == "LISTEN"
         ]
         if {"postgres", "tansu"} <= names and ports:
             try:

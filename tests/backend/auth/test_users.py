@@ -49,6 +49,9 @@ class TestAdministration:
         )
         assert r.status_code == 200
         assert (r.json()["name"], r.json()["role"]) == ("Renamed", "manager")
+        # The role travels in the token: a role change ends the user's sessions at once.
+        assert (await api.get("/api/v1/auth/me", headers=rep.headers)).status_code == 401
+        assert (await api.get("/api/v1/auth/me", headers=manager.headers)).status_code == 200
 
     async def test_the_last_admin_cannot_be_demoted_or_deactivated(
         self, api: httpx.AsyncClient

@@ -162,6 +162,17 @@ class TestLists:
         assert by_industry[-1]["industry"] is None  # empty values sort last
         empty = (await api.get(A, params={"filter": "industry:empty:"}, headers=h)).json()["items"]
         assert len(empty) == 6
+        for sort in ("industry", "-industry"):  # pages across the end of the values, into the empty ones
+            names, cursor = [], None
+            while True:
+                params = {"sort": sort, "limit": "4", **({"cursor": cursor} if cursor else {})}
+                page = (await api.get(A, params=params, headers=h)).json()
+                names += [(x["industry"], x["name"]) for x in page["items"]]
+                cursor = page["next_cursor"]
+                if not cursor:
+                    break
+            assert len(names) == len(set(names)) == 12
+            assert [n[0] for n in names] == ["Software"] * 6 + [None] * 6
 
     @pytest.mark.parametrize(
         ("params", "field"),
