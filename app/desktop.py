@@ -8,15 +8,20 @@ import sys
 
 import qasync
 
+from app.features.login.model import SignInPreferences
+from app.keychain import Keychain
 from app.ops import Operations
-from app.qt import QApplication, QTimer
+from app.qt import QApplication, QSettings, QTimer
 from app.shell import DesktopShell
 from app.solo import SoloBackendRunner
 from app.theme import apply_theme
 
 
 def run_desktop() -> int:
-    """Open the desktop app in solo mode and run it until the user quits.
+    """Open the desktop app and run it until the user quits.
+
+    It starts where the user left off: the solo backend and its login, or the
+    login of the team server signed in to last.
 
     Returns:
         The exit code: 0, or 1 when the user quit after a failed start.
@@ -32,7 +37,8 @@ def run_desktop() -> int:
     exit_code: asyncio.Future[int] = loop.create_future()
 
     ops = Operations(loop)
-    shell = DesktopShell(SoloBackendRunner(), ops)
+    prefs = SignInPreferences(QSettings())  # after apply_theme: it names the app
+    shell = DesktopShell(SoloBackendRunner(), ops, prefs, Keychain())
 
     def finished(code: int) -> None:
         if not exit_code.done():

@@ -6,12 +6,15 @@ the same cause reads the same way wherever it shows up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import httpx
+import keyring.errors
 
-from app.api.errors import ApiError, UnexpectedResponseError
+from app.api.errors import ApiError, SessionEndedError, UnexpectedResponseError
+
+SESSION_ENDED = "Your session has ended; please sign in again."
 
 
 class ErrorKind(StrEnum):
@@ -25,6 +28,10 @@ class ErrorKind(StrEnum):
     """The server failed (5xx)."""
     REJECTED = "rejected"
     """The server refused the request (4xx)."""
+    INVALID_INPUT = "invalid_input"
+    """The server named fields that are not right (see :attr:`UserMessage.fields`)."""
+    SIGNED_OUT = "signed_out"
+    """The sign-in is over; the user has to sign in again."""
     PROTOCOL = "protocol"
     """The answer could not be read."""
     INTERNAL = "internal"
@@ -40,12 +47,19 @@ class UserMessage:
         title: One short sentence, e.g. "Cannot reach the SalesOS server at http://...".
         text: What it means or what to do; may be empty.
         details: Technical details for a support request (request id, error code).
+        code: The server's error code (``"account_locked"``, ...), if it answered.
+        fields: What is wrong per form field (``{"password": "must be ..."}``), for
+            forms to show beside the field.
+        retry_after: Seconds to wait before trying again, when the server said.
     """
 
     kind: ErrorKind
     title: str
     text: str = ""
     details: str = ""
+    code: str = ""
+    fields: dict[str, str] = field(default_factory=dict, hash=False)
+    retry_after: int | None = None
 
     @property
     def connection_lost(self) -> bool:
@@ -64,6 +78,15 @@ def describe_error(exc: BaseException) -> UserMessage:
     """
     if isinstance(exc, ApiError):
         return _describe_api_error(exc)
+    if isinstance(exc, SessionEndedError):
+        return UserMessage(ErrorKind.SIGNED_OUT, SESSION_ENDED, details=exc.reason)
+    if isinstance(exc, keyring.errors.KeyringError):
+        return UserMessage(
+            ErrorKind.REJECTED,
+            "The system keyring did not keep your sign-in.",
+            "You will be asked to sign in next time. Unlock the keyring to keep it.",
+            f"{exc.__class__.__name__}: {exc}",
+        )
     if isinstance(exc, UnexpectedResponseError):
         return UserMessage(
             ErrorKind.PROTOCOL,
@@ -106,18 +129,86 @@ def describe_error(exc: BaseException) -> UserMessage:
     )
 
 
+def wait_sentence(code: str, seconds: int) -> str:
+    """What to say while the server asks to wait, e.g. after too many failed sign-ins.
+
+    Args:
+        code: The server's error code (``account_locked``, ``too_many_attempts``,
+            ``rate_limited``).
+        seconds: How long is left; 0 or less when the wait is over.
+
+    Returns:
+        One or two sentences, ending in how long to wait (or that it is over).
+    """
+    lead = {
+        "account_locked": "Too many failed sign-ins.",
+        "too_many_attempts": "Too many sign-in attempts from your network address.",
+    }.get(code, "Too many requests.")
+    if seconds <= 0:
+        return f"{lead} You can try again now."
+    unit = "second" if seconds == 1 else "seconds"
+    return f"{lead} Try again in {seconds} {unit}."
+
+
+def field_sentence(problem: str) -> str:
+    """A server's note about a field as a sentence to show under it.
+
+    ``"must be at least 8 characters"`` → "Must be at least 8 characters.";
+    ``"is not your current password"`` → "This is not your current password.".
+    """
+    text = problem.strip()
+    if not text:
+        return text
+    if text.startswith("is "):
+        text = f"This {text}"
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+_REJECTION_TITLES: dict[str, str] = {
+    "invalid_credentials": "The email or password is not correct.",
+    "invalid_refresh_token": SESSION_ENDED,
+    "forbidden": "You do not have permission to do this.",
+}
+
+
 def _describe_api_error(exc: ApiError) -> UserMessage:
     details = [f"code {exc.code}", f"HTTP {exc.status_code}"]
     if exc.request_id:
         details.append(f"request id {exc.request_id}")
+    detail_line = " · ".join(details)
     if exc.is_server_error:
         return UserMessage(
             ErrorKind.SERVER,
             f"The server had a problem: {exc.message}",
             "Try again in a moment; if it persists, send the details below to your administrator.",
-            " · ".join(details),
+            detail_line,
+            code=exc.code,
         )
-    return UserMessage(ErrorKind.REJECTED, exc.message, details=" · ".join(details))
+    if exc.status_code == 429:
+        wait = exc.retry_after if exc.retry_after is not None else 60
+        return UserMessage(
+            ErrorKind.REJECTED,
+            wait_sentence(exc.code, wait),
+            details=detail_line,
+            code=exc.code,
+            retry_after=wait,
+        )
+    fields = {name: field_sentence(problem) for name, problem in exc.field_errors.items()}
+    if exc.code == "email_taken":
+        fields = {"email": exc.message, **fields}
+    if fields:
+        return UserMessage(
+            ErrorKind.INVALID_INPUT,
+            "Some fields need attention." if len(fields) > 1 else "A field needs attention.",
+            details=detail_line,
+            code=exc.code,
+            fields=fields,
+        )
+    title = _REJECTION_TITLES.get(exc.code, exc.message)
+    text = exc.message if exc.code == "forbidden" and exc.message != title else ""
+    kind = ErrorKind.SIGNED_OUT if exc.code == "invalid_refresh_token" else ErrorKind.REJECTED
+    return UserMessage(kind, title, text, detail_line, code=exc.code)
 
 
 def _server_of(exc: httpx.RequestError) -> str:

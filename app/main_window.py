@@ -13,6 +13,7 @@ from app.qt import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QSize,
     QStackedWidget,
     Qt,
@@ -67,6 +68,44 @@ class ConnectionIndicator(QWidget):
         self.label.style().polish(self.label)
 
 
+class AccountPanel(QFrame):
+    """The sidebar's foot: who is signed in, and "Sign out".
+
+    Args:
+        parent: The parent widget.
+
+    Signals:
+        sign_out_requested(): The user pressed "Sign out".
+    """
+
+    sign_out_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("accountPanel")
+        self.name_label = QLabel("", self)
+        self.name_label.setObjectName("accountName")
+        self.detail_label = QLabel("", self)
+        self.detail_label.setObjectName("accountDetail")
+        self.detail_label.setWordWrap(False)
+        self.sign_out_button = QPushButton(icon("sign-out"), "Sign out", self)
+        self.sign_out_button.setObjectName("signOutButton")
+        self.sign_out_button.clicked.connect(self.sign_out_requested)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 12, 8, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.name_label)
+        layout.addWidget(self.detail_label)
+        layout.addSpacing(8)
+        layout.addWidget(self.sign_out_button)
+
+    def set_account(self, name: str, role: str, email: str) -> None:
+        """Show who is signed in."""
+        self.name_label.setText(name)
+        self.detail_label.setText(role)
+        self.setToolTip(f"{name}\n{email} · {role}")
+
+
 class MainWindow(QMainWindow):
     """The window the user works in once the backend is up.
 
@@ -81,9 +120,11 @@ class MainWindow(QMainWindow):
 
     Signals:
         close_requested(): The user closed the window.
+        sign_out_requested(): The user pressed "Sign out".
     """
 
     close_requested = Signal()
+    sign_out_requested = Signal()
 
     def __init__(
         self, monitor: HealthMonitor, connection_label: str, parent: QWidget | None = None
@@ -116,8 +157,12 @@ class MainWindow(QMainWindow):
         sidebar_layout = QVBoxLayout(sidebar)
         sidebar_layout.setContentsMargins(12, 20, 12, 12)
         sidebar_layout.setSpacing(16)
+        self.account = AccountPanel(sidebar)
+        self.account.hide()
+        self.account.sign_out_requested.connect(self.sign_out_requested)
         sidebar_layout.addLayout(brand_row)
         sidebar_layout.addWidget(self.nav, 1)
+        sidebar_layout.addWidget(self.account)
 
         self.pages = QStackedWidget(self)
         self.pages.setObjectName("pages")
@@ -152,6 +197,19 @@ class MainWindow(QMainWindow):
         if self.nav.currentRow() < 0:
             self.nav.setCurrentRow(0)
 
+    def set_account(self, name: str, role: str, email: str) -> None:
+        """Show who is signed in at the foot of the sidebar, with "Sign out"."""
+        self.account.set_account(name, role, email)
+        self.account.show()
+
+    def show_page(self, title: str) -> QWidget | None:
+        """Switch to the page with ``title``; returns it (``None`` if there is none)."""
+        titles = self.page_titles()
+        if title not in titles:
+            return None
+        self.nav.setCurrentRow(titles.index(title))
+        return self.pages.currentWidget()
+
     def page_titles(self) -> list[str]:
         """The sidebar's entries, in order."""
         return [self.nav.item(row).text() for row in range(self.nav.count())]
@@ -165,6 +223,11 @@ class MainWindow(QMainWindow):
         self._body.setEnabled(False)
         self.statusBar().clearMessage()
         self.indicator.show_text("Shutting down…")
+
+    def set_signing_out(self) -> None:
+        """Show that the user is being signed out; the user cannot act meanwhile."""
+        self._body.setEnabled(False)
+        self.account.sign_out_button.setText("Signing out…")
 
     def allow_close(self) -> None:
         """Let the next close really close the window."""

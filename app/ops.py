@@ -39,6 +39,32 @@ class Operations:
         self._loop = loop
         self._report = report
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._parent: Operations | None = None
+
+    def scope(self) -> Operations:
+        """Operations of one part of the app (e.g. a signed-in window) that can be
+        cancelled together, without touching the others.
+
+        They run on the same loop, count in this object's :attr:`pending`, are
+        cancelled by this object's :meth:`cancel_all` too, and report to this
+        object's central display unless the scope gets one of its own.
+        """
+        child = Operations(self._loop)
+        child._parent = self
+        return child
+
+    def _central_report(self) -> FailureHandler | None:
+        if self._report is not None:
+            return self._report
+        return self._parent._central_report() if self._parent is not None else None
+
+    def _owners(self) -> list[Operations]:
+        owners: list[Operations] = []
+        node: Operations | None = self
+        while node is not None:
+            owners.append(node)
+            node = node._parent
+        return owners
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -77,10 +103,13 @@ class Operations:
             The task, e.g. to cancel it; the caller need not keep it.
         """
         task = self._loop.create_task(work, name=name)
-        self._tasks.add(task)
+        owners = self._owners()
+        for owner in owners:
+            owner._tasks.add(task)
 
         def finished(done: asyncio.Task[T]) -> None:
-            self._tasks.discard(done)
+            for owner in owners:
+                owner._tasks.discard(done)
             if done.cancelled():
                 return
             exc = done.exception()
@@ -91,7 +120,7 @@ class Operations:
             message = describe_error(exc)
             if message.kind is ErrorKind.INTERNAL:
                 log.error("operation %s failed", done.get_name(), exc_info=exc)
-            handler = on_failure or self._report
+            handler = on_failure or self._central_report()
             if handler is None:
                 log.warning("operation %s failed: %s", done.get_name(), message.title)
             else:

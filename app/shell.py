@@ -1,7 +1,10 @@
 """The desktop session from start to finish.
 
-Start-up window while the solo backend starts → main window once it serves →
-a clean stop (health checks, HTTP client, backend) when the user quits.
+Solo (the last sign-in was to "This computer"): start-up window while the solo
+backend starts → login window → main window. Team server: straight to the login
+window; the solo backend starts only if the user picks "This computer" there.
+Sign-out, or the server ending the session, leads back to the login window.
+Quitting stops everything cleanly (health checks, HTTP client, backend).
 """
 
 from __future__ import annotations
@@ -10,13 +13,21 @@ import logging
 from typing import TYPE_CHECKING
 
 from app.api.client import GatewayClient
+from app.errors import SESSION_ENDED
+from app.features.login.model import SignInPreferences
+from app.features.login.ops import SIGNED_OUT_NOTE, ClientFactory, SignedIn, SignInFlow
+from app.features.settings.ops import AccountOps
+from app.features.settings.view import SettingsPage
 from app.features.startup.model import StartupFailure, StartupProgress
 from app.features.startup.view import StartupWindow
 from app.features.status.monitor import DEFAULT_INTERVAL_MS, HealthMonitor
 from app.features.status.view import StatusPage
+from app.features.users.ops import UserAdminOps
+from app.features.users.view import UsersPage
+from app.keychain import Keychain
 from app.main_window import MainWindow
 from app.ops import Operations
-from app.qt import QObject, Signal
+from app.qt import QObject, QTimer, Signal
 
 if TYPE_CHECKING:  # the shell itself never imports the backend
     from app.solo import SoloBackendRunner
@@ -25,60 +36,99 @@ log = logging.getLogger(__name__)
 
 
 class DesktopShell(QObject):
-    """Owns the windows, the backend runner and the client for one desktop session.
+    """Owns the windows, the backend runner and the sign-in for one desktop session.
 
     Args:
         runner: Starts and stops the solo backend.
         ops: Runs background operations on the app's asyncio loop.
+        prefs: The sign-in choices remembered between runs.
+        keychain: Where "Keep me signed in" keeps the sign-in.
         health_interval_ms: Time between two health checks.
+        client_factory: Builds the gateway client of a server URL.
         parent: The parent object.
 
     Signals:
-        main_window_shown(): The backend serves and the main window is up.
+        main_window_shown(): Signed in; the main window is up.
+        login_shown(): The login window is up (after start-up or a sign-out).
         finished(int): Everything is stopped; the argument is the exit code
             (0, or 1 when the user quit after a failed start).
     """
 
     main_window_shown = Signal()
+    login_shown = Signal()
     finished = Signal(int)
 
     def __init__(
         self,
         runner: SoloBackendRunner,
         ops: Operations,
+        prefs: SignInPreferences,
+        keychain: Keychain | None = None,
         health_interval_ms: int = DEFAULT_INTERVAL_MS,
+        client_factory: ClientFactory = GatewayClient,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.runner = runner
         self.ops = ops
+        self.prefs = prefs
         self._health_interval_ms = health_interval_ms
         self.progress = StartupProgress(runner.steps, parent=self)
         self.startup_window = StartupWindow(self.progress, runner.log_dir)
+        self.sign_in = SignInFlow(ops, prefs, keychain or Keychain(), client_factory, self)
+        self.login_window = self.sign_in.window
         self.main_window: MainWindow | None = None
-        self.client: GatewayClient | None = None
+        self.signed_in: SignedIn | None = None
         self.monitor: HealthMonitor | None = None
+        self._window_ops: Operations | None = None
+        self._solo_requested = False
+        self._signing_out = False
         self._shutting_down = False
+        self._stopped = False
         self._pending_stops = 0
         self._exit_code = 0
 
         runner.step.connect(self.progress.apply)
-        runner.ready.connect(self._open_main_window)
+        runner.ready.connect(self._solo_ready)
         runner.config_error.connect(self._settings_invalid)
         runner.stopped.connect(self._one_stop_done)
         self.startup_window.retry_requested.connect(self._retry)
         self.startup_window.quit_requested.connect(self.shutdown)
+        self.sign_in.signed_in.connect(self._open_main_window)
+        self.sign_in.solo_needed.connect(self._start_solo)
+        self.sign_in.quit_requested.connect(self.shutdown)
 
     @property
     def shutting_down(self) -> bool:
         """Whether :meth:`shutdown` was called."""
         return self._shutting_down
 
+    @property
+    def stopped(self) -> bool:
+        """Whether everything has stopped (:attr:`finished` was emitted)."""
+        return self._stopped
+
+    @property
+    def client(self) -> GatewayClient | None:
+        """The client of the server signed in to (or tried last)."""
+        return self.signed_in.client if self.signed_in is not None else self.sign_in.client
+
     def start(self) -> None:
-        """Show the start-up window and start the backend."""
-        self.startup_window.show()
-        self.progress.begin()
-        self.runner.start()
+        """Start where the user left off: the solo backend, or a team server's login."""
+        if self.prefs.server.is_this_computer:
+            self._start_solo()
+        else:
+            self._show_login()
+
+    def sign_out(self) -> None:
+        """End the session (server and keyring), then show the login window."""
+        signed = self.signed_in
+        if signed is None or self._shutting_down or self._signing_out:
+            return
+        self._signing_out = True
+        if self.main_window is not None:
+            self.main_window.set_signing_out()
+        self.sign_in.sign_out(signed, lambda: self._back_to_login(signed, SIGNED_OUT_NOTE))
 
     def shutdown(self) -> None:
         """Stop everything (in the background); :attr:`finished` follows. Idempotent."""
@@ -91,19 +141,30 @@ class DesktopShell(QObject):
             self.main_window.set_shutting_down()
         self.startup_window.set_status("Shutting down…")
         self.startup_window.set_busy(True)
+        self.login_window.set_busy(True, "Shutting down…")
         if self.monitor is not None:
             self.monitor.stop()
         self.ops.cancel_all()
-        self._pending_stops = 1
-        if self.client is not None:
-            self._pending_stops += 1
-            self.ops.run(
-                self.client.aclose(),
-                on_success=lambda _: self._one_stop_done(),
-                on_failure=lambda _: self._one_stop_done(),
-                name="close-client",
-            )
+        self._pending_stops = 2
+        self.ops.run(
+            self.sign_in.aclose(self.signed_in),
+            on_success=lambda _: self._one_stop_done(),
+            on_failure=lambda _: self._one_stop_done(),
+            name="close-client",
+        )
         self.runner.stop()
+
+    # ------------------------------------------------------------------ solo backend
+
+    def _start_solo(self) -> None:
+        if self._shutting_down:
+            return
+        self._solo_requested = True
+        self.sign_in.hide()
+        self.startup_window.show()
+        self.startup_window.raise_()
+        self.progress.begin()
+        self.runner.start()
 
     def _retry(self) -> None:
         if self._shutting_down:
@@ -114,22 +175,83 @@ class DesktopShell(QObject):
     def _settings_invalid(self, cause: str, remedy: str) -> None:
         self.progress.fail("The settings are not valid", cause, remedy)
 
-    def _open_main_window(self, base_url: str) -> None:
+    def _solo_ready(self, base_url: str) -> None:
         if self._shutting_down:
             return
-        self.client = GatewayClient(base_url)
-        self.monitor = HealthMonitor(self.client, self.ops, self._health_interval_ms, self)
-        window = self.main_window = MainWindow(self.monitor, self.runner.connection_label)
-        window.add_page(
-            "System status", "status", StatusPage(self.monitor, self.runner.connection_label)
-        )
-        window.close_requested.connect(self.shutdown)
-        self.ops.set_report(window.show_error)
-        window.show()
+        self.sign_in.set_solo_url(base_url)
         self.startup_window.allow_close()
         self.startup_window.close()
+        if self.sign_in.waiting_for_solo:
+            self.sign_in.continue_pending()
+            self.login_shown.emit()
+        else:
+            self._show_login()
+
+    # ------------------------------------------------------------------ windows
+
+    def _show_login(self, note: str = "", *, silent: bool = True) -> None:
+        self.sign_in.open(note, silent=silent)
+        self.login_shown.emit()
+
+    def _open_main_window(self, signed: SignedIn) -> None:
+        if self._shutting_down:
+            return
+        self.signed_in = signed
+        client, user = signed.client, signed.user
+        window_ops = self._window_ops = self.ops.scope()
+        self.monitor = HealthMonitor(client, window_ops, self._health_interval_ms, self)
+        label = signed.server.label
+        window = self.main_window = MainWindow(self.monitor, label)
+        window.set_account(user.name, user.role_label, user.email)
+        window.add_page("System status", "status", StatusPage(self.monitor, label))
+        if user.is_admin:
+            window.add_page("Users", "users", UsersPage(UserAdminOps(client, window_ops), user))
+        window.add_page("Settings", "settings", SettingsPage(AccountOps(client, window_ops)))
+        window.close_requested.connect(self.shutdown)
+        window.sign_out_requested.connect(self.sign_out)
+        signed.session.on_ended(lambda reason: self._session_ended(signed, reason))
+        self.ops.set_report(window.show_error)  # the scope reports there too
+        window.show()
         self.monitor.start()
         self.main_window_shown.emit()
+
+    def _session_ended(self, signed: SignedIn, reason: str) -> None:
+        if signed is not self.signed_in or self._shutting_down or self._signing_out:
+            return
+        log.info("the server ended the session: %s", reason)
+        # Called from inside a failing request; leave the window once that is over.
+        QTimer.singleShot(0, lambda: self._back_to_login(signed, SESSION_ENDED, ended=True))
+
+    def _back_to_login(self, signed: SignedIn, note: str, *, ended: bool = False) -> None:
+        if signed is not self.signed_in or self._shutting_down:
+            return
+        self._close_main_window()
+        if ended:
+            self.sign_in.session_ended(signed, note)
+        else:
+            self.sign_in.open(note, silent=False)
+        self.login_shown.emit()
+
+    def _close_main_window(self) -> None:
+        if self._window_ops is not None:
+            self._window_ops.cancel_all()  # no callback may reach the closed window
+            self._window_ops = None
+        monitor, self.monitor = self.monitor, None
+        if monitor is not None:
+            monitor.stop()
+        self.ops.set_report(None)
+        window, self.main_window = self.main_window, None
+        if window is not None:
+            window.allow_close()
+            window.close()
+        # Delete them here, on the UI thread, once the cancelled operations have
+        # unwound; left to Python's cycle collector they could be destroyed on
+        # whichever thread it happens to run (the solo backend's), which Qt forbids.
+        for obj in (window, monitor):
+            if obj is not None:
+                QTimer.singleShot(0, obj.deleteLater)
+        self.signed_in = None
+        self._signing_out = False
 
     def _one_stop_done(self) -> None:
         if not self._shutting_down:
@@ -137,10 +259,13 @@ class DesktopShell(QObject):
         self._pending_stops -= 1
         if self._pending_stops > 0:
             return
+        self._window_ops = None
         self.ops.set_report(None)
         for window in (self.main_window, self.startup_window):
             if window is not None:
                 window.allow_close()
                 window.close()
+        self.sign_in.close_window()
         log.info("desktop session finished (exit code %d)", self._exit_code)
+        self._stopped = True
         self.finished.emit(self._exit_code)

@@ -6,7 +6,7 @@ import logging
 from functools import cache
 from pathlib import Path
 
-from app.qt import QApplication, QIcon, QPixmap
+from app.qt import QApplication, QDir, QIcon, QPixmap
 
 log = logging.getLogger(__name__)
 
@@ -51,4 +51,6 @@ def apply_theme(app: QApplication) -> None:
     app.setOrganizationName("SalesOS")
     app.setWindowIcon(icon("logo"))
     app.setStyle("Fusion")  # the same metrics everywhere; the stylesheet does the rest
+    # The stylesheet names its images as url(icons:name.svg).
+    QDir.setSearchPaths("icons", [str(resource_path("icons"))])
     app.setStyleSheet(stylesheet())

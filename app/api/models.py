@@ -6,6 +6,8 @@ kept as they are) so an older desktop keeps working against a newer server.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -59,3 +61,124 @@ class Health(BaseModel):
         parts = {"database": self.database, "broker": self.broker}
         parts.update(sorted(self.services.items()))
         return [name for name, part in parts.items() if not part.ok]
+
+
+ROLE_LABELS: dict[str, str] = {"admin": "Admin", "manager": "Manager", "rep": "Sales rep"}
+"""Names people read for the server's role words."""
+
+ROLES: tuple[str, ...] = ("rep", "manager", "admin")
+"""The roles a user can have, least powerful first."""
+
+
+def role_label(role: str) -> str:
+    """The readable name of a role (``"rep"`` → "Sales rep"); unknown words are kept."""
+    return ROLE_LABELS.get(role, role.capitalize())
+
+
+class User(BaseModel):
+    """A person of the company who can sign in.
+
+    Attributes:
+        id: The user's id.
+        customer_id: The company (tenant) the user belongs to.
+        email: Their sign-in email (lower case).
+        name: Their name.
+        role: ``"admin"``, ``"manager"`` or ``"rep"``.
+        manager_id: The id of their manager, if they have one.
+        is_active: ``False`` once deactivated: they cannot sign in.
+        created_at: When the account was made.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    customer_id: str = ""
+    email: str
+    name: str
+    role: str
+    manager_id: str | None = None
+    is_active: bool = True
+    created_at: datetime | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the user may manage users and settings."""
+        return self.role == "admin"
+
+    @property
+    def role_label(self) -> str:
+        """The role as people read it."""
+        return role_label(self.role)
+
+
+class TokenGrant(BaseModel):
+    """What sign-in and refresh answer: a short-lived access token and a refresh token.
+
+    Attributes:
+        access_token: Sent as ``Authorization: Bearer …`` on every call.
+        refresh_token: Traded for new tokens once (each refresh spends it).
+        expires_in: Seconds the access token is valid.
+        user: Who signed in.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int
+    user: User
+
+
+class DeviceSession(BaseModel):
+    """One signed-in device of the user (a refresh-token family on the server).
+
+    Attributes:
+        id: The session's id (to end it).
+        created_at: When the user signed in there.
+        last_used_at: When that device last refreshed its tokens.
+        expires_at: When it ends by itself.
+        user_agent: What the device called itself.
+        ip: The address it signed in from.
+        current: Whether it is the session making this request.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    user_agent: str = ""
+    ip: str = ""
+    current: bool = False
+
+
+class DeviceSessionList(BaseModel):
+    """``GET /auth/sessions``."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    items: list[DeviceSession]
+
+
+class UserPage(BaseModel):
+    """One page of ``GET /users`` (sorted by email).
+
+    Attributes:
+        items: The users on this page.
+        next_cursor: Pass it back for the next page; ``None`` on the last one.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    items: list[User]
+    next_cursor: str | None = None
+
+
+class EndedSessions(BaseModel):
+    """``POST /auth/sessions/end-others``: how many sessions ended."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    ended: int

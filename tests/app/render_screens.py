@@ -4,11 +4,17 @@ Usage: ``python tests/app/render_screens.py OUT_DIR [--live]``
 
 Writes ``startup-progress.png`` (some steps done, one running),
 ``startup-failed.png`` (the database could not start), ``startup-failed-long.png``
-(a cause the length of a SQL error), ``main-healthy.png``, ``main-degraded.png``
-and ``main-unreachable.png``. The windows are fed recorded events, not a live
-backend, so the script runs in a second. With ``--live`` it also starts the real
-solo backend (in a temporary SALESOS_HOME) and writes ``live-startup.png`` and
-``live-main.png`` from the real session.
+(a cause the length of a SQL error), ``main-healthy.png``, ``main-degraded.png``,
+``main-unreachable.png``, ``login.png`` (empty, team server chosen),
+``login-error.png`` (wrong password), ``login-locked.png`` (locked, with the
+seconds), ``login-no-keyring.png`` (the note that the sign-in cannot be kept),
+``settings.png`` (signed-in devices and the password form, with a field error),
+``users.png`` (the Users page) and ``add-user-error.png`` (the dialog with the
+server's objection beside the password). The windows are fed recorded answers,
+not a live backend, so the script runs in a second. With ``--live`` it also
+starts the real solo backend (in a temporary SALESOS_HOME) and writes
+``live-startup.png``, ``live-login.png``, ``live-main.png``, ``live-settings.png``
+and ``live-users.png`` from a real session signed in as the demo admin.
 """
 
 from __future__ import annotations
@@ -16,19 +22,27 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # for tests.app.support
 
 from app.api.client import GatewayClient
-from app.api.models import ComponentHealth, Health
-from app.errors import ErrorKind, UserMessage
+from app.api.errors import ApiError
+from app.api.models import ComponentHealth, DeviceSession, Health, User, UserPage
+from app.errors import ErrorKind, UserMessage, describe_error
+from app.features.login.model import Server
+from app.features.login.view import LoginWindow
+from app.features.settings.ops import AccountOps
+from app.features.settings.view import SettingsPage
 from app.features.startup.model import StartupProgress, StepEvent
 from app.features.startup.view import StartupWindow
 from app.features.status.model import HealthReport
 from app.features.status.monitor import HealthMonitor
 from app.features.status.view import StatusPage
+from app.features.users.ops import UserAdminOps
+from app.features.users.view import UserDialog, UsersPage
 from app.main_window import MainWindow
 from app.ops import Operations
 from app.qt import QApplication, QWidget
@@ -100,33 +114,198 @@ def main_window(out: Path, name: str, report: HealthReport) -> MainWindow:
     return window
 
 
+def login(
+    out: Path,
+    name: str,
+    *,
+    server: Server,
+    failure: UserMessage | None = None,
+    keyring: bool = True,
+) -> LoginWindow:
+    window = LoginWindow()
+    window.set_server(server)
+    window.set_email("riley@acme-sales.com" if failure else "")
+    window.set_keyring_available(keyring)
+    window.set_keep_signed_in(keyring)
+    if failure is not None:
+        window.password_edit.setText("not-it")
+        window.show_failure(failure)
+    save(window, out, name)
+    return window
+
+
+USERS = [
+    User(id="u1", email="alex@acme-sales.com", name="Alex Admin", role="admin"),
+    User(id="u2", email="dana@acme-sales.com", name="Dana Doe", role="rep", manager_id="u4"),
+    User(
+        id="u3",
+        email="jo.former@acme-sales.com",
+        name="Jo Former",
+        role="rep",
+        manager_id="u4",
+        is_active=False,
+    ),
+    User(id="u4", email="morgan@acme-sales.com", name="Morgan Manager", role="manager"),
+    User(id="u5", email="riley@acme-sales.com", name="Riley Rep", role="rep", manager_id="u4"),
+]
+
+
+def signed_in_window(loop: asyncio.AbstractEventLoop) -> tuple[MainWindow, SettingsPage, UsersPage]:
+    """A main window as the demo admin sees it, its pages fed by hand (nothing loads)."""
+    ops = Operations(loop)
+    client = GatewayClient("http://127.0.0.1:9")
+    monitor = HealthMonitor(client, ops)
+    window = MainWindow(monitor, "Team · https://sales.acme-sales.com")
+    window.set_account("Alex Admin", "Admin", "alex@acme-sales.com")
+    window.add_page("System status", "status", StatusPage(monitor, "Team"))
+    users = UsersPage(UserAdminOps(client, ops), USERS[0], autoload=False)
+    window.add_page("Users", "users", users)
+    settings = SettingsPage(AccountOps(client, ops), autoload=False)
+    window.add_page("Settings", "settings", settings)
+    monitor.reported.emit(HealthReport(datetime.now(), health=health()))
+    return window, settings, users
+
+
+def signed_in_screens(out: Path) -> list[QWidget]:
+    loop = asyncio.new_event_loop()  # never run: the pages are fed by hand
+    window, settings, users = signed_in_window(loop)
+    now = datetime.now(UTC)
+    settings.show_sessions(
+        [
+            DeviceSession(
+                id="s1",
+                created_at=now - timedelta(hours=3),
+                last_used_at=now,
+                expires_at=now + timedelta(days=7),
+                user_agent="SalesOS Desktop/0.1.0 (Linux; alex-laptop)",
+                ip="192.168.1.23",
+                current=True,
+            ),
+            DeviceSession(
+                id="s2",
+                created_at=now - timedelta(days=2, hours=4),
+                last_used_at=now - timedelta(minutes=42),
+                expires_at=now + timedelta(days=5),
+                user_agent="SalesOS Desktop/0.1.0 (Windows; FRONT-DESK-PC)",
+                ip="10.20.0.7",
+            ),
+            DeviceSession(
+                id="s3",
+                created_at=now - timedelta(days=5),
+                last_used_at=now - timedelta(days=1, hours=2),
+                expires_at=now + timedelta(days=2),
+                user_agent="SalesOS Desktop/0.1.0 (macOS; alex-mbp)",
+                ip="203.0.113.50",
+            ),
+        ]
+    )
+    settings.current_edit.setText("wrong-one")
+    settings.new_edit.setText("a-new-long-passphrase")
+    settings.confirm_edit.setText("a-new-long-passphrase")
+    settings._password_failed(
+        describe_error(
+            ApiError(
+                422,
+                "validation_error",
+                "body.current_password: is not your current password",
+                details=[
+                    {"field": "body.current_password", "message": "is not your current password"}
+                ],
+            )
+        )
+    )
+    window.show_page("Settings")
+    save(window, out, "settings")
+
+    users.show_users(UserPage(items=USERS, next_cursor=None))
+    users.select_email("dana@acme-sales.com")
+    window.show_page("Users")
+    save(window, out, "users")
+
+    dialog = UserDialog(users.model.possible_managers(), None, window)
+    dialog.email_edit.setText("sam@acme-sales.com")
+    dialog.name_edit.setText("Sam Seller")
+    dialog.manager_combo.setCurrentIndex(1)
+    dialog.password_edit.setText("password")
+    dialog.show_failure(
+        describe_error(
+            ApiError(
+                422,
+                "validation_error",
+                "body.password: is one of the most common passwords",
+                details=[
+                    {
+                        "field": "body.password",
+                        "message": "is one of the most common passwords; "
+                        "choose a less guessable one",
+                    }
+                ],
+            )
+        )
+    )
+    save(dialog, out, "add-user-error")
+    loop.close()
+    return [window, dialog]
+
+
 def live(app: QApplication, out: Path) -> None:
     """Run a real solo session, grab its windows, stop it."""
     import tempfile
 
+    import keyring
     import qasync
 
+    from app.features.login.model import SignInPreferences
+    from app.keychain import Keychain
+    from app.qt import QSettings
     from app.shell import DesktopShell
     from app.solo import SoloBackendRunner
+    from tests.app.support import MemoryKeyring
 
     home = tempfile.mkdtemp(prefix="salesos-shots-")
     os.environ.update(SALESOS_HOME=home, SALESOS_EMBEDDED_PG_FAST="1", SALESOS_LOG_FORMAT="text")
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
 
+    keyring.set_keyring(MemoryKeyring())  # never the real keyring of this machine
+    prefs = SignInPreferences(QSettings(f"{home}/prefs.ini", QSettings.Format.IniFormat))
+
+    def grab(widget: QWidget, name: str) -> None:
+        widget.grab().save(str(out / f"{name}.png"))
+        print(out / f"{name}.png")
+
     async def session() -> None:
-        shell = DesktopShell(SoloBackendRunner(), Operations(loop))
+        shell = DesktopShell(SoloBackendRunner(), Operations(loop), prefs, Keychain())
         finished = asyncio.Event()
         shell.finished.connect(lambda _code: finished.set())
         shell.start()
         await asyncio.sleep(0.05)
-        shell.startup_window.grab().save(str(out / "live-startup.png"))
-        print(out / "live-startup.png")
+        grab(shell.startup_window, "live-startup")
+        login = shell.login_window
+        while not login.isVisible() or login.busy:
+            await asyncio.sleep(0.05)
+        login.email_edit.setText("admin@demo.salesos.dev")
+        login.password_edit.setText("demo123!")
+        await asyncio.sleep(0.1)
+        grab(login, "live-login")
+        login.submit()
         while shell.main_window is None or shell.monitor is None or not shell.monitor.latest:
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.2)
-        shell.main_window.grab().save(str(out / "live-main.png"))
-        print(out / "live-main.png")
+        window = shell.main_window
+        grab(window, "live-main")
+        settings = window.show_page("Settings")
+        assert isinstance(settings, SettingsPage)
+        while settings.model.rowCount() == 0:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.1)
+        grab(window, "live-settings")
+        users = window.show_page("Users")
+        assert isinstance(users, UsersPage)
+        while users.model.rowCount() == 0:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.1)
+        grab(window, "live-users")
         shell.shutdown()
         await finished.wait()
 
@@ -223,6 +402,23 @@ def main(argv: list[str]) -> int:
                 ),
             ),
         ),
+        login(out, "login", server=Server.team("")),
+        login(
+            out,
+            "login-error",
+            server=Server.this_computer(),
+            failure=describe_error(
+                ApiError(401, "invalid_credentials", "The email or password is not correct.")
+            ),
+        ),
+        login(
+            out,
+            "login-locked",
+            server=Server.team("https://sales.acme-sales.com"),
+            failure=describe_error(ApiError(429, "account_locked", "locked", retry_after=16)),
+        ),
+        login(out, "login-no-keyring", server=Server.this_computer(), keyring=False),
+        *signed_in_screens(out),
     ]
     del keep
     if argv[2:] == ["--live"]:

@@ -65,3 +65,30 @@ class TestRun:
         assert ops.pending == 5
         qtbot.waitUntil(lambda: sorted(results) == [0, 1, 2, 3, 4])
         assert ops.pending == 0
+
+
+class TestScope:
+    def test_a_scope_cancels_only_its_own(self, ops: Operations, qtbot: QtBot) -> None:
+        window_ops = ops.scope()
+        results: list[int] = []
+        mine = window_ops.run(answer(1, delay=5), on_success=results.append)
+        other = ops.run(answer(2, delay=0.05), on_success=results.append)
+        assert (ops.pending, window_ops.pending) == (2, 1)
+        window_ops.cancel_all()
+        qtbot.waitUntil(lambda: results == [2])
+        assert mine.cancelled()
+        assert not other.cancelled()
+        assert (ops.pending, window_ops.pending) == (0, 0)
+
+    def test_the_parent_cancels_its_scopes_and_reports_for_them(
+        self, ops: Operations, qtbot: QtBot
+    ) -> None:
+        reported: list[UserMessage] = []
+        ops.set_report(reported.append)
+        window_ops = ops.scope()
+        window_ops.run(fail())
+        qtbot.waitUntil(lambda: len(reported) == 1)
+        task = window_ops.run(answer(1, delay=5))
+        ops.cancel_all()
+        qtbot.waitUntil(task.done)
+        assert task.cancelled()

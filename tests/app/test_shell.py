@@ -1,4 +1,5 @@
-"""The desktop shell against the real solo backend (embedded Postgres and broker).
+"""The desktop shell against the real solo backend (embedded Postgres and broker):
+start-up window → login window → main window, and a clean stop.
 
 These start real servers, so they take seconds, not milliseconds.
 """
@@ -11,13 +12,16 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from app.features.login.model import Server, SignInPreferences
 from app.features.startup.model import StepEvent
 from app.features.status.model import HealthTableModel
 from app.features.status.view import StatusPage
+from app.keychain import Keychain
 from app.ops import Operations
 from app.shell import DesktopShell
 from app.solo import SOLO_CONNECTION, SoloBackendRunner
 from app.widgets.step_row import RowState
+from tests.app.support import DEMO_ADMIN, fill_login, free_port, sign_in
 
 START_TIMEOUT_MS = 90_000
 STOP_TIMEOUT_MS = 40_000
@@ -25,16 +29,18 @@ STEPS = ["database", "broker", "migrations", "services"]
 
 
 @pytest.fixture
-def shell(ops: Operations, qtbot: QtBot) -> Iterator[DesktopShell]:
-    """A desktop session on the real solo backend; stopped (and waited for) at the end."""
+def shell(ops: Operations, qtbot: QtBot, prefs: SignInPreferences) -> Iterator[DesktopShell]:
+    """A desktop session on the real solo backend; stopped (and waited for) at the end.
+
+    With fresh preferences, so it starts as on a first run: "This computer".
+    """
     # Not qtbot.addWidget: pytest-qt deletes those before fixture teardown, and
     # the shell closes its own windows once the backend has stopped.
-    shell = DesktopShell(SoloBackendRunner(), ops, health_interval_ms=2_000)
-    finished: list[int] = []
-    shell.finished.connect(finished.append)
+    shell = DesktopShell(SoloBackendRunner(), ops, prefs, Keychain(), health_interval_ms=2_000)
     yield shell
-    shell.shutdown()
-    qtbot.waitUntil(lambda: bool(finished), timeout=STOP_TIMEOUT_MS)
+    if not shell.shutting_down:
+        shell.shutdown()
+    qtbot.waitUntil(lambda: shell.stopped, timeout=STOP_TIMEOUT_MS)
     assert not shell.runner.stopping
 
 
@@ -51,7 +57,7 @@ def record_rows(shell: DesktopShell) -> list[tuple[str, RowState]]:
 
 @pytest.mark.slow
 class TestSoloStart:
-    def test_progress_then_main_window_then_healthy(
+    def test_progress_then_login_then_main_window_then_healthy(
         self, shell: DesktopShell, solo_env: Path, qtbot: QtBot
     ) -> None:
         events: list[tuple[str, str]] = []
@@ -60,10 +66,8 @@ class TestSoloStart:
 
         shell.start()
         assert shell.startup_window.isVisible()
-        qtbot.waitUntil(
-            lambda: shell.main_window is not None and shell.main_window.isVisible(),
-            timeout=START_TIMEOUT_MS,
-        )
+        assert not shell.login_window.isVisible()
+        qtbot.waitUntil(shell.login_window.isVisible, timeout=START_TIMEOUT_MS)
 
         assert events == [(step, state) for step in STEPS for state in ("started", "done")]
         assert rows == [
@@ -71,10 +75,14 @@ class TestSoloStart:
         ]
         assert shell.startup_window.progress_bar.value() == 1000
         assert not shell.startup_window.isVisible()
+        assert shell.main_window is None
+        assert shell.login_window.this_computer_radio.isChecked()
 
+        sign_in(shell, qtbot, DEMO_ADMIN)  # a demo login of the new database
         window = shell.main_window
         assert window is not None
-        assert window.page_titles() == ["System status"]
+        assert not shell.login_window.isVisible()
+        assert window.page_titles() == ["System status", "Users", "Settings"]
         assert window.connection_label.text() == SOLO_CONNECTION
         qtbot.waitUntil(lambda: window.indicator.label.text() == "Healthy", timeout=20_000)
         page = window.pages.currentWidget()
@@ -88,7 +96,7 @@ class TestSoloStart:
         self, shell: DesktopShell, solo_env: Path, qtbot: QtBot
     ) -> None:
         shell.start()
-        qtbot.waitUntil(lambda: shell.main_window is not None, timeout=START_TIMEOUT_MS)
+        sign_in(shell, qtbot, DEMO_ADMIN)
         window = shell.main_window
         assert window is not None
         with qtbot.waitSignal(shell.finished, timeout=STOP_TIMEOUT_MS) as finished:
@@ -100,6 +108,56 @@ class TestSoloStart:
         assert shell.runner.base_url is None
         assert shell.monitor is not None
         assert not shell.monitor.polling
+
+    def test_closing_the_login_window_quits(
+        self, shell: DesktopShell, solo_env: Path, qtbot: QtBot
+    ) -> None:
+        shell.start()
+        qtbot.waitUntil(shell.login_window.isVisible, timeout=START_TIMEOUT_MS)
+        with qtbot.waitSignal(shell.finished, timeout=STOP_TIMEOUT_MS) as finished:
+            shell.login_window.close()
+        assert finished.args == [0]
+        assert not shell.login_window.isVisible()
+        assert shell.runner.base_url is None
+
+
+@pytest.mark.slow
+class TestTeamServerUsedLast:
+    @pytest.fixture
+    def team_prefs(self, prefs: SignInPreferences) -> str:
+        url = f"http://127.0.0.1:{free_port()}"  # nothing there: it is never asked
+        prefs.remember_server(Server.team(url))
+        return url
+
+    def test_goes_straight_to_login_without_starting_the_solo_backend(
+        self, shell: DesktopShell, team_prefs: str, solo_env: Path, qtbot: QtBot
+    ) -> None:
+        shell.start()
+        assert shell.login_window.isVisible()
+        assert not shell.startup_window.isVisible()
+        assert shell.login_window.team_radio.isChecked()
+        assert shell.login_window.url_edit.text() == team_prefs
+        qtbot.wait(200)
+        assert shell.progress.attempts == 0
+        assert shell.runner.base_url is None
+
+    def test_choosing_this_computer_starts_it_then_signs_in(
+        self, shell: DesktopShell, team_prefs: str, solo_env: Path, qtbot: QtBot
+    ) -> None:
+        shell.start()
+        login = shell.login_window
+        fill_login(login, DEMO_ADMIN)
+        login.this_computer_radio.setChecked(True)
+        with qtbot.waitSignal(shell.main_window_shown, timeout=START_TIMEOUT_MS):
+            login.sign_in_button.click()
+            assert shell.startup_window.isVisible()  # the start-up progress, reused
+            assert not login.isVisible()
+        assert shell.progress.succeeded
+        assert not shell.startup_window.isVisible()
+        window = shell.main_window
+        assert window is not None
+        assert window.connection_label.text() == SOLO_CONNECTION
+        assert shell.prefs.server == Server.this_computer()  # next launch starts solo
 
 
 @pytest.fixture(

@@ -1,0 +1,1 @@
+"""Settings: the signed-in devices (sessions) and changing the password."""

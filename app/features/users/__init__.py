@@ -1,0 +1,1 @@
+"""Users (admins only): the company's users, adding, editing and deactivating them."""

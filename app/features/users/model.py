@@ -1,0 +1,169 @@
+"""The company's users as a paged table model (no widgets, no I/O here).
+
+The server pages users by email, ~200 at a time. The model holds the pages
+loaded so far; when a view scrolls to the end it asks for more through
+:attr:`UsersTableModel.more_wanted`, and whoever loads pages answers with
+:meth:`UsersTableModel.append_page`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.api.models import User, UserPage
+from app.qt import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from app.widgets.tones import Tone, dot_icon, tone_color
+
+
+class UsersTableModel(QAbstractTableModel):
+    """One row per user: name, email, role, manager, active.
+
+    Args:
+        parent: The parent object.
+
+    Signals:
+        more_wanted(str): The view wants the page after this cursor.
+    """
+
+    more_wanted = Signal(str)
+
+    NAME, EMAIL, ROLE, MANAGER, STATUS = range(5)
+    HEADERS = ("Name", "Email", "Role", "Manager", "Status")
+    UserRole = Qt.ItemDataRole.UserRole + 1
+    """The row's :class:`~app.api.models.User`."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[User] = []
+        self._by_id: dict[str, User] = {}
+        self._next_cursor: str | None = None
+        self._loading_more = False
+
+    # ------------------------------------------------------------------ content
+
+    def reset(self, page: UserPage) -> None:
+        """Show the first page (after a load or a change)."""
+        self.beginResetModel()
+        self._rows = list(page.items)
+        self._by_id = {user.id: user for user in self._rows}
+        self._next_cursor = page.next_cursor
+        self._loading_more = False
+        self.endResetModel()
+
+    def append_page(self, page: UserPage) -> None:
+        """Add the next page at the end."""
+        self._loading_more = False
+        new = [user for user in page.items if user.id not in self._by_id]
+        if new:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            self._rows.extend(new)
+            self._by_id.update((user.id, user) for user in new)
+            self.endInsertRows()
+        self._next_cursor = page.next_cursor
+        if new:  # managers of earlier rows may be on this page
+            self.dataChanged.emit(
+                self.index(0, self.MANAGER), self.index(len(self._rows) - 1, self.MANAGER)
+            )
+
+    def more_failed(self) -> None:
+        """Loading the next page failed; scrolling to the end may ask again."""
+        self._loading_more = False
+
+    def user_at(self, row: int) -> User:
+        """The user in ``row``."""
+        return self._rows[row]
+
+    def row_of(self, email: str) -> int | None:
+        """The row of the user with ``email`` (among those loaded), or ``None``."""
+        for row, user in enumerate(self._rows):
+            if user.email == email:
+                return row
+        return None
+
+    def users(self) -> list[User]:
+        """Every user loaded so far, in order."""
+        return list(self._rows)
+
+    def possible_managers(self, excluding: str | None = None) -> list[User]:
+        """Active managers and admins (among those loaded), by name."""
+        found = [
+            user
+            for user in self._rows
+            if user.is_active and user.role in ("manager", "admin") and user.id != excluding
+        ]
+        return sorted(found, key=lambda user: user.name.casefold())
+
+    def manager_name(self, user: User) -> str:
+        """The name of the user's manager ("—" for none; "Not loaded" if not seen yet)."""
+        if user.manager_id is None:
+            return "—"
+        manager = self._by_id.get(user.manager_id)
+        return manager.name if manager is not None else "Not loaded"
+
+    # ------------------------------------------------------------------ Qt
+
+    def rowCount(
+        self,
+        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
+    ) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(
+        self,
+        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
+    ) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def canFetchMore(
+        self,
+        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
+    ) -> bool:
+        return not parent.isValid() and self._next_cursor is not None and not self._loading_more
+
+    def fetchMore(
+        self,
+        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
+    ) -> None:
+        if self.canFetchMore(parent) and self._next_cursor is not None:
+            self._loading_more = True
+            self.more_wanted.emit(self._next_cursor)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation is Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self.HEADERS)
+        ):
+            return self.HEADERS[section]
+        return None
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        user = self._rows[index.row()]
+        column = index.column()
+        if role == self.UserRole:
+            return user
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == self.NAME:
+                return user.name
+            if column == self.EMAIL:
+                return user.email
+            if column == self.ROLE:
+                return user.role_label
+            if column == self.MANAGER:
+                return self.manager_name(user)
+            if column == self.STATUS:
+                return "Active" if user.is_active else "Deactivated"
+        if role == Qt.ItemDataRole.DecorationRole and column == self.STATUS:
+            return dot_icon(Tone.POSITIVE if user.is_active else Tone.NEUTRAL)
+        if role == Qt.ItemDataRole.ForegroundRole and not user.is_active:
+            return tone_color(Tone.NEUTRAL)
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.EMAIL:
+            return user.email
+        return None
