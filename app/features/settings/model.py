@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.api.models import DeviceSession
-from app.qt import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from app.qt import QModelIndex, QPersistentModelIndex, Qt
+from app.widgets.row_table import RowTableModel
 
 _DESKTOP_AGENT = re.compile(
     r"^SalesOS Desktop/(?P<version>\S+) \((?P<system>[^;]+); (?P<host>.+)\)$"
@@ -54,7 +55,7 @@ def format_ago(moment: datetime, now: datetime) -> str:
     return format_moment(moment, now)
 
 
-class DeviceSessionsModel(QAbstractTableModel):
+class DeviceSessionsModel(RowTableModel[DeviceSession]):
     """The user's signed-in devices, this one first, then the most recently active.
 
     Args:
@@ -74,7 +75,6 @@ class DeviceSessionsModel(QAbstractTableModel):
     ) -> None:
         super().__init__(parent)
         self._clock = clock
-        self._rows: list[DeviceSession] = []
 
     def set_sessions(self, sessions: Sequence[DeviceSession]) -> None:
         """Show a fresh list."""
@@ -90,35 +90,12 @@ class DeviceSessionsModel(QAbstractTableModel):
         """How many sessions are not this device."""
         return sum(not s.current for s in self._rows)
 
-    def rowCount(
-        self,
-        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
-    ) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(
-        self,
-        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
-    ) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation is Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
-        return None
-
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        session = self.row_at(index)
+        if session is None:
             return None
-        session = self._rows[index.row()]
         column = index.column()
         if role == self.IdRole:
             return session.id

@@ -9,7 +9,8 @@ from typing import Any
 
 from app.api.models import ComponentHealth, Health
 from app.errors import UserMessage
-from app.qt import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from app.qt import QModelIndex, QPersistentModelIndex, Qt
+from app.widgets.row_table import RowTableModel
 from app.widgets.tones import Tone, dot_icon
 
 COMPONENT_LABELS: dict[str, str] = {
@@ -114,7 +115,7 @@ class _Row:
     health: ComponentHealth | None
 
 
-class HealthTableModel(QAbstractTableModel):
+class HealthTableModel(RowTableModel[_Row]):
     """One row per component (database, broker, each service) with its state.
 
     Columns: component, status, detail. After a failed check the rows stay,
@@ -131,7 +132,6 @@ class HealthTableModel(QAbstractTableModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[_Row] = []
 
     def set_health(self, health: Health) -> None:
         """Show a fresh health report."""
@@ -161,35 +161,12 @@ class HealthTableModel(QAbstractTableModel):
         self._rows = rows
         self.endResetModel()
 
-    def rowCount(
-        self,
-        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
-    ) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(
-        self,
-        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
-    ) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation is Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
-        return None
-
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        row = self.row_at(index)
+        if row is None:
             return None
-        row = self._rows[index.row()]
         column = index.column()
         if role == self.KeyRole:
             return row.key

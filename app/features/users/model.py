@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from app.api.models import User, UserPage
-from app.qt import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from app.qt import QModelIndex, QPersistentModelIndex, Qt, Signal
+from app.widgets.row_table import RowTableModel
 from app.widgets.tones import Tone, dot_icon, tone_color
 
 
-class UsersTableModel(QAbstractTableModel):
+class UsersTableModel(RowTableModel[User]):
     """One row per user: name, email, role, manager, active.
 
     Args:
@@ -34,7 +35,6 @@ class UsersTableModel(QAbstractTableModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[User] = []
         self._by_id: dict[str, User] = {}
         self._next_cursor: str | None = None
         self._loading_more = False
@@ -103,18 +103,6 @@ class UsersTableModel(QAbstractTableModel):
 
     # ------------------------------------------------------------------ Qt
 
-    def rowCount(
-        self,
-        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
-    ) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(
-        self,
-        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
-    ) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
     def canFetchMore(
         self,
         parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
@@ -129,23 +117,12 @@ class UsersTableModel(QAbstractTableModel):
             self._loading_more = True
             self.more_wanted.emit(self._next_cursor)
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation is Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
-        return None
-
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        user = self.row_at(index)
+        if user is None:
             return None
-        user = self._rows[index.row()]
         column = index.column()
         if role == self.UserRole:
             return user
