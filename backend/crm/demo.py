@@ -280,8 +280,16 @@ async def generate_scale(
         for k in range(start, start + n):
             aid = uuid.uuid4()
             owner = owners[k % len(owners)]
-            name = f"{rnd.choice(words)} {rnd.choice(words)} {rnd.choice(kinds)} {k}"
-            domain = f"{name.lower().replace(' ', '')}.example"
+            # Company names like real ones: a surname or two and a kind, with a word now
+            # and then (so a search for one name meets a realistic number of rows).
+            founders = rnd.choice(last_names)
+            if rnd.random() < 0.3:
+                founders = f"{founders} & {rnd.choice(last_names)}"
+            elif rnd.random() < 0.3:
+                founders = f"{rnd.choice(words)} {founders}"
+            name = f"{founders} {rnd.choice(kinds)}"
+            slug = "".join(ch for ch in name.lower() if ch.isalnum())
+            domain = f"{slug}{k}.example"
             acc_rows.append(
                 (
                     aid,

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     CHAR,
     Boolean,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -76,6 +77,9 @@ class Account(_Record, Base):
     region: Mapped[str | None] = mapped_column(Text)
     postal_code: Mapped[str | None] = mapped_column(Text)
     country: Mapped[str | None] = mapped_column(Text)
+    search_doc: Mapped[str | None] = mapped_column(
+        Text, Computed("lower(name || ' ' || coalesce(domain, ''))", persisted=True), deferred=True
+    )
 
 
 class Contact(_Record, Base):
@@ -91,6 +95,14 @@ class Contact(_Record, Base):
     account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.accounts.id"))
     time_zone: Mapped[str | None] = mapped_column(Text)
     do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    search_doc: Mapped[str | None] = mapped_column(
+        Text,
+        Computed(
+            "lower(coalesce(first_name, '') || ' ' || last_name || ' ' || coalesce(email, ''))",
+            persisted=True,
+        ),
+        deferred=True,
+    )
 
 
 class Opportunity(_Record, Base):
@@ -109,6 +121,9 @@ class Opportunity(_Record, Base):
     status: Mapped[str] = mapped_column(Text, default="open")
     closed_reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    search_doc: Mapped[str | None] = mapped_column(
+        Text, Computed("lower(name)", persisted=True), deferred=True
+    )
 
 
 class CustomField(_Tenant, Base):

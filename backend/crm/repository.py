@@ -20,7 +20,6 @@ from sqlalchemy import (
     cast,
     func,
     literal,
-    literal_column,
     or_,
     select,
     update,
@@ -443,18 +442,9 @@ class ViewRepository(TenantRepositoryBase[SavedView]):
         return await self.get_all(stmt)
 
 
-SEARCH_DOCUMENTS: dict[str, str] = {
-    "account": "lower(name || ' ' || coalesce(domain, ''))",
-    "contact": "lower(coalesce(first_name, '') || ' ' || last_name || ' ' || coalesce(email, ''))",
-    "opportunity": "lower(name)",
-}
-"""What search matches per record kind: the exact SQL of the trigram indexes of
-migration 0003 (constants, not bound parameters, or the planner cannot use them)."""
-
-
 class SearchRepository(TenantRepositoryBase[Account]):
-    """Global search by trigram word similarity (prefixes and small typos match):
-    candidates from a GIN trigram index, nearest first."""
+    """Global search by trigram word similarity (prefixes and small typos match) on
+    each record's stored ``search_doc``: candidates from its GIN index, nearest first."""
 
     model = Account
 
@@ -470,7 +460,7 @@ class SearchRepository(TenantRepositoryBase[Account]):
             ("contact", Contact),
             ("opportunity", Opportunity),
         ):
-            document: ColumnElement[Any] = literal_column(SEARCH_DOCUMENTS[kind])
+            document: ColumnElement[Any] = model.search_doc  # type: ignore[assignment]
             distance = literal(needle).op("<<->", return_type=Float())(document)
             stmt = (
                 select(model, (1 - distance).label("score"))

@@ -59,7 +59,7 @@ SYSTEM_FIELDS = frozenset(
         "updated_at",
         "deleted_at",
         "created_by",
-        "search",
+        "search_doc",
     }
 )
 
