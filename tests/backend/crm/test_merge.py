@@ -40,9 +40,10 @@ class TestDuplicatesAndMerge:
         ).json()
 
         groups = (await api.get(f"{A}/duplicates", headers=h)).json()["items"]
-        assert {
-            k: groups[0][k] for k in ("reason", "key")
-        } == {"reason": "same domain", "key": "acme.com"}
+        assert {k: groups[0][k] for k in ("reason", "key")} == {
+            "reason": "same domain",
+            "key": "acme.com",
+        }
         assert set(groups[0]["record_ids"]) == {keep["id"], dupe["id"]}
         assert other["id"] not in {i for g in groups for i in g["record_ids"]}
 

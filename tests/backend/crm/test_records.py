@@ -162,7 +162,10 @@ class TestLists:
         assert by_industry[-1]["industry"] is None  # empty values sort last
         empty = (await api.get(A, params={"filter": "industry:empty:"}, headers=h)).json()["items"]
         assert len(empty) == 6
-        for sort in ("industry", "-industry"):  # pages across the end of the values, into the empty ones
+        for sort in (
+            "industry",
+            "-industry",
+        ):  # pages across the end of the values, into the empty ones
             names, cursor = [], None
             while True:
                 params = {"sort": sort, "limit": "4", **({"cursor": cursor} if cursor else {})}
