@@ -192,6 +192,7 @@ class LoginWindow(QWidget):
         """Before anyone signed in on this computer, say how to sign in to the demo."""
         self.server_hint.setWordWrap(True)
         self.server_hint.setText(FIRST_RUN_HINT if first else THIS_COMPUTER_HINT)
+        self.subtitle.setText("Welcome to SalesOS." if first else "Welcome back.")
         fit_height(self)
 
     def set_keep_signed_in(self, keep: bool) -> None:

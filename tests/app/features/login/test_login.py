@@ -102,7 +102,9 @@ class TestFirstRun:
         window.set_first_run(True)
         assert "admin@demo.salesos.dev" in window.server_hint.text()
         assert "demo123!" in window.server_hint.text()
+        assert window.subtitle.text() == "Welcome to SalesOS."
         window.set_first_run(False)
+        assert window.subtitle.text() == "Welcome back."
         assert "demo" not in window.server_hint.text()
 
 
