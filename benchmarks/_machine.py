@@ -29,6 +29,15 @@ def describe() -> str:
     )
 
 
+def free_port() -> int:
+    """A free loopback TCP port (for the servers a benchmark starts)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     if not ordered:

@@ -28,6 +28,7 @@ from app.qt import (
 from app.theme import icon, pixmap
 from app.widgets.form import FormField, MessageBanner, fit_height
 from app.widgets.password_edit import PasswordEdit
+from app.widgets.title_header import TitleHeader
 
 NO_KEYRING_NOTE = "No system keyring on this computer — you'll sign in each time."
 THIS_COMPUTER_HINT = "SalesOS runs on this computer, just for you."
@@ -73,21 +74,8 @@ class LoginWindow(QWidget):
         self._wait_until = 0.0
         self._wait_shown = -1
 
-        logo = QLabel(self)
-        logo.setPixmap(pixmap("logo", 48))
-        logo.setFixedSize(48, 48)
-        title = QLabel("Sign in to SalesOS", self)
-        title.setProperty("role", "title")
-        self.subtitle = QLabel("Welcome back.", self)
-        self.subtitle.setProperty("role", "subtitle")
-        heading = QVBoxLayout()
-        heading.setSpacing(2)
-        heading.addWidget(title)
-        heading.addWidget(self.subtitle)
-        header = QHBoxLayout()
-        header.setSpacing(16)
-        header.addWidget(logo)
-        header.addLayout(heading, 1)
+        header = TitleHeader(pixmap("logo", 48), "Sign in to SalesOS", "Welcome back.", self)
+        self.subtitle = header.subtitle
 
         card = QFrame(self)
         card.setObjectName("card")
@@ -158,7 +146,7 @@ class LoginWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 32, 32, 32)
         layout.setSpacing(20)
-        layout.addLayout(header)
+        layout.addWidget(header)
         layout.addWidget(card)
 
         # Ticks often and reads the clock: a timer's ticks drift, the deadline does not.

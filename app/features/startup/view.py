@@ -28,6 +28,7 @@ from app.qt import (
 )
 from app.theme import icon, pixmap
 from app.widgets.step_row import RowState, StepRow
+from app.widgets.title_header import TitleHeader
 
 _ROW_STATES: dict[StepState, RowState] = {
     StepState.PENDING: RowState.PENDING,
@@ -74,21 +75,8 @@ class StartupWindow(QWidget):
         self.setWindowIcon(icon("logo"))
         self.setFixedWidth(600)
 
-        logo = QLabel(self)
-        logo.setPixmap(pixmap("logo", 48))
-        logo.setFixedSize(48, 48)
-        name = QLabel("SalesOS", self)
-        name.setProperty("role", "title")
-        self.subtitle = QLabel("Starting on this computer…", self)
-        self.subtitle.setProperty("role", "subtitle")
-        heading = QVBoxLayout()
-        heading.setSpacing(2)
-        heading.addWidget(name)
-        heading.addWidget(self.subtitle)
-        header = QHBoxLayout()
-        header.setSpacing(16)
-        header.addWidget(logo)
-        header.addLayout(heading, 1)
+        header = TitleHeader(pixmap("logo", 48), "SalesOS", "Starting on this computer…", self)
+        self.subtitle = header.subtitle
 
         steps_card = QFrame(self)
         steps_card.setObjectName("card")
@@ -140,7 +128,7 @@ class StartupWindow(QWidget):
         layout = self._layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 32, 32, 24)
         layout.setSpacing(16)
-        layout.addLayout(header)
+        layout.addWidget(header)
         layout.addSpacing(8)
         layout.addWidget(steps_card)
         layout.addWidget(self.progress_bar)
