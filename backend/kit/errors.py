@@ -9,7 +9,6 @@ Services raise subclasses of :class:`SalesOSError`; they never raise ``HTTPExcep
 
 from __future__ import annotations
 
-import logging
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -19,8 +18,6 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.kit.logging import current_request_id
-
-log = logging.getLogger(__name__)
 
 
 class ErrorDetail(BaseModel):
@@ -174,7 +171,7 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the one set of handlers: ours, FastAPI's validation, HTTP errors, the rest."""
+    """Register the one set of handlers: ours, FastAPI's validation, HTTP errors."""
 
     @app.exception_handler(SalesOSError)
     async def _salesos(_: Request, exc: SalesOSError) -> JSONResponse:
@@ -198,7 +195,5 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None)
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)
-        return error_response(500, "internal_error", "Something went wrong on our side.")
+    # Unexpected exceptions are rendered by RequestIdMiddleware (backend.kit.http),
+    # while the request id is still bound for the log line and the answer.

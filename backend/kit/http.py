@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -10,15 +11,21 @@ from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import backend
-from backend.kit.errors import install_error_handlers
+from backend.kit.errors import error_response, install_error_handlers
 from backend.kit.logging import accept_or_new_request_id, reset_request_id, set_request_id
 from backend.kit.resources import Resources
 
 REQUEST_ID_HEADER = "x-request-id"
+log = logging.getLogger(__name__)
 
 
 class RequestIdMiddleware:
-    """Accept a well-formed ``X-Request-Id`` or make one; bind it for logs; echo it back."""
+    """Accept a well-formed ``X-Request-Id`` or make one; bind it for logs; echo it back.
+
+    It also turns an unexpected exception into the standard 500 body, here rather
+    than in Starlette's outermost error middleware, so the log line and the answer
+    still carry the request id.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -34,9 +41,12 @@ class RequestIdMiddleware:
                 break
         request_id = accept_or_new_request_id(incoming)
         token = set_request_id(request_id)
+        started = False
 
         async def send_with_id(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = [(k, v) for k, v in message.get("headers", []) if k != b"x-request-id"]
                 headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
@@ -44,6 +54,12 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("unhandled error")
+            if started:  # too late for an error answer; the connection is dropped
+                raise
+            response = error_response(500, "internal_error", "Something went wrong on our side.")
+            await response(scope, receive, send_with_id)
         finally:
             reset_request_id(token)
 

@@ -95,9 +95,11 @@ class TestErrorBody:
     async def test_unexpected_error_is_a_500_without_internals(
         self, client: httpx.AsyncClient
     ) -> None:
-        r = await client.get("/boom")
+        r = await client.get("/boom", headers={"X-Request-Id": "boom-0123456789"})
         assert r.status_code == 500
         assert r.json()["error"]["code"] == "internal_error"
+        assert r.headers["x-request-id"] == "boom-0123456789"
+        assert r.json()["error"]["request_id"] == "boom-0123456789"
         assert "secret internals" not in r.text
         assert "Traceback" not in r.text
 
@@ -166,3 +168,29 @@ class TestKeysetPagination:
         with pytest.raises(ValidationFailed) as err:
             keyset_page(select(Row), [Row.id], cursor="bm90LWEtY3Vyc29y", limit=2)
         assert err.value.details[0].field == "query.cursor"
+
+
+class TestLogLines:
+    async def test_log_lines_carry_the_request_id_as_json(
+        self, client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        import json
+        import logging
+
+        from backend.kit.logging import configure_logging
+
+        configure_logging("INFO", "json")  # writes to the (captured) stderr
+        try:
+            await client.get("/boom", headers={"X-Request-Id": "log-line-0123456789"})
+        finally:
+            configure_logging("WARNING", "text")
+            logging.getLogger().setLevel(logging.WARNING)
+        lines = [
+            json.loads(line)
+            for line in capsys.readouterr().err.splitlines()
+            if line.startswith("{")
+        ]
+        unhandled = [line for line in lines if line["message"] == "unhandled error"]
+        assert unhandled
+        assert unhandled[0]["request_id"] == "log-line-0123456789"
+        assert unhandled[0]["level"] == "ERROR"
