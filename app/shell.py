@@ -14,6 +14,10 @@ from typing import TYPE_CHECKING
 
 from app.api.client import GatewayClient
 from app.errors import SESSION_ENDED
+from app.features.accounts.ops import AccountRecordOps
+from app.features.accounts.view import AccountsPage
+from app.features.contacts.ops import ContactRecordOps
+from app.features.contacts.view import ContactsPage
 from app.features.login.model import SignInPreferences
 from app.features.login.ops import SIGNED_OUT_NOTE, ClientFactory, SignedIn, SignInFlow
 from app.features.settings.ops import AccountOps
@@ -203,6 +207,8 @@ class DesktopShell(QObject):
         label = signed.server.label
         window = self.main_window = MainWindow(self.monitor, label)
         window.set_account(user.name, user.role_label, user.email)
+        window.add_page("Accounts", "accounts", AccountsPage(AccountRecordOps(client, window_ops)))
+        window.add_page("Contacts", "contacts", ContactsPage(ContactRecordOps(client, window_ops)))
         window.add_page("System status", "status", StatusPage(self.monitor, label))
         if user.is_admin:
             window.add_page("Users", "users", UsersPage(UserAdminOps(client, window_ops), user))

@@ -14,7 +14,7 @@ import contextlib
 import importlib.metadata
 import platform
 import socket
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -23,10 +23,13 @@ from pydantic import BaseModel, ValidationError
 
 from app.api.errors import ApiError, SessionEndedError, UnexpectedResponseError
 from app.api.models import (
+    AccountPage,
+    ContactPage,
     DeviceSession,
     DeviceSessionList,
     EndedSessions,
     Health,
+    OpportunityPage,
     TokenGrant,
     User,
     UserPage,
@@ -38,6 +41,9 @@ DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
 USERS_PAGE_SIZE = 200
 """The most users ``GET /users`` returns at once."""
+
+RECORDS_PAGE_SIZE = 50
+"""How many CRM records (accounts, contacts, opportunities) a list asks for at once."""
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -250,6 +256,71 @@ class GatewayClient:
         """Deactivate a user: they are signed out everywhere and cannot sign in."""
         return _read(await self._call("POST", f"/api/v1/users/{user_id}/deactivate"), User)
 
+    # ------------------------------------------------------------------ CRM records
+
+    async def accounts(
+        self,
+        *,
+        cursor: str | None = None,
+        sort: str | None = None,
+        filters: Sequence[str] = (),
+        limit: int = RECORDS_PAGE_SIZE,
+    ) -> AccountPage:
+        """One page of accounts, sorted and filtered by the server.
+
+        Args:
+            cursor: The ``next_cursor`` of the page before; ``None`` for the first.
+            sort: A field, ``-field`` for descending (``"name"``, ``"-updated_at"``).
+            filters: ``field:op:value`` conditions, all of which must hold.
+            limit: At most this many accounts.
+
+        Raises:
+            ApiError: ``validation_error`` (422) naming a bad filter or sort.
+        """
+        return await self._records("/api/v1/accounts", AccountPage, cursor, sort, filters, limit)
+
+    async def contacts(
+        self,
+        *,
+        cursor: str | None = None,
+        sort: str | None = None,
+        filters: Sequence[str] = (),
+        limit: int = RECORDS_PAGE_SIZE,
+    ) -> ContactPage:
+        """One page of contacts (arguments as for :meth:`accounts`)."""
+        return await self._records("/api/v1/contacts", ContactPage, cursor, sort, filters, limit)
+
+    async def opportunities(
+        self,
+        *,
+        cursor: str | None = None,
+        sort: str | None = None,
+        filters: Sequence[str] = (),
+        limit: int = RECORDS_PAGE_SIZE,
+    ) -> OpportunityPage:
+        """One page of opportunities (arguments as for :meth:`accounts`)."""
+        return await self._records(
+            "/api/v1/opportunities", OpportunityPage, cursor, sort, filters, limit
+        )
+
+    async def _records(
+        self,
+        path: str,
+        model: type[M],
+        cursor: str | None,
+        sort: str | None,
+        filters: Sequence[str],
+        limit: int,
+    ) -> M:
+        params: list[tuple[str, str | int | float | bool | None]] = [("limit", limit)]
+        if cursor:
+            params.append(("cursor", cursor))
+        if sort:
+            params.append(("sort", sort))
+        params.extend(("filter", condition) for condition in filters)
+        query = httpx.QueryParams(params)  # ``filter`` repeats
+        return _read(await self._call("GET", path, params=query), model)
+
     # ------------------------------------------------------------------ the call
 
     async def _call(
@@ -258,7 +329,7 @@ class GatewayClient:
         path: str,
         *,
         json: Any = None,
-        params: Mapping[str, str | int] | None = None,
+        params: Mapping[str, str | int] | httpx.QueryParams | None = None,
     ) -> httpx.Response:
         """An authenticated call: refresh first when the token is stale, and once
         more (then retry) when the server answers 401.

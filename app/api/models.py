@@ -6,7 +6,7 @@ kept as they are) so an older desktop keeps working against a newer server.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -182,3 +182,124 @@ class EndedSessions(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     ended: int
+
+
+class Account(BaseModel):
+    """A company the sales team sells to (``GET /accounts``).
+
+    Attributes:
+        id: The account's id.
+        name: The company's name.
+        domain: Its web domain, e.g. ``acme.com``.
+        industry: Its industry, as typed by a user.
+        size: Its number of employees.
+        city: Where it is.
+        country: Its country.
+        updated_at: When it last changed.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    name: str
+    domain: str | None = None
+    industry: str | None = None
+    size: int | None = None
+    street: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    owner_id: str | None = None
+    version: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class Contact(BaseModel):
+    """A person at an account (``GET /contacts``).
+
+    Attributes:
+        id: The contact's id.
+        first_name: Their first name, if known.
+        last_name: Their last name.
+        email: Their email address.
+        title: Their job title.
+        phone: Their phone number.
+        account_id: The account they work at.
+        updated_at: When the contact last changed.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    first_name: str | None = None
+    last_name: str = ""
+    email: str | None = None
+    phone: str | None = None
+    mobile: str | None = None
+    title: str | None = None
+    account_id: str | None = None
+    do_not_contact: bool = False
+    owner_id: str | None = None
+    version: int = 0
+    updated_at: datetime | None = None
+
+    @property
+    def full_name(self) -> str:
+        """First and last name, as people write them."""
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+
+class Opportunity(BaseModel):
+    """A deal being worked on with an account (``GET /opportunities``).
+
+    Attributes:
+        id: The opportunity's id.
+        name: What the deal is.
+        account_id: The account it is with.
+        amount: Its value as a decimal string (``"12345.67"``); ``None`` when unknown.
+        currency: The ISO code of the amount's currency.
+        status: ``"open"``, ``"won"`` or ``"lost"``.
+        close_date: When it is expected to close (or closed).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    name: str
+    account_id: str | None = None
+    amount: str | None = None
+    currency: str = "USD"
+    stage_id: str | None = None
+    probability: int = 0
+    status: str = "open"
+    close_date: date | None = None
+    updated_at: datetime | None = None
+
+
+class AccountPage(BaseModel):
+    """One page of ``GET /accounts``; ``next_cursor`` is ``None`` on the last one."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    items: list[Account]
+    next_cursor: str | None = None
+
+
+class ContactPage(BaseModel):
+    """One page of ``GET /contacts``; ``next_cursor`` is ``None`` on the last one."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    items: list[Contact]
+    next_cursor: str | None = None
+
+
+class OpportunityPage(BaseModel):
+    """One page of ``GET /opportunities``; ``next_cursor`` is ``None`` on the last one."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    items: list[Opportunity]
+    next_cursor: str | None = None

@@ -13,8 +13,10 @@ seconds), ``login-no-keyring.png`` (the note that the sign-in cannot be kept),
 server's objection beside the password). The windows are fed recorded answers,
 not a live backend, so the script runs in a second. With ``--live`` it also
 starts the real solo backend (in a temporary SALESOS_HOME) and writes
-``live-startup.png``, ``live-login.png``, ``live-main.png``, ``live-settings.png``
-and ``live-users.png`` from a real session signed in as the demo admin.
+``live-startup.png``, ``live-login.png``, ``live-main.png``, ``live-settings.png``,
+``live-users.png``, ``live-accounts.png`` (the demo accounts),
+``live-account-detail.png`` (the largest one opened beside the list) and
+``live-contacts.png`` from a real session signed in as the demo admin.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from app.api.client import GatewayClient
 from app.api.errors import ApiError
 from app.api.models import ComponentHealth, DeviceSession, Health, User, UserPage
 from app.errors import ErrorKind, UserMessage, describe_error
+from app.features.accounts.view import AccountsPage
+from app.features.contacts.view import ContactsPage
 from app.features.login.model import Server
 from app.features.login.view import LoginWindow
 from app.features.settings.ops import AccountOps
@@ -306,6 +310,26 @@ def live(app: QApplication, out: Path) -> None:
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.1)
         grab(window, "live-users")
+        accounts = window.show_page("Accounts")
+        assert isinstance(accounts, AccountsPage)
+        while not accounts.model.loaded or accounts.model.loading:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.1)
+        grab(window, "live-accounts")
+        rows = accounts.model.records()
+        busiest = max(range(len(rows)), key=lambda row: rows[row].size or 0)
+        accounts.table.selectRow(busiest)
+        accounts.open_account(accounts.model.index(busiest, 0))
+        while not accounts.detail.opportunity_rows and not accounts.detail.contact_labels:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
+        grab(window, "live-account-detail")
+        contacts = window.show_page("Contacts")
+        assert isinstance(contacts, ContactsPage)
+        while not contacts.model.loaded or contacts.model.loading:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.1)
+        grab(window, "live-contacts")
         shell.shutdown()
         await finished.wait()
 

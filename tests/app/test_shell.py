@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from app.features.accounts.view import AccountsPage
 from app.features.login.model import Server, SignInPreferences
 from app.features.startup.model import StepEvent
 from app.features.status.model import HealthTableModel
@@ -82,10 +83,17 @@ class TestSoloStart:
         window = shell.main_window
         assert window is not None
         assert not shell.login_window.isVisible()
-        assert window.page_titles() == ["System status", "Users", "Settings"]
+        assert window.page_titles() == [
+            "Accounts",
+            "Contacts",
+            "System status",
+            "Users",
+            "Settings",
+        ]
         assert window.connection_label.text() == SOLO_CONNECTION
         qtbot.waitUntil(lambda: window.indicator.label.text() == "Healthy", timeout=20_000)
-        page = window.pages.currentWidget()
+        assert isinstance(window.pages.currentWidget(), AccountsPage)  # the rep's home
+        page = window.show_page("System status")
         assert isinstance(page, StatusPage)
         model = page.model
         keys = {model.index(r, 0).data(HealthTableModel.KeyRole) for r in range(model.rowCount())}

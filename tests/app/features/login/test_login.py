@@ -66,7 +66,13 @@ class TestSigningIn:
         assert window is not None
         assert window.isVisible()
         assert not team_shell.login_window.isVisible()
-        assert window.page_titles() == ["System status", "Users", "Settings"]
+        assert window.page_titles() == [
+            "Accounts",
+            "Contacts",
+            "System status",
+            "Users",
+            "Settings",
+        ]
         assert window.account.name_label.text() == "Alex Admin"
         assert window.account.detail_label.text() == "Admin"
         assert window.connection_label.text() == f"Team · {solo_server.url}"
@@ -75,7 +81,7 @@ class TestSigningIn:
         sign_in(team_shell, qtbot, DEMO_REP)
         window = team_shell.main_window
         assert window is not None
-        assert window.page_titles() == ["System status", "Settings"]
+        assert window.page_titles() == ["Accounts", "Contacts", "System status", "Settings"]
         assert window.account.detail_label.text() == "Sales rep"
 
     def test_enter_submits_and_the_choices_are_remembered(

@@ -1,0 +1,1 @@
+"""The Accounts page: the rep's home, and an account's detail."""

@@ -1,0 +1,1 @@
+"""Server-paged lists of CRM records, shared by Accounts and Contacts."""

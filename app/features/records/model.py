@@ -1,0 +1,244 @@
+"""A table of CRM records that the server pages, sorts and filters (no widgets, no I/O).
+
+The model holds the query (sort key and quick-filter text) and the pages loaded
+so far. Changing the query asks for a first page through
+:attr:`RecordTableModel.first_page_wanted`; scrolling to the end asks for the
+next through :attr:`RecordTableModel.more_wanted`. Whoever loads pages answers
+with :meth:`RecordTableModel.reset` and :meth:`RecordTableModel.append_page`.
+Nothing is sorted or filtered here: lists can be far too long for that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from app.qt import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from app.widgets.row_table import RowTableModel
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RecordQuery:
+    """What the server is asked for.
+
+    Attributes:
+        sort: A field, ``-field`` for descending.
+        filters: ``field:op:value`` conditions.
+    """
+
+    sort: str
+    filters: tuple[str, ...] = ()
+
+
+NO_VALUE = "—"
+"""What an empty field shows (never "None")."""
+
+
+def short_date(moment: datetime | None) -> str:
+    """``2026-11-25`` for a moment, in local time; "—" for none."""
+    return moment.astimezone().strftime("%Y-%m-%d") if moment is not None else NO_VALUE
+
+
+def text_or_dash(value: object) -> str:
+    """``value`` as text; "—" for ``None`` or ""."""
+    return NO_VALUE if value is None or value == "" else str(value)
+
+
+class RecordTableModel(RowTableModel[T]):
+    """Rows of records under ``HEADERS``, in the order the server gave them.
+
+    Subclasses set ``SORT_KEYS`` (the server's sort field of each column, ``None``
+    for a column the server cannot sort by), ``DEFAULT_SORT``, ``FILTER_FIELD``
+    and the empty-state wording, and implement :meth:`cell`.
+
+    Args:
+        parent: The parent object.
+
+    Signals:
+        first_page_wanted(): The query changed: load the first page again.
+        more_wanted(str): The view wants the page after this cursor.
+        state_changed(): Loading started or ended, or the rows changed.
+    """
+
+    first_page_wanted = Signal()
+    more_wanted = Signal(str)
+    state_changed = Signal()
+
+    SORT_KEYS: tuple[str | None, ...] = ()
+    DEFAULT_SORT = "name"
+    FILTER_FIELD = "name"
+    FILTER_LABEL = "name"
+    """How the filter box describes what it matches (its placeholder)."""
+    NOUN = "record"
+    EMPTY_TEXT = "No records yet"
+    NO_MATCH_TEXT = "No records match"
+    RecordRole = Qt.ItemDataRole.UserRole + 1
+    """The row's record."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._sort = self.DEFAULT_SORT
+        self._text = ""
+        self._next_cursor: str | None = None
+        self._loading = False
+        self._loading_more = False
+        self._loaded = False
+
+    # ------------------------------------------------------------------ the query
+
+    def query(self) -> RecordQuery:
+        """What the first page should be asked with."""
+        filters = (f"{self.FILTER_FIELD}:contains:{self._text}",) if self._text else ()
+        return RecordQuery(self._sort, filters)
+
+    @property
+    def sort_key(self) -> str:
+        """The server's sort parameter in use (``name``, ``-updated_at``, ...)."""
+        return self._sort
+
+    @property
+    def filter_text(self) -> str:
+        """The quick filter in use ("" for none)."""
+        return self._text
+
+    def set_filter_text(self, text: str) -> None:
+        """Show only records whose filter field contains ``text`` (asks the server)."""
+        text = text.strip()
+        if text == self._text:
+            return
+        self._text = text
+        self.first_page_wanted.emit()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by ``column``: the server is asked again (nothing is sorted here)."""
+        if not 0 <= column < len(self.SORT_KEYS):
+            return
+        key = self.SORT_KEYS[column]
+        if key is None:
+            return
+        wanted = key if order == Qt.SortOrder.AscendingOrder else f"-{key}"
+        if wanted == self._sort:
+            return
+        self._sort = wanted
+        self.first_page_wanted.emit()
+
+    def sort_column(self) -> tuple[int, Qt.SortOrder]:
+        """The column and order the current sort key stands for (column -1 if none)."""
+        key = self._sort.removeprefix("-")
+        order = (
+            Qt.SortOrder.DescendingOrder
+            if self._sort.startswith("-")
+            else (Qt.SortOrder.AscendingOrder)
+        )
+        column = self.SORT_KEYS.index(key) if key in self.SORT_KEYS else -1
+        return column, order
+
+    # ------------------------------------------------------------------ states
+
+    @property
+    def loading(self) -> bool:
+        """Whether a first page is being loaded."""
+        return self._loading
+
+    @property
+    def loaded(self) -> bool:
+        """Whether a first page has arrived since the last query change."""
+        return self._loaded
+
+    def empty_text(self) -> str:
+        """What to say instead of an empty table ("" while rows exist or nothing is known)."""
+        if self._rows or not self._loaded or self._loading:
+            return ""
+        return self.NO_MATCH_TEXT if self._text else self.EMPTY_TEXT
+
+    def begin_load(self) -> None:
+        """A first page is being asked for."""
+        self._loading = True
+        self._loading_more = False
+        self.state_changed.emit()
+
+    def load_failed(self) -> None:
+        """The first page could not be loaded; the rows shown stay."""
+        self._loading = False
+        self.state_changed.emit()
+
+    # ------------------------------------------------------------------ content
+
+    def reset(self, items: Sequence[T], next_cursor: str | None) -> None:
+        """Show a first page (what a load does when it finishes)."""
+        self.beginResetModel()
+        self._rows = list(items)
+        self._next_cursor = next_cursor
+        self._loading = False
+        self._loading_more = False
+        self._loaded = True
+        self.endResetModel()
+        self.state_changed.emit()
+
+    def append_page(self, items: Sequence[T], next_cursor: str | None) -> None:
+        """Add the next page at the end."""
+        self._loading_more = False
+        if items:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(items) - 1)
+            self._rows.extend(items)
+            self.endInsertRows()
+        self._next_cursor = next_cursor
+        self.state_changed.emit()
+
+    def more_failed(self) -> None:
+        """Loading the next page failed; scrolling to the end may ask again."""
+        self._loading_more = False
+
+    def record_at(self, row: int) -> T:
+        """The record in ``row``."""
+        return self._rows[row]
+
+    def records(self) -> list[T]:
+        """Every record loaded so far, in the server's order."""
+        return list(self._rows)
+
+    def has_more(self) -> bool:
+        """Whether the server has more rows than those loaded."""
+        return self._next_cursor is not None
+
+    def cell(self, record: T, column: int) -> str:
+        """The text of ``record`` in ``column``."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ Qt
+
+    def canFetchMore(
+        self,
+        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
+    ) -> bool:
+        return (
+            not parent.isValid()
+            and self._next_cursor is not None
+            and not self._loading_more
+            and not self._loading
+        )
+
+    def fetchMore(
+        self,
+        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
+    ) -> None:
+        if self.canFetchMore(parent) and self._next_cursor is not None:
+            self._loading_more = True
+            self.more_wanted.emit(self._next_cursor)
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        record = self.row_at(index)
+        if record is None:
+            return None
+        if role == self.RecordRole:
+            return record
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self.cell(record, index.column())
+        return None
