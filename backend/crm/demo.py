@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.crm import events
 from backend.crm.models import Account, Contact, Opportunity
-from backend.crm.service import PipelineService
+from backend.crm.pipelines import PipelineService
 from backend.messaging.outbox import emit
 
 DEMO_ACCOUNTS: tuple[tuple[str, str, str, int, str, str], ...] = (

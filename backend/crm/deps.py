@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Query, Request
 
 from backend.crm.service import Access
-from backend.kit.errors import UpstreamUnavailable
+from backend.kit.errors import ErrorBody, UpstreamUnavailable
+from backend.kit.pagination import MAX_LIMIT
 from backend.kit.security import CurrentPrincipal, Permission, Principal, Scope
 
 TEAM_TTL = 30.0
@@ -80,3 +81,10 @@ async def access(request: Request, principal: CurrentPrincipal) -> Access:
 
 
 AccessDep = Annotated[Access, Depends(access)]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Filters = Annotated[list[str], Query(alias="filter", description="field:op:value, repeatable")]
+IfMatch = Annotated[str | None, Header(description="the ETag you last read")]
+E: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 412, 422, 429)
+}
+"""The error answers every CRM route may give (documented in the OpenAPI)."""

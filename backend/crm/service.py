@@ -11,10 +11,9 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.crm import events
@@ -23,15 +22,13 @@ from backend.crm.models import (
     Account,
     Contact,
     CustomField,
-    Merge,
     Opportunity,
-    Pipeline,
     Stage,
 )
+from backend.crm.pipelines import PipelineService
 from backend.crm.repository import (
     CustomFieldRepository,
     Filter,
-    PipelineRepository,
     RecordRepository,
 )
 from backend.kit.errors import ErrorDetail, Forbidden, NotFound, ValidationFailed
@@ -41,15 +38,6 @@ from backend.messaging.outbox import emit
 
 R = TypeVar("R", Account, Contact, Opportunity)
 
-DEFAULT_STAGES: tuple[tuple[str, int, str], ...] = (
-    ("Prospecting", 10, "open"),
-    ("Qualification", 20, "open"),
-    ("Discovery", 40, "open"),
-    ("Proposal", 60, "open"),
-    ("Negotiation", 80, "open"),
-    ("Closed Won", 100, "won"),
-    ("Closed Lost", 0, "lost"),
-)
 SYSTEM_FIELDS = frozenset(
     {
         "id",
@@ -460,95 +448,6 @@ class RecordService(Generic[R]):
                 raise ValidationFailed.for_field(f"body.{column}", f"is not an {label} you can see")
 
 
-REFERENCES_TO: dict[str, list[tuple[type[Any], str]]] = {
-    "account": [(Contact, "account_id"), (Opportunity, "account_id")],
-    "contact": [(Opportunity, "primary_contact_id")],
-}
-"""Which columns point at a record kind (moved to the winner on merge)."""
-
-
-class MergeService:
-    """Duplicate suggestions and merges of accounts or contacts."""
-
-    def __init__(self, records: RecordService[Any]) -> None:
-        self.records = records
-        self.session = records.session
-
-    async def duplicates(self, limit: int) -> list[tuple[str, str, list[uuid.UUID]]]:
-        spec = self.records.spec
-        model = spec.model
-        if spec.object_type == "account":
-            key, name = "domain", func.lower(func.trim(model.name))
-        else:
-            key = "email"
-            name = func.lower(
-                func.trim(func.coalesce(model.first_name, "") + " " + model.last_name)
-            )
-        owners = self.records.access.owners(Permission.RECORDS_READ)
-        return await self.records.repo.duplicates(key, name, owners, limit)
-
-    async def merge(
-        self, winner_id: uuid.UUID, loser_ids: Sequence[uuid.UUID], fields: dict[str, uuid.UUID]
-    ) -> tuple[Merge, dict[str, int]]:
-        """Keep ``winner_id`` with the chosen values, move references, trash the rest.
-
-        Raises:
-            ValidationFailed: a field or source that is not part of the merge.
-            NotFound / Forbidden: a record out of reach.
-        """
-        spec = self.records.spec
-        if winner_id in loser_ids:
-            raise ValidationFailed.for_field("body.loser_ids", "must not contain the winner")
-        everyone = await self.records._many_writable([winner_id, *loser_ids])
-        by_id = {r.id: r for r in everyone}
-        winner = by_id[winner_id]
-        editable = set(self.records.editable_fields())
-        changes: dict[str, Any] = {}
-        for name, source in fields.items():
-            if name not in editable:
-                raise ValidationFailed.for_field(
-                    f"body.fields.{name}", "is not a field that can be merged"
-                )
-            if source not in by_id:
-                raise ValidationFailed.for_field(
-                    f"body.fields.{name}", "must name one of the merged records"
-                )
-            if source != winner_id:
-                changes[name] = getattr(by_id[source], name)
-        snapshots = [{"id": str(r.id), **self.records.snapshot(r)} for r in everyone]
-        if changes:
-            await self.records.update(winner_id, changes, None)
-        moved: dict[str, int] = {}
-        for model, column in REFERENCES_TO.get(spec.object_type, []):
-            count = await RecordRepository.of(self.session, model).repoint(
-                column, list(loser_ids), winner.id
-            )
-            moved[f"{model.__tablename__}.{column}"] = count
-        for loser in loser_ids:
-            await self.records.delete(loser, None)
-        audit = Merge(
-            id=uuid.uuid4(),
-            customer_id=self.records.access.principal.customer_id,
-            object_type=spec.object_type,
-            winner_id=winner.id,
-            merged_ids=list(loser_ids),
-            choices={k: str(v) for k, v in fields.items()},
-            snapshots=snapshots,
-            merged_by=self.records.access.principal.user_id,
-        )
-        self.session.add(audit)
-        await self.session.flush()
-        await emit(
-            self.session,
-            events.RecordsMerged(
-                object_type=spec.object_type, winner_id=winner.id, merged_ids=list(loser_ids)
-            ),
-            aggregate_id=winner.id,
-            customer_id=self.records.access.principal.customer_id,
-        )
-        return audit, moved
-
-
 class OpportunityService(RecordService[Opportunity]):
     """Opportunities live in a pipeline stage; won/lost stages close them."""
 
@@ -607,79 +506,3 @@ class OpportunityService(RecordService[Opportunity]):
             else stages[r.stage_id].probability
             for r in records
         }
-
-
-def weighted(amount: Decimal | None, probability: int) -> Decimal | None:
-    if amount is None:
-        return None
-    return (amount * probability / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-class PipelineService:
-    """Pipelines and their ordered stages; every company gets a default pipeline."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self.repo = PipelineRepository.from_session(session)
-
-    async def default(self) -> Pipeline:
-        pipeline = await self.repo.default()
-        if pipeline is None:
-            pipeline = await self.create("Sales", DEFAULT_STAGES, is_default=True)
-        return pipeline
-
-    async def create(
-        self, name: str, stages: Sequence[tuple[str, int, str]], *, is_default: bool = False
-    ) -> Pipeline:
-        pipeline = Pipeline(id=uuid.uuid4(), name=name, is_default=is_default)
-        await self.repo.create(pipeline)
-        for position, (stage_name, probability, outcome) in enumerate(stages):
-            self.session.add(
-                Stage(
-                    id=uuid.uuid4(), customer_id=self.repo.customer_id, pipeline_id=pipeline.id,
-                    name=stage_name, position=position, probability=probability, outcome=outcome,
-                )
-            )  # fmt: skip
-        await self.session.flush()
-        return pipeline
-
-    async def all(self) -> list[tuple[Pipeline, list[Stage]]]:
-        await self.default()
-        pipelines = list(await self.repo.all())
-        stages = await self.repo.stages([p.id for p in pipelines])
-        return [(p, [s for s in stages if s.pipeline_id == p.id]) for p in pipelines]
-
-    async def get(self, pipeline_id: uuid.UUID) -> tuple[Pipeline, list[Stage]]:
-        pipeline = await self.repo.get(pipeline_id)
-        if pipeline is None:
-            raise NotFound("Pipeline", pipeline_id)
-        return pipeline, list(await self.repo.stages([pipeline.id]))
-
-    async def rename(self, pipeline_id: uuid.UUID, name: str) -> tuple[Pipeline, list[Stage]]:
-        pipeline, stages = await self.get(pipeline_id)
-        pipeline.name = name
-        await self.session.flush()
-        return pipeline, stages
-
-    async def stage_or_first(self, stage_id: uuid.UUID | None) -> Stage:
-        """The given stage, or the first stage of the default pipeline.
-
-        Raises:
-            ValidationFailed: an unknown stage id (field ``body.stage_id``).
-        """
-        if stage_id is None:
-            _, stages = await self.get((await self.default()).id)
-            return stages[0]
-        stage = await self.repo.stage(stage_id)
-        if stage is None:
-            raise ValidationFailed.for_field("body.stage_id", "is not a stage of your pipelines")
-        return stage
-
-    async def stages_by_id(self, pipeline_ids: set[uuid.UUID]) -> dict[uuid.UUID, Stage]:
-        return {s.id: s for s in await self.repo.stages(list(pipeline_ids))}
-
-    async def board(
-        self, pipeline_id: uuid.UUID, owners: frozenset[uuid.UUID] | None
-    ) -> tuple[Pipeline, list[Stage], list[Any]]:
-        pipeline, stages = await self.get(pipeline_id)
-        return pipeline, stages, await self.repo.board(pipeline_id, owners)
