@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from app.qt import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from app.widgets.row_table import RowTableModel
+from app.widgets.row_table import PagedRowTableModel
 
 T = TypeVar("T")
 
@@ -48,7 +48,7 @@ def text_or_dash(value: object) -> str:
     return NO_VALUE if value is None or value == "" else str(value)
 
 
-class RecordTableModel(RowTableModel[T]):
+class RecordTableModel(PagedRowTableModel[T]):
     """Rows of records under ``HEADERS``, in the order the server gave them.
 
     Subclasses set ``SORT_KEYS`` (the server's sort field of each column, ``None``
@@ -65,7 +65,6 @@ class RecordTableModel(RowTableModel[T]):
     """
 
     first_page_wanted = Signal()
-    more_wanted = Signal(str)
     state_changed = Signal()
 
     SORT_KEYS: tuple[str | None, ...] = ()
@@ -83,9 +82,7 @@ class RecordTableModel(RowTableModel[T]):
         super().__init__(parent)
         self._sort = self.DEFAULT_SORT
         self._text = ""
-        self._next_cursor: str | None = None
         self._loading = False
-        self._loading_more = False
         self._loaded = False
 
     # ------------------------------------------------------------------ the query
@@ -170,29 +167,15 @@ class RecordTableModel(RowTableModel[T]):
 
     def reset(self, items: Sequence[T], next_cursor: str | None) -> None:
         """Show a first page (what a load does when it finishes)."""
-        self.beginResetModel()
-        self._rows = list(items)
-        self._next_cursor = next_cursor
         self._loading = False
-        self._loading_more = False
         self._loaded = True
-        self.endResetModel()
+        self._set_first_page(items, next_cursor)
         self.state_changed.emit()
 
     def append_page(self, items: Sequence[T], next_cursor: str | None) -> None:
         """Add the next page at the end."""
-        self._loading_more = False
-        if items:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(items) - 1)
-            self._rows.extend(items)
-            self.endInsertRows()
-        self._next_cursor = next_cursor
+        self._add_page(items, next_cursor)
         self.state_changed.emit()
-
-    def more_failed(self) -> None:
-        """Loading the next page failed; scrolling to the end may ask again."""
-        self._loading_more = False
 
     def record_at(self, row: int) -> T:
         """The record in ``row``."""
@@ -202,34 +185,14 @@ class RecordTableModel(RowTableModel[T]):
         """Every record loaded so far, in the server's order."""
         return list(self._rows)
 
-    def has_more(self) -> bool:
-        """Whether the server has more rows than those loaded."""
-        return self._next_cursor is not None
-
     def cell(self, record: T, column: int) -> str:
         """The text of ``record`` in ``column``."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ Qt
 
-    def canFetchMore(
-        self,
-        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
-    ) -> bool:
-        return (
-            not parent.isValid()
-            and self._next_cursor is not None
-            and not self._loading_more
-            and not self._loading
-        )
-
-    def fetchMore(
-        self,
-        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
-    ) -> None:
-        if self.canFetchMore(parent) and self._next_cursor is not None:
-            self._loading_more = True
-            self.more_wanted.emit(self._next_cursor)
+    def _paging_paused(self) -> bool:
+        return self._loading  # a new first page is on its way
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole

@@ -11,22 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 from app.api.models import User, UserPage
-from app.qt import QModelIndex, QPersistentModelIndex, Qt, Signal
-from app.widgets.row_table import RowTableModel
+from app.qt import QModelIndex, QPersistentModelIndex, Qt
+from app.widgets.row_table import PagedRowTableModel
 from app.widgets.tones import Tone, dot_icon, tone_color
 
 
-class UsersTableModel(RowTableModel[User]):
+class UsersTableModel(PagedRowTableModel[User]):
     """One row per user: name, email, role, manager, active.
 
     Args:
         parent: The parent object.
 
     Signals:
-        more_wanted(str): The view wants the page after this cursor.
+        more_wanted(str): The view wants the page after this cursor (inherited).
     """
-
-    more_wanted = Signal(str)
 
     NAME, EMAIL, ROLE, MANAGER, STATUS = range(5)
     HEADERS = ("Name", "Email", "Role", "Manager", "Status")
@@ -36,39 +34,23 @@ class UsersTableModel(RowTableModel[User]):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._by_id: dict[str, User] = {}
-        self._next_cursor: str | None = None
-        self._loading_more = False
 
     # ------------------------------------------------------------------ content
 
     def reset(self, page: UserPage) -> None:
         """Show the first page (after a load or a change)."""
-        self.beginResetModel()
-        self._rows = list(page.items)
-        self._by_id = {user.id: user for user in self._rows}
-        self._next_cursor = page.next_cursor
-        self._loading_more = False
-        self.endResetModel()
+        self._by_id = {user.id: user for user in page.items}
+        self._set_first_page(page.items, page.next_cursor)
 
     def append_page(self, page: UserPage) -> None:
         """Add the next page at the end."""
-        self._loading_more = False
         new = [user for user in page.items if user.id not in self._by_id]
-        if new:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-            self._rows.extend(new)
-            self._by_id.update((user.id, user) for user in new)
-            self.endInsertRows()
-        self._next_cursor = page.next_cursor
+        self._by_id.update((user.id, user) for user in new)
+        self._add_page(new, page.next_cursor)
         if new:  # managers of earlier rows may be on this page
             self.dataChanged.emit(
                 self.index(0, self.MANAGER), self.index(len(self._rows) - 1, self.MANAGER)
             )
-
-    def more_failed(self) -> None:
-        """Loading the next page failed; scrolling to the end may ask again."""
-        self._loading_more = False
 
     def user_at(self, row: int) -> User:
         """The user in ``row``."""
@@ -102,20 +84,6 @@ class UsersTableModel(RowTableModel[User]):
         return manager.name if manager is not None else "Not loaded"
 
     # ------------------------------------------------------------------ Qt
-
-    def canFetchMore(
-        self,
-        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
-    ) -> bool:
-        return not parent.isValid() and self._next_cursor is not None and not self._loading_more
-
-    def fetchMore(
-        self,
-        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
-    ) -> None:
-        if self.canFetchMore(parent) and self._next_cursor is not None:
-            self._loading_more = True
-            self.more_wanted.emit(self._next_cursor)
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
