@@ -323,6 +323,54 @@ class GatewayClient:
 
     # ------------------------------------------------------------------ the call
 
+    async def call_json(
+        self,
+        method: str,
+        path: str,
+        model: type[M],
+        *,
+        json: Any = None,
+        params: Mapping[str, str | int] | httpx.QueryParams | None = None,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> M:
+        """An authenticated call whose ``status`` answer is read as ``model``.
+
+        The building block of the per-area modules of :mod:`app.api`
+        (``app.api.records``, ``app.api.pipelines``, ...).
+
+        Raises:
+            ApiError: The server answered another status (its error body read).
+            UnexpectedResponseError: The body is not a ``model``.
+            SessionEndedError: Not signed in, or the session is over.
+            httpx.TransportError: The server cannot be reached.
+        """
+        response = await self._call(method, path, json=json, params=params, headers=headers)
+        return _read(response, model, status)
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str | int] | httpx.QueryParams | None = None,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        files: Any = None,
+    ) -> httpx.Response:
+        """An authenticated call expected to answer ``status``; the raw response
+        (for bodies that are not JSON models: CSV downloads, 204s, ``ETag``).
+
+        Raises:
+            ApiError: The server answered another status.
+        """
+        response = await self._call(
+            method, path, json=json, params=params, headers=headers, files=files
+        )
+        _expect(response, status)
+        return response
+
     async def _call(
         self,
         method: str,
@@ -330,6 +378,8 @@ class GatewayClient:
         *,
         json: Any = None,
         params: Mapping[str, str | int] | httpx.QueryParams | None = None,
+        headers: Mapping[str, str] | None = None,
+        files: Any = None,
     ) -> httpx.Response:
         """An authenticated call: refresh first when the token is stale, and once
         more (then retry) when the server answers 401.
@@ -344,8 +394,14 @@ class GatewayClient:
         if session.stale():
             await session.refresh()
         token = session.access_token
+        extra = dict(headers or {})
         response = await self._http.request(
-            method, path, json=json, params=params, headers={"Authorization": f"Bearer {token}"}
+            method,
+            path,
+            json=json,
+            params=params,
+            files=files,
+            headers={**extra, "Authorization": f"Bearer {token}"},
         )
         if response.status_code != 401:
             return response
@@ -356,7 +412,8 @@ class GatewayClient:
             path,
             json=json,
             params=params,
-            headers={"Authorization": session.authorization()},
+            files=files,
+            headers={**extra, "Authorization": session.authorization()},
         )
 
     async def health(self) -> Health:

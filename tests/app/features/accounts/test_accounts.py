@@ -7,9 +7,9 @@ import uuid
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.features.accounts.model import AccountsTableModel, format_money
+from app.features.accounts.model import AccountsTableModel
 from app.features.accounts.view import AccountsPage
-from app.qt import QLocale, QPoint, Qt
+from app.qt import QPoint, Qt
 from app.shell import DesktopShell
 from tests.app.crm_support import Tenant, sign_up, wait_loaded
 from tests.app.support import (
@@ -204,15 +204,3 @@ class TestAccountDetail:
             "Unsized deal": "—",
         }
         assert [label.text().split("\n")[0] for label in detail.contact_labels] == ["Ada Lovelace"]
-
-
-class TestMoney:
-    US = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
-
-    def test_amounts_read_in_their_currency(self) -> None:
-        assert format_money("12345.67", "USD", self.US) == "$12,345.67"
-        assert format_money("10", "EUR", self.US) == "€10.00"
-        assert format_money("1000", "JPY", self.US) == "¥1,000"
-
-    def test_no_amount_is_a_dash(self) -> None:
-        assert format_money(None, "USD", self.US) == "—"
