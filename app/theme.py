@@ -35,13 +35,17 @@ def pixmap(name: str, size: int) -> QPixmap:
 
 
 def stylesheet() -> str:
-    """The application stylesheet (empty if it is missing, so the app still runs)."""
-    path = resource_path("styles", "app.qss")
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        log.warning("stylesheet %s not readable: %s", path, exc)
-        return ""
+    """The application stylesheet: ``app.qss``, then each feature's ``<name>.qss``
+    in name order (empty if none is readable, so the app still runs)."""
+    folder = resource_path("styles")
+    paths = [folder / "app.qss", *sorted(p for p in folder.glob("*.qss") if p.name != "app.qss")]
+    parts = []
+    for path in paths:
+        try:
+            parts.append(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            log.warning("stylesheet %s not readable: %s", path, exc)
+    return "\n".join(parts)
 
 
 def apply_theme(app: QApplication) -> None:
