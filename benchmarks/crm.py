@@ -6,6 +6,7 @@ demo admin): list of 50 (several sorts and filters, first and deep pages), globa
 search, and a CSV import of 100k contacts (upload to "done").
 
 Usage: python benchmarks/crm.py [--accounts 100000] [--import-rows 100000]
+       python benchmarks/crm.py --home DIR   (a home seeded before: no seeding, kept)
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--home", type=Path, help="reuse this seeded SALESOS_HOME")
+    parser.add_argument("--skip-import", action="store_true")
     opts = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="salesos-crm-bench-"))
+    home = opts.home or Path(tempfile.mkdtemp(prefix="salesos-crm-bench-"))
     env = {
         **os.environ,
         "SALESOS_HOME": str(home),
@@ -45,13 +48,14 @@ def main() -> None:
     env.pop("DATABASE_URL", None)
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     print(f"machine: {describe()}")
-    t = time.perf_counter()
-    seeded = subprocess.run(
-        [sys.executable, "-m", "app", "seed-demo", "--accounts", str(opts.accounts)],
-        env=env, cwd=ROOT, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    print(f"seed-demo --accounts {opts.accounts}: {time.perf_counter() - t:.1f} s "
-          f"({seeded.stdout.strip().splitlines()[-1]})")  # fmt: skip
+    if opts.home is None:
+        t = time.perf_counter()
+        seeded = subprocess.run(
+            [sys.executable, "-m", "app", "seed-demo", "--accounts", str(opts.accounts)],
+            env=env, cwd=ROOT, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        print(f"seed-demo --accounts {opts.accounts}: {time.perf_counter() - t:.1f} s "
+              f"({seeded.stdout.strip().splitlines()[-1]})")  # fmt: skip
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--all", "--port", str(port)],
@@ -122,6 +126,8 @@ def main() -> None:
             ]
             print(f"search (prefixes, typos, two words; 20 results): {summary(samples)}")
 
+            if opts.skip_import:
+                return
             lines = ["First name,Last name,Email,Title"] + [
                 f"Imp{i},Person{i},imported{i}@bulk-import.example,Buyer"
                 for i in range(opts.import_rows)
@@ -147,6 +153,8 @@ def main() -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
+        if opts.home is not None:
+            return
         subprocess.run(
             [
                 sys.executable,

@@ -22,6 +22,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -442,6 +443,13 @@ class ViewRepository(TenantRepositoryBase[SavedView]):
         return await self.get_all(stmt)
 
 
+SEARCH_CANDIDATES = 400
+"""How many matches per kind are ranked. A word shared by thousands of records (every
+"North…" company) would otherwise cost a similarity computation for each of them;
+the ranked set is then the first 400 matches found, and typing one more letter
+narrows it."""
+
+
 class SearchRepository(TenantRepositoryBase[Account]):
     """Global search by trigram word similarity (prefixes and small typos match) on
     each record's stored ``search_doc``: candidates from its GIN index, nearest first."""
@@ -454,6 +462,10 @@ class SearchRepository(TenantRepositoryBase[Account]):
         needle = " ".join(q.lower().split())
         if not needle:
             return []
+        # With a LIMIT on the candidates the planner prefers reading the table in
+        # order until enough rows match, which for a rare word means the whole table;
+        # the trigram index is always the better road here.
+        await self.session.execute(text("SET LOCAL enable_seqscan = off"))
         results: list[tuple[str, Any]] = []
         for kind, model in (
             ("account", Account),
@@ -462,18 +474,25 @@ class SearchRepository(TenantRepositoryBase[Account]):
         ):
             document: ColumnElement[Any] = model.search_doc  # type: ignore[assignment]
             distance = literal(needle).op("<<->", return_type=Float())(document)
-            stmt = (
-                select(model, (1 - distance).label("score"))
-                .where(
-                    model.customer_id == self.customer_id,
-                    model.deleted_at.is_(None),
-                    literal(needle).op("<%", is_comparison=True)(document),
-                )
-                .order_by(distance)
-                .limit(limit)
+            candidates = select(model.id.label("id"), distance.label("distance")).where(
+                model.customer_id == self.customer_id,
+                model.deleted_at.is_(None),
+                literal(needle).op("<%", is_comparison=True)(document),
             )
             if owners is not None:
-                stmt = stmt.where(model.owner_id.in_(owners))
+                candidates = candidates.where(model.owner_id.in_(owners))
+            found = candidates.limit(SEARCH_CANDIDATES).subquery(f"{kind}_found")
+            best = (
+                select(found.c.id, found.c.distance)
+                .order_by(found.c.distance, found.c.id)
+                .limit(limit)
+                .subquery(f"{kind}_best")
+            )
+            stmt = (
+                select(model, (1 - best.c.distance).label("score"))
+                .join(best, model.id == best.c.id)
+                .order_by(best.c.distance, best.c.id)
+            )
             results += [(kind, row) for row in (await self.session.execute(stmt)).all()]
         results.sort(key=lambda item: -float(item[1][1]))
         return results[:limit]
