@@ -55,6 +55,35 @@ def _parser() -> argparse.ArgumentParser:
         help="processes sharing the port (default 1); use up to one per core",
     )
 
+    serve.add_argument(
+        "--no-background",
+        action="store_true",
+        help="with --all: do not run the outbox relay and consumers in this process",
+    )
+
+    worker = commands.add_parser(
+        "worker",
+        help="run the outbox relay or the consumers alone (team mode)",
+        description="Run one background worker against DATABASE_URL and "
+        "KAFKA_BOOTSTRAP_SERVERS. Several relays may run: one leads, the others wait.",
+    )
+    worker.add_argument("kind", choices=("relay", "consumers"))
+
+    events = commands.add_parser(
+        "events", help="the event backbone: backlog, dead letters", description="Events."
+    )
+    events_cmds = events.add_subparsers(dest="events_command", metavar="ACTION", required=True)
+    events_cmds.add_parser("status", help="unpublished events and dead letters")
+    dlq = events_cmds.add_parser("dlq", help="dead letters", description="Dead letters.")
+    dlq_cmds = dlq.add_subparsers(dest="dlq_command", metavar="ACTION", required=True)
+    dlq_list = dlq_cmds.add_parser("list", help="list dead letters, newest first")
+    dlq_list.add_argument("--limit", type=int, default=50)
+    dlq_list.add_argument("--all", action="store_true", help="include replayed ones")
+    dlq_replay = dlq_cmds.add_parser("replay", help="put dead letters back in the outbox")
+    which_dead = dlq_replay.add_mutually_exclusive_group(required=True)
+    which_dead.add_argument("ids", nargs="*", type=int, default=[], help="dead-letter ids")
+    which_dead.add_argument("--all", action="store_true", help="every dead letter")
+
     db = commands.add_parser("db", help="database migrations", description="Database migrations.")
     db_cmds = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     up = db_cmds.add_parser("upgrade", help="apply migrations", description="Apply migrations.")
@@ -108,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
             return _infra(settings, args)
         if args.command == "seed-demo":
             return _seed_demo(settings, args.accounts)
+        if args.command == "worker":
+            return _worker(settings, args.kind)
+        if args.command == "events":
+            return _events(settings, args)
     except ConfigError as exc:
         print(f"salesos: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -152,6 +185,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
                     started=on_started,
                     sock=sock,
                     workers=args.workers,
+                    background=not args.no_background,
                 )
             )
 
@@ -219,6 +253,86 @@ def _prefork(
             except ChildProcessError:
                 break
     sock.close()
+
+
+def _worker(settings: Settings, kind: str) -> int:
+    from backend.kit.resources import open_resources
+    from backend.messaging.workers import start_workers
+
+    infra = Infrastructure(settings)
+    try:
+        database_url = infra.start_database(tie_to_parent=True)
+        bootstrap = infra.start_broker(tie_to_parent=True)
+        if settings.embedded_database:
+            migrate.upgrade(database_url)
+
+        async def work() -> None:
+            resources = await open_resources(
+                settings, database_url=database_url, bootstrap_servers=bootstrap, mode="team"
+            )
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            running = start_workers(resources, relay=kind == "relay", consumers=kind == "consumers")
+            print(f"salesos: {kind} worker running", flush=True)
+            try:
+                await stop.wait()
+            finally:
+                await running.close()
+                await resources.close()
+
+        event_loop.run(work())
+    finally:
+        infra.stop()
+    return 0
+
+
+def _events(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.kit.db import create_engine
+    from backend.kit.tenancy import APP_ROLE
+    from backend.messaging import admin
+
+    infra = Infrastructure(settings)
+    try:
+        url = infra.start_database(tie_to_parent=True)
+
+        async def act() -> int:
+            engine = create_engine(url, pool_size=1, role=APP_ROLE)
+            try:
+                if args.events_command == "status":
+                    print(json.dumps(await admin.backlog(engine)))
+                elif args.dlq_command == "list":
+                    rows = await admin.list_dead_letters(
+                        engine, limit=args.limit, include_replayed=args.all
+                    )
+                    if not rows:
+                        print("no dead letters")
+                    for row in rows:
+                        state = (
+                            f"replayed {row.replayed_at:%Y-%m-%d %H:%M}"
+                            if row.replayed_at
+                            else "waiting"
+                        )
+                        print(
+                            f"{row.id:>6}  {row.created_at:%Y-%m-%d %H:%M:%S}  {row.source:<24} "
+                            f"{row.type:<32} {row.event_id}  {row.attempts} attempts  {state}\n"
+                            f"        {row.error}"
+                        )
+                else:
+                    done = await admin.replay_dead_letters(
+                        engine, None if args.all else list(args.ids)
+                    )
+                    print(
+                        f"replayed {len(done)} dead letter(s): {', '.join(map(str, done)) or '-'}"
+                    )
+            finally:
+                await engine.dispose()
+            return 0
+
+        return asyncio.run(act())
+    finally:
+        infra.stop()
 
 
 def _db(settings: Settings, args: argparse.Namespace) -> int:

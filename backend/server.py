@@ -44,6 +44,7 @@ from backend.kit.http import ComponentHealth, ServiceHealth, create_service_app
 from backend.kit.logging import configure_logging
 from backend.kit.resources import Resources, open_resources
 from backend.kit.settings import SERVICES, ConfigError, Settings, load_settings
+from backend.messaging.workers import start_workers
 
 log = logging.getLogger(__name__)
 
@@ -420,6 +421,7 @@ class SoloBackend:
             self.settings, database_url=database_url, bootstrap_servers=bootstrap, mode="solo"
         )
         app = build_backend(resources)
+        workers = start_workers(resources)
 
         def started(port: int) -> None:
             self.base_url = f"http://127.0.0.1:{port}"
@@ -429,6 +431,7 @@ class SoloBackend:
         try:
             await serve_app(app, "127.0.0.1", 0, started=started, stop=self._stop)
         finally:
+            await workers.close()
             await close_backend(app)
             await resources.close()
             self._loop = None
@@ -446,12 +449,15 @@ async def serve_team(
     started: Callable[[int], None] | None = None,
     sock: socket.socket | None = None,
     workers: int = 1,
+    background: bool = True,
 ) -> None:
     """``salesos serve``: the gateway with every service (``service=None``), or one service.
 
     Args:
         workers: How many processes share the socket; the per-customer rate limit is
             kept in memory per process, so each enforces its share of it.
+        background: With every service (``--all``), also run the outbox relay and the
+            consumers here (one relay leads across processes; consumers share groups).
     """
     if workers > 1:
         share = max(1, -(-settings.rate_limit_per_minute // workers))
@@ -476,9 +482,12 @@ async def serve_team(
                 )
             peer_clients[peer] = remote_client(settings.service_urls[peer])
         app = build_service_app(service, resources, peer_clients)
+    running = start_workers(resources) if background and service is None else None
     try:
         await serve_app(app, host, port, started=started, stop=stop, sock=sock)
     finally:
+        if running is not None:
+            await running.close()
         await close_backend(app)
         for client in peer_clients.values():
             await client.aclose()

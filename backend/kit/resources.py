@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaClient
 from sqlalchemy import text
@@ -31,6 +32,8 @@ class Resources:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     tokens: TokenCodec
+    workers: Any = None
+    """The relay and consumers running in this process, if any (``/metrics``)."""
     _kafka: AIOKafkaClient | None = None
 
     async def check_database(self) -> str:

@@ -87,6 +87,13 @@ class Settings(BaseSettings):
         default=200 * 1024 * 1024, ge=1024, alias="SALESOS_MAX_UPLOAD_BYTES"
     )
     upstream_timeout: float = Field(default=30.0, gt=0, le=600, alias="SALESOS_UPSTREAM_TIMEOUT")
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000, alias="SALESOS_RELAY_BATCH")
+    relay_max_attempts: int = Field(default=8, ge=1, le=100, alias="SALESOS_RELAY_MAX_ATTEMPTS")
+    relay_poll_seconds: float = Field(default=1.0, gt=0, le=60, alias="SALESOS_RELAY_POLL_SECONDS")
+    consumer_max_attempts: int = Field(
+        default=5, ge=1, le=100, alias="SALESOS_CONSUMER_MAX_ATTEMPTS"
+    )
+    event_retention_hours: float = Field(default=168.0, gt=0, alias="SALESOS_EVENT_RETENTION_HOURS")
     # Tests and benchmarks trade durability for speed; never the default.
     embedded_pg_fast: bool = Field(default=False, alias="SALESOS_EMBEDDED_PG_FAST")
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Identity, Index, Integer, Text, func, text
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.kit.db import Base
@@ -48,6 +48,9 @@ class OutboxEvent(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
 
 class ProcessedEvent(Base):
@@ -61,6 +64,21 @@ class ProcessedEvent(Base):
     processed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+
+class ConsumerGroup(Base):
+    """A consumer group the relay must not leave behind: after a broker loss, events
+    on its topics that it has not processed are published again."""
+
+    __tablename__ = "consumer_groups"
+    __table_args__ = {"schema": SCHEMA}
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    topics: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    registered_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class DeadLetter(Base):

@@ -1,0 +1,422 @@
+"""The outbox relay: publishes committed ``events.outbox`` rows to the broker.
+
+How it stays correct:
+
+- **No cursor.** Each round reads the *unpublished* rows (``published_at IS NULL``),
+  oldest position first. A transaction that commits late is simply found by a later
+  round; nothing is skipped.
+- **Order per aggregate.** A round takes only the oldest unpublished event of each
+  aggregate, and the next one only after the broker acknowledged it. Writers of one
+  aggregate are serialised by :func:`backend.messaging.outbox.emit` (a transaction
+  advisory lock per aggregate), so position order is commit order per aggregate.
+  Messages are keyed by aggregate id, so they land on one partition, in that order.
+- **At least once.** A row is marked published only after the broker acknowledged
+  it (``acks="all"``); a crash in between publishes it again. Consumers de-duplicate
+  by event id (:mod:`backend.messaging.consumers`).
+- **One active relay** per database: the leader holds a session advisory lock; a
+  second relay process waits for it (and takes over when the first dies).
+- **Failures.** A broker that cannot be reached is waited for (exponential backoff
+  with jitter) and costs the events nothing. An event the broker refuses is retried
+  with backoff; after ``relay_max_attempts`` it moves to ``events.dead_letters``
+  and the aggregate's next event goes on. Other aggregates are never held up.
+- **Broker loss.** The embedded broker keeps its log in memory. The relay keeps a
+  marker topic; when the marker is gone the broker is new, and every event still in
+  the outbox that a registered consumer group has not processed is published again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError, NodeNotReadyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from backend.kit.settings import Settings
+
+log = logging.getLogger(__name__)
+
+LEADER_LOCK = 0x5A1E5_0E1A
+"""Session advisory lock key held by the active relay."""
+
+CHANNEL = "events_outbox"
+"""NOTIFY channel of the outbox's insert trigger."""
+
+MARKER_TOPIC = "salesos.relay-marker"
+"""Written by the relay once it has published to a broker; gone after a broker loss."""
+
+RETENTION_EVERY = 60.0
+"""Seconds between retention passes."""
+
+BROKER_ERRORS = (KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError, OSError)
+"""Errors that say the broker is away, not that an event is bad."""
+
+_CLAIM = """
+SELECT o.id, o.topic, o.type, o.customer_id, o.aggregate_type, o.aggregate_id,
+       o.occurred_at, o.payload::text AS payload, o.headers::text AS headers, o.attempts
+FROM events.outbox o
+WHERE o.published_at IS NULL
+  AND o.next_attempt_at <= now()
+  AND NOT EXISTS (
+      SELECT 1 FROM events.outbox b
+      WHERE b.published_at IS NULL AND b.aggregate_id = o.aggregate_id
+        AND b.position < o.position)
+ORDER BY o.position
+LIMIT $1
+"""
+
+_MARK_PUBLISHED = """
+UPDATE events.outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL
+WHERE id = ANY($1::uuid[])
+"""
+
+_RETRY_LATER = """
+UPDATE events.outbox AS o
+SET attempts = o.attempts + 1, last_error = f.error,
+    next_attempt_at = now() + make_interval(secs => f.delay)
+FROM unnest($1::uuid[], $2::text[], $3::float8[]) AS f(id, error, delay)
+WHERE o.id = f.id
+"""
+
+_TO_DEAD_LETTERS = """
+WITH dead AS (
+    DELETE FROM events.outbox o USING unnest($1::uuid[], $2::text[]) AS f(id, error)
+    WHERE o.id = f.id
+    RETURNING o.*, f.error)
+INSERT INTO events.dead_letters (source, event_id, topic, envelope, error, attempts)
+SELECT 'relay', dead.id, dead.topic,
+       jsonb_build_object(
+           'id', dead.id, 'type', dead.type, 'customer_id', dead.customer_id,
+           'aggregate_type', dead.aggregate_type, 'aggregate_id', dead.aggregate_id,
+           'occurred_at', dead.occurred_at, 'payload', dead.payload, 'headers', dead.headers),
+       dead.error, dead.attempts + 1
+FROM dead
+"""
+
+_REPUBLISH = """
+UPDATE events.outbox o SET published_at = NULL, next_attempt_at = now()
+WHERE o.published_at IS NOT NULL
+  AND EXISTS (
+      SELECT 1 FROM events.consumer_groups g
+      WHERE o.topic = ANY(g.topics)
+        AND NOT EXISTS (
+            SELECT 1 FROM events.processed_events p
+            WHERE p.consumer = g.name AND p.event_id = o.id))
+"""
+
+_RETENTION_OUTBOX = """
+DELETE FROM events.outbox o
+WHERE o.published_at < now() - make_interval(secs => $1)
+  AND NOT EXISTS (
+      SELECT 1 FROM events.consumer_groups g
+      WHERE o.topic = ANY(g.topics)
+        AND NOT EXISTS (
+            SELECT 1 FROM events.processed_events p
+            WHERE p.consumer = g.name AND p.event_id = o.id))
+"""
+
+_RETENTION_PROCESSED = """
+DELETE FROM events.processed_events p
+WHERE p.processed_at < now() - make_interval(secs => $1)
+  AND NOT EXISTS (SELECT 1 FROM events.outbox o WHERE o.id = p.event_id)
+"""
+
+
+def backoff(attempt: int, base: float = 0.5, cap: float = 60.0) -> float:
+    """Seconds to wait before try ``attempt + 1``: exponential with full jitter."""
+    ceiling = min(cap, base * 2**attempt)
+    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 (jitter, not a secret)
+
+
+def envelope_json(row: asyncpg.Record) -> bytes:
+    """The message value: the event's envelope as JSON (payload and headers as stored)."""
+    customer = row["customer_id"]
+    return (
+        "{"
+        f'"id":"{row["id"]}",'
+        f'"type":{json.dumps(row["type"])},'
+        f'"customer_id":{json.dumps(str(customer)) if customer else "null"},'
+        f'"aggregate_type":{json.dumps(row["aggregate_type"])},'
+        f'"aggregate_id":{json.dumps(row["aggregate_id"])},'
+        f'"occurred_at":"{row["occurred_at"].isoformat()}",'
+        f'"payload":{row["payload"]},'
+        f'"headers":{row["headers"]}'
+        "}"
+    ).encode()
+
+
+def message_headers(row: asyncpg.Record) -> list[tuple[str, bytes]]:
+    """Kafka headers: the event id and type, and the tenant, for readers that route
+    without parsing the value."""
+    headers = [("event_id", str(row["id"]).encode()), ("event_type", row["type"].encode())]
+    if row["customer_id"] is not None:
+        headers.append(("customer_id", str(row["customer_id"]).encode()))
+    return headers
+
+
+@dataclass
+class RelayStats:
+    """What the relay has done since it started (``/metrics`` reads it)."""
+
+    published: int = 0
+    retried: int = 0
+    dead_lettered: int = 0
+    republished: int = 0
+    rounds: int = 0
+    leader: bool = False
+    last_publish_at: float = 0.0
+    broker_down_since: float | None = None
+    lag_seconds: list[float] = field(default_factory=list)
+
+
+class Relay:
+    """Publishes the outbox, for as long as :meth:`run` runs.
+
+    Args:
+        engine: An engine for the events schema (the app role is enough).
+        bootstrap_servers: The broker.
+        settings: Batch size, attempts, poll interval, retention.
+        on_published: Called with the number of events of each acknowledged round
+            (tests and benchmarks count with it).
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        bootstrap_servers: str,
+        settings: Settings,
+        *,
+        on_published: Callable[[int], None] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._servers = bootstrap_servers
+        self._settings = settings
+        self._wake = asyncio.Event()
+        self._on_published = on_published
+        self.stats = RelayStats()
+        self._producer: AIOKafkaProducer | None = None
+        self._marker_checked = False
+        self._next_retention = 0.0
+
+    def wake(self) -> None:
+        """Look at the outbox now (the NOTIFY listener calls this)."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Lead (or wait to lead), then publish until ``stop`` is set.
+
+        Survives the database and the broker going away: it waits and starts again.
+        """
+        while not stop.is_set():
+            try:
+                await self._lead(stop)
+            except asyncio.CancelledError:
+                raise
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("relay: database unavailable (%s); retrying", exc)
+                self.stats.leader = False
+                await _sleep_or_stop(stop, 1.0)
+            except Exception:
+                log.exception("relay: unexpected failure; restarting in 1 s")
+                self.stats.leader = False
+                await _sleep_or_stop(stop, 1.0)
+        await self._close_producer()
+
+    async def _lead(self, stop: asyncio.Event) -> None:
+        async with self._engine.connect() as sa_conn:
+            raw = await sa_conn.get_raw_connection()
+            conn: asyncpg.Connection[Any] = raw.driver_connection
+            # Autocommit statements: the session lock and LISTEN outlive transactions.
+            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
+                if stop.is_set():
+                    return
+                await _sleep_or_stop(stop, self._settings.relay_poll_seconds)
+            self.stats.leader = True
+            log.info("relay: leading")
+            listener = self._on_notify
+            await conn.add_listener(CHANNEL, listener)
+            try:
+                await self._publish_until(conn, stop)
+            finally:
+                self.stats.leader = False
+                with contextlib.suppress(Exception):
+                    await conn.remove_listener(CHANNEL, listener)
+                with contextlib.suppress(Exception):
+                    await conn.execute("SELECT pg_advisory_unlock($1)", LEADER_LOCK)
+
+    def _on_notify(self, *_args: object) -> None:
+        self._wake.set()
+
+    async def _publish_until(self, conn: asyncpg.Connection[Any], stop: asyncio.Event) -> None:
+        broker_wait = 0
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                producer = await self._producer_ready()
+                if not self._marker_checked:
+                    await self._check_marker(conn, producer)
+                sent = await self._round(conn, producer)
+                broker_wait = 0
+                self.stats.broker_down_since = None
+            except BROKER_ERRORS as exc:
+                if self.stats.broker_down_since is None:
+                    self.stats.broker_down_since = time.monotonic()
+                    log.warning("relay: broker unavailable (%s); waiting", exc)
+                await self._close_producer()
+                self._marker_checked = False  # it may come back empty
+                broker_wait += 1
+                await _sleep_or_stop(stop, backoff(min(broker_wait, 5), base=0.2, cap=5.0))
+                continue
+            if time.monotonic() >= self._next_retention:
+                await self.apply_retention(conn)
+            if sent >= self._settings.relay_batch_size:
+                continue  # more is waiting
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._settings.relay_poll_seconds):
+                    stop_wait = asyncio.ensure_future(stop.wait())
+                    wake_wait = asyncio.ensure_future(self._wake.wait())
+                    try:
+                        await asyncio.wait(
+                            (stop_wait, wake_wait), return_when=asyncio.FIRST_COMPLETED
+                        )
+                    finally:
+                        stop_wait.cancel()
+                        wake_wait.cancel()
+
+    async def _producer_ready(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self._servers,
+                acks="all",
+                linger_ms=2,
+                max_batch_size=256 * 1024,
+                request_timeout_ms=10_000,
+                retry_backoff_ms=100,
+            )
+            try:
+                await producer.start()
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+                raise
+            self._producer = producer
+        return self._producer
+
+    async def _close_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(producer.stop(), 5)
+
+    async def _check_marker(
+        self, conn: asyncpg.Connection[Any], producer: AIOKafkaProducer
+    ) -> None:
+        """After (re)connecting: if the broker has no marker, it lost its log (or is
+        new): publish again what registered consumer groups have not processed."""
+        topics = await producer.client.fetch_all_metadata()
+        if MARKER_TOPIC not in topics.topics():
+            status = await conn.execute(_REPUBLISH)
+            count = int(status.split()[-1])
+            if count:
+                self.stats.republished += count
+                log.warning("relay: the broker has lost its log; publishing %d events again", count)
+            marker = json.dumps({"relay": str(uuid.uuid4()), "at": time.time()}).encode()
+            await (await producer.send(MARKER_TOPIC, marker))
+        self._marker_checked = True
+
+    async def _round(self, conn: asyncpg.Connection[Any], producer: AIOKafkaProducer) -> int:
+        """Publish one batch; returns how many rows it looked at."""
+        rows: Sequence[asyncpg.Record] = await conn.fetch(_CLAIM, self._settings.relay_batch_size)
+        if not rows:
+            return 0
+        self.stats.rounds += 1
+        pending: list[tuple[asyncpg.Record, asyncio.Future[Any] | BaseException]] = []
+        for row in rows:
+            try:
+                future = await producer.send(
+                    row["topic"],
+                    envelope_json(row),
+                    key=row["aggregate_id"].encode(),
+                    headers=message_headers(row),
+                )
+                pending.append((row, future))
+            except BROKER_ERRORS:
+                raise
+            except KafkaError as exc:  # refused before sending, e.g. too large
+                pending.append((row, exc))
+        outcomes = await asyncio.gather(
+            *(item if isinstance(item, asyncio.Future) else _raise(item) for _, item in pending),
+            return_exceptions=True,
+        )
+        done: list[uuid.UUID] = []
+        failed: list[tuple[asyncpg.Record, BaseException]] = []
+        for (row, _), outcome in zip(pending, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                failed.append((row, outcome))
+            else:
+                done.append(row["id"])
+        if failed and not done and all(isinstance(exc, BROKER_ERRORS) for _, exc in failed):
+            raise failed[0][1]  # the broker is away: the events are not at fault
+        if done:
+            await conn.execute(_MARK_PUBLISHED, done)
+            self.stats.published += len(done)
+            self.stats.last_publish_at = time.monotonic()
+            if self._on_published is not None:
+                self._on_published(len(done))
+        if failed:
+            await self._record_failures(conn, failed)
+        return len(rows)
+
+    async def _record_failures(
+        self, conn: asyncpg.Connection[Any], failed: list[tuple[asyncpg.Record, BaseException]]
+    ) -> None:
+        retry_ids, retry_errors, delays, dead_ids, dead_errors = [], [], [], [], []
+        for row, exc in failed:
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            if row["attempts"] + 1 >= self._settings.relay_max_attempts:
+                dead_ids.append(row["id"])
+                dead_errors.append(error)
+            else:
+                retry_ids.append(row["id"])
+                retry_errors.append(error)
+                delays.append(backoff(row["attempts"]))
+        async with conn.transaction():
+            if retry_ids:
+                await conn.execute(_RETRY_LATER, retry_ids, retry_errors, delays)
+            if dead_ids:
+                await conn.execute(_TO_DEAD_LETTERS, dead_ids, dead_errors)
+        self.stats.retried += len(retry_ids)
+        self.stats.dead_lettered += len(dead_ids)
+        for row, exc in failed:
+            log.warning("relay: event %s (%s) not published: %s", row["id"], row["type"], exc)
+
+    async def apply_retention(self, conn: asyncpg.Connection[Any]) -> tuple[int, int]:
+        """Delete published events every registered group has processed, and the
+        de-duplication rows of events no longer in the outbox, once older than the
+        retention. Returns the numbers deleted."""
+        self._next_retention = time.monotonic() + RETENTION_EVERY
+        seconds = self._settings.event_retention_hours * 3600
+        events = int((await conn.execute(_RETENTION_OUTBOX, seconds)).split()[-1])
+        processed = int((await conn.execute(_RETENTION_PROCESSED, seconds)).split()[-1])
+        if events or processed:
+            log.info("relay: retention deleted %d events, %d processed marks", events, processed)
+        return events, processed
+
+
+async def _raise(exc: BaseException) -> None:
+    raise exc
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
