@@ -149,6 +149,17 @@ class EmbeddedPostgres:
                 self.process = None
         self.pid = None
 
+    def stop_immediately(self, timeout: float = 15.0) -> None:
+        """``pg_ctl stop -m immediate``: SIGQUIT, no checkpoint; the next start
+        recovers from the WAL (tests use this to cut the database off mid-work)."""
+        pid = self.pid or self._running_pid()
+        if pid is not None:
+            stop_pid(pid, signal.SIGQUIT, timeout)
+        if self.process is not None:
+            self.process.wait(timeout=5)
+            self.process = None
+        self.pid = None
+
     def is_running(self) -> bool:
         return self._running_pid() is not None
 

@@ -29,9 +29,11 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.kit.settings import Settings
@@ -182,13 +184,14 @@ class ConsumerRunner:
                     await self._update_lag(group, consumer)
             except asyncio.CancelledError:
                 raise
-            except (KafkaError, OSError) as exc:
+            except Exception as exc:
                 failures += 1
-                log.warning("consumer %s: broker unavailable (%s); retrying", group.name, exc)
-                await _sleep_or_stop(stop, min(5.0, 0.2 * 2**failures))
-            except Exception:
-                failures += 1
-                log.exception("consumer %s: unexpected failure; restarting", group.name)
+                if database_unavailable(exc):
+                    log.warning("consumer %s: database unavailable (%s)", group.name, exc)
+                elif isinstance(exc, KafkaError | OSError):
+                    log.warning("consumer %s: broker unavailable (%s)", group.name, exc)
+                else:
+                    log.exception("consumer %s: unexpected failure; restarting", group.name)
                 await _sleep_or_stop(stop, min(5.0, 0.2 * 2**failures))
             finally:
                 with contextlib.suppress(Exception):
@@ -219,6 +222,8 @@ class ConsumerRunner:
                         await _bind(session, event)
                         await group.func(session, event)
         except Exception as exc:
+            if database_unavailable(exc):
+                raise  # not the events' fault: start again when it is back
             log.warning("consumer %s: batch failed (%s); one event at a time", group.name, exc)
             for topic, event in events:
                 await self._handle_one(group, topic, event)
@@ -251,6 +256,8 @@ class ConsumerRunner:
                 stats.handled += 1
                 return
             except Exception as exc:
+                if database_unavailable(exc):
+                    raise
                 if attempts >= self._settings.consumer_max_attempts:
                     await self._dead_letter(group, topic, event, exc, attempts)
                     return
@@ -278,6 +285,28 @@ class ConsumerRunner:
                 },
             )
         self.stats.groups[group.name].dead_lettered += 1
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database is away (not that an event or handler is bad)."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig if exc.orig is not None else exc
+    cause = exc.__cause__
+    return _connection_error(exc) or (cause is not None and _connection_error(cause))
+
+
+def _connection_error(exc: BaseException) -> bool:
+    return isinstance(
+        exc,
+        OSError
+        | asyncpg.PostgresConnectionError
+        | asyncpg.CannotConnectNowError
+        | asyncpg.InterfaceError
+        | asyncpg.AdminShutdownError
+        | asyncpg.CrashShutdownError,
+    )
 
 
 def _envelope(record: ConsumerRecord[Any, Any]) -> Envelope:

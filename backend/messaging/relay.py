@@ -40,6 +40,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError, NodeNotReadyError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.kit.settings import Settings
@@ -188,6 +189,9 @@ class Relay:
         settings: Batch size, attempts, poll interval, retention.
         on_published: Called with the number of events of each acknowledged round
             (tests and benchmarks count with it).
+        fault: Called at ``"claimed"`` (rows read, nothing sent) and ``"acked"``
+            (the broker has them, the outbox does not know yet): the crash tests
+            kill the process there.
     """
 
     def __init__(
@@ -197,15 +201,16 @@ class Relay:
         settings: Settings,
         *,
         on_published: Callable[[int], None] | None = None,
+        fault: Callable[[str], None] | None = None,
     ) -> None:
         self._engine = engine
         self._servers = bootstrap_servers
         self._settings = settings
         self._wake = asyncio.Event()
         self._on_published = on_published
+        self._fault = fault or (lambda _point: None)
         self.stats = RelayStats()
         self._producer: AIOKafkaProducer | None = None
-        self._marker_checked = False
         self._next_retention = 0.0
 
     def wake(self) -> None:
@@ -222,7 +227,7 @@ class Relay:
                 await self._lead(stop)
             except asyncio.CancelledError:
                 raise
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, DBAPIError) as exc:
                 log.warning("relay: database unavailable (%s); retrying", exc)
                 self.stats.leader = False
                 await _sleep_or_stop(stop, 1.0)
@@ -263,8 +268,6 @@ class Relay:
             self._wake.clear()
             try:
                 producer = await self._producer_ready()
-                if not self._marker_checked:
-                    await self._check_marker(conn, producer)
                 sent = await self._round(conn, producer)
                 broker_wait = 0
                 self.stats.broker_down_since = None
@@ -273,7 +276,6 @@ class Relay:
                     self.stats.broker_down_since = time.monotonic()
                     log.warning("relay: broker unavailable (%s); waiting", exc)
                 await self._close_producer()
-                self._marker_checked = False  # it may come back empty
                 broker_wait += 1
                 await _sleep_or_stop(stop, backoff(min(broker_wait, 5), base=0.2, cap=5.0))
                 continue
@@ -320,26 +322,37 @@ class Relay:
 
     async def _check_marker(
         self, conn: asyncpg.Connection[Any], producer: AIOKafkaProducer
-    ) -> None:
-        """After (re)connecting: if the broker has no marker, it lost its log (or is
-        new): publish again what registered consumer groups have not processed."""
+    ) -> AIOKafkaProducer:
+        """Before each round: if the broker has no marker, it lost its log (or is new):
+        publish again what registered consumer groups have not processed, before
+        anything newer (so each aggregate's events still arrive in order).
+
+        The producer reconnects to a restarted broker by itself, so only asking the
+        broker tells. Returns the producer to use."""
         topics = await producer.client.fetch_all_metadata()
-        if MARKER_TOPIC not in topics.topics():
-            status = await conn.execute(_REPUBLISH)
-            count = int(status.split()[-1])
-            if count:
-                self.stats.republished += count
-                log.warning("relay: the broker has lost its log; publishing %d events again", count)
-            marker = json.dumps({"relay": str(uuid.uuid4()), "at": time.time()}).encode()
-            await (await producer.send(MARKER_TOPIC, marker))
-        self._marker_checked = True
+        if MARKER_TOPIC in topics.topics():
+            return producer
+        # A restarted broker is reached by the same producer, whose cached metadata
+        # would skip the broker's topic creation: start a fresh producer.
+        await self._close_producer()
+        producer = await self._producer_ready()
+        status = await conn.execute(_REPUBLISH)
+        count = int(status.split()[-1])
+        if count:
+            self.stats.republished += count
+            log.warning("relay: the broker has lost its log; publishing %d events again", count)
+        marker = json.dumps({"relay": str(uuid.uuid4()), "at": time.time()}).encode()
+        await (await producer.send(MARKER_TOPIC, marker))
+        return producer
 
     async def _round(self, conn: asyncpg.Connection[Any], producer: AIOKafkaProducer) -> int:
         """Publish one batch; returns how many rows it looked at."""
+        producer = await self._check_marker(conn, producer)
         rows: Sequence[asyncpg.Record] = await conn.fetch(_CLAIM, self._settings.relay_batch_size)
         if not rows:
             return 0
         self.stats.rounds += 1
+        self._fault("claimed")
         pending: list[tuple[asyncpg.Record, asyncio.Future[Any] | BaseException]] = []
         for row in rows:
             try:
@@ -365,6 +378,7 @@ class Relay:
                 failed.append((row, outcome))
             else:
                 done.append(row["id"])
+        self._fault("acked")
         if failed and not done and all(isinstance(exc, BROKER_ERRORS) for _, exc in failed):
             raise failed[0][1]  # the broker is away: the events are not at fault
         if done:
