@@ -68,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
         "KAFKA_BOOTSTRAP_SERVERS. Several relays may run: one leads, the others wait.",
     )
     worker.add_argument("kind", choices=("relay", "consumers"))
+    worker.add_argument(
+        "--metrics-port", type=int, default=None, help="serve /metrics on this port"
+    )
+    worker.add_argument("--metrics-host", default="127.0.0.1", help="address for /metrics")
 
     events = commands.add_parser(
         "events", help="the event backbone: backlog, dead letters", description="Events."
@@ -138,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "seed-demo":
             return _seed_demo(settings, args.accounts)
         if args.command == "worker":
-            return _worker(settings, args.kind)
+            return _worker(settings, args)
         if args.command == "events":
             return _events(settings, args)
     except ConfigError as exc:
@@ -255,9 +259,16 @@ def _prefork(
     sock.close()
 
 
-def _worker(settings: Settings, kind: str) -> int:
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from fastapi import FastAPI
+    from fastapi.responses import Response
+
     from backend.kit.resources import open_resources
+    from backend.messaging import metrics
     from backend.messaging.workers import start_workers
+    from backend.server import serve_app
+
+    kind = args.kind
 
     infra = Infrastructure(settings)
     try:
@@ -277,7 +288,17 @@ def _worker(settings: Settings, kind: str) -> int:
             running = start_workers(resources, relay=kind == "relay", consumers=kind == "consumers")
             print(f"salesos: {kind} worker running", flush=True)
             try:
-                await stop.wait()
+                if args.metrics_port is not None:
+                    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+                    @app.get("/metrics")
+                    async def _metrics() -> Response:
+                        body = await metrics.render(resources)
+                        return Response(body, media_type=metrics.CONTENT_TYPE)
+
+                    await serve_app(app, args.metrics_host, args.metrics_port, stop=stop)
+                else:
+                    await stop.wait()
             finally:
                 await running.close()
                 await resources.close()

@@ -6,13 +6,14 @@ import asyncio
 
 import httpx
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 import backend
 from backend.gateway.schemas import GatewayHealth
 from backend.gateway.upstream import Upstreams
 from backend.kit.http import ComponentHealth
 from backend.kit.resources import Resources
+from backend.messaging import metrics
 
 router = APIRouter()
 
@@ -60,3 +61,10 @@ async def health(request: Request) -> JSONResponse:
         services=dict(zip(names, services, strict=True)),
     )
     return JSONResponse(body.model_dump(), status_code=200 if body.status == "ok" else 503)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def prometheus_metrics(request: Request) -> Response:
+    """The event backbone's figures for Prometheus (scrape from your network only)."""
+    resources: Resources = request.app.state.resources
+    return Response(await metrics.render(resources), media_type=metrics.CONTENT_TYPE)

@@ -201,3 +201,101 @@ class TestSeedDemo:
         r = _run(home, "seed-demo", "--accounts", "250")
         assert "already present; nothing changed" in r.stdout
         assert "generated 250 accounts, 750 contacts, 250 opportunities" in r.stdout
+
+
+class TestEventWorkers:
+    """``salesos worker relay`` and ``salesos events``, against the session's servers."""
+
+    async def test_relay_worker_publishes_serves_metrics_and_stops_on_sigterm(
+        self, home: Path, infra: object, resources: object
+    ) -> None:
+        import asyncio
+
+        from sqlalchemy import text
+
+        from tests.backend.messaging.support import Run, wait_for
+
+        urls = {
+            "DATABASE_URL": infra.database_url,  # type: ignore[attr-defined]
+            "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap_servers,  # type: ignore[attr-defined]
+        }
+        port = free_port()
+        proc = subprocess.Popen(
+            [*SALESOS, "worker", "relay", "--metrics-port", str(port)],
+            env=_env(home, SALESOS_RELAY_POLL_SECONDS="0.2", **urls),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            run = Run()
+            async with resources.sessionmaker() as session, session.begin():  # type: ignore[attr-defined]
+                await run.emit(session, "cli", 1)
+
+            async def published() -> bool:
+                async with resources.engine.connect() as conn:  # type: ignore[attr-defined]
+                    n = await conn.scalar(
+                        text(
+                            "SELECT count(*) FROM events.outbox "
+                            "WHERE topic = :t AND published_at IS NOT NULL"
+                        ),
+                        {"t": run.topic},
+                    )
+                return n == 1
+
+            await wait_for(published, timeout=60, what="the worker to publish")
+            body = (await asyncio.to_thread(httpx.get, f"http://127.0.0.1:{port}/metrics")).text
+            assert "salesos_relay_leader 1.0" in body
+            assert "salesos_events_published_total" in body
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            code = await asyncio.to_thread(proc.wait, 30)
+        assert code == 0
+
+    async def test_dead_letters_are_listed_and_replayed(
+        self, home: Path, infra: object, resources: object
+    ) -> None:
+        import asyncio
+        import uuid
+
+        from sqlalchemy import text
+
+        urls = {
+            "DATABASE_URL": infra.database_url,  # type: ignore[attr-defined]
+            "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap_servers,  # type: ignore[attr-defined]
+        }
+        event_id = uuid.uuid4()
+        envelope = (
+            f'{{"id": "{event_id}", "type": "test.cli", "customer_id": null, '
+            '"aggregate_type": "probe", "aggregate_id": "cli-dead", '
+            '"occurred_at": "2026-11-26T00:00:00+00:00", "payload": {"seq": 1}, "headers": {}}'
+        )
+        async with resources.engine.begin() as conn:  # type: ignore[attr-defined]
+            dead_id = await conn.scalar(
+                text(
+                    "INSERT INTO events.dead_letters (source, event_id, topic, envelope, error, attempts) "
+                    "VALUES ('consumer:cli-test', :e, 'test.cli', CAST(:env AS jsonb), "
+                    "'ValueError: no', 5) RETURNING id"
+                ),
+                {"e": event_id, "env": envelope},
+            )
+        listed = await asyncio.to_thread(_run, home, "events", "dlq", "list", **urls)
+        assert listed.returncode == 0, listed.stderr
+        assert str(event_id) in listed.stdout
+        assert "consumer:cli-test" in listed.stdout
+        assert "ValueError: no" in listed.stdout
+        replayed = await asyncio.to_thread(
+            _run, home, "events", "dlq", "replay", str(dead_id), **urls
+        )
+        assert replayed.returncode == 0, replayed.stderr
+        assert f"replayed 1 dead letter(s): {dead_id}" in replayed.stdout
+        async with resources.engine.begin() as conn:  # type: ignore[attr-defined]
+            back = await conn.scalar(
+                text("SELECT count(*) FROM events.outbox WHERE id = :e AND published_at IS NULL"),
+                {"e": event_id},
+            )
+            await conn.execute(text("DELETE FROM events.outbox WHERE id = :e"), {"e": event_id})
+        assert back == 1
+        status = await asyncio.to_thread(_run, home, "events", "status", **urls)
+        assert status.returncode == 0
+        assert '"dead_letters"' in status.stdout
