@@ -25,7 +25,7 @@ import httpx
 import uvicorn
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from backend.demo import seed_demo
@@ -33,6 +33,8 @@ from backend.embedded.errors import InfrastructureError
 from backend.embedded.infrastructure import Infrastructure
 from backend.gateway import routes
 from backend.gateway.api import router as gateway_router
+from backend.gateway.live import LiveFeed
+from backend.gateway.live import stream as live_stream
 from backend.gateway.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from backend.gateway.openapi import combined_openapi
 from backend.gateway.proxy import CustomerRateLimit, GatewayProxy, Upstream
@@ -40,6 +42,7 @@ from backend.gateway.sessions import SessionGate
 from backend.gateway.upstream import Upstreams, in_process_client, remote_client
 from backend.kit import loop as event_loop
 from backend.kit import migrate
+from backend.kit.errors import SalesOSError, error_response
 from backend.kit.http import ComponentHealth, ServiceHealth, create_service_app
 from backend.kit.logging import configure_logging
 from backend.kit.resources import Resources, open_resources
@@ -103,18 +106,46 @@ def build_service_app(
     return app
 
 
-class _ApiDispatch:
-    """Send ``/api/v1/...`` to the proxy, everything else to the gateway's own routes."""
+LIVE_PATH = routes.API_PREFIX + "/live"
+"""The gateway's own Server-Sent Events stream of record changes."""
 
-    def __init__(self, app: ASGIApp, proxy: GatewayProxy) -> None:
+
+class _ApiDispatch:
+    """Send ``/api/v1/...`` to the proxy, except the gateway's own live stream;
+    everything else to the gateway's own routes."""
+
+    def __init__(self, app: ASGIApp, proxy: GatewayProxy, live: LiveFeed) -> None:
         self.app = app
         self.proxy = proxy
+        self.live = live
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(routes.API_PREFIX + "/"):
-            await self.proxy(scope, receive, send)
-        else:
+        if scope["type"] != "http" or not scope["path"].startswith(routes.API_PREFIX + "/"):
             await self.app(scope, receive, send)
+        elif scope["path"] == LIVE_PATH:
+            await self._live(scope, receive, send)
+        else:
+            await self.proxy(scope, receive, send)
+
+    async def _live(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "GET":
+            await error_response(405, "method_not_allowed", "The live stream is read with GET.")(
+                scope, receive, send
+            )
+            return
+        try:
+            principal, expires, headers = await self.proxy.admit(scope)
+        except SalesOSError as exc:
+            await error_response(exc.status_code, exc.code, exc.message, exc.details, exc.headers)(
+                scope, receive, send
+            )
+            return
+        response = StreamingResponse(
+            live_stream(self.live, principal, expires),
+            media_type="text/event-stream",
+            headers={**headers, "Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+        await response(scope, receive, send)
 
 
 def build_gateway_app(resources: Resources, upstreams: Upstreams) -> FastAPI:
@@ -122,6 +153,7 @@ def build_gateway_app(resources: Resources, upstreams: Upstreams) -> FastAPI:
     closed by :func:`close_backend`)."""
     settings = resources.settings
     sessions = SessionGate(upstreams.clients["auth"], resources.database_url)
+    live = LiveFeed(resources.bootstrap_servers)
     proxy = GatewayProxy(
         upstreams={
             **{name: Upstream(app=app) for name, app in upstreams.apps.items()},
@@ -157,12 +189,13 @@ def build_gateway_app(resources: Resources, upstreams: Upstreams) -> FastAPI:
                     "upload_prefixes": ("/api/v1/imports",),
                 },
             ),
-            (_ApiDispatch, {"proxy": proxy}),
+            (_ApiDispatch, {"proxy": proxy, "live": live}),
         ],
         openapi_url=None,  # served below, combined with the services'
     )
     app.state.upstreams = upstreams
     app.state.sessions = sessions
+    app.state.live = live
     app.include_router(gateway_router)
 
     @app.get("/openapi.json", include_in_schema=False)
@@ -195,6 +228,9 @@ async def close_backend(app: FastAPI) -> None:
     sessions: SessionGate | None = getattr(app.state, "sessions", None)
     if sessions is not None:
         await sessions.aclose()
+    live: LiveFeed | None = getattr(app.state, "live", None)
+    if live is not None:
+        await live.close()
     upstreams: Upstreams | None = getattr(app.state, "upstreams", None)
     if upstreams is not None:
         await upstreams.aclose()

@@ -27,7 +27,7 @@ from backend.gateway import routes
 from backend.gateway.sessions import SessionGate
 from backend.kit.errors import RateLimited, SalesOSError, Unauthorized, error_response
 from backend.kit.logging import current_request_id
-from backend.kit.security import TokenCodec
+from backend.kit.security import Principal, TokenCodec
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class GatewayProxy:
         extra_headers: dict[str, str] = {}
         if method != "OPTIONS" and not routes.is_public(method, inner):
             try:
-                extra_headers = await self._admit(scope)
+                _, _, extra_headers = await self.admit(scope)
             except SalesOSError as exc:
                 await error_response(
                     exc.status_code, exc.code, exc.message, exc.details, exc.headers
@@ -141,7 +141,14 @@ class GatewayProxy:
                     scope, receive, send
                 )
 
-    async def _admit(self, scope: Scope) -> dict[str, str]:
+    async def admit(self, scope: Scope) -> tuple[Principal, float, dict[str, str]]:
+        """Check the caller's token, session and rate; returns who it is, until when
+        the token holds, and the rate-limit headers to answer with.
+
+        Raises:
+            Unauthorized: no or bad token, or an ended session.
+            RateLimited: the company is over its rate.
+        """
         authorization = ""
         for key, value in scope["headers"]:
             if key == b"authorization":
@@ -153,7 +160,7 @@ class GatewayProxy:
                 "Sign in first: this request needs an access token.",
                 headers={"WWW-Authenticate": 'Bearer realm="salesos"'},
             )
-        principal = self.tokens.verify(token.strip())
+        principal, expires = self.tokens.verify_until(token.strip())
         if not await self.sessions.is_live(
             principal.session_id, authorization, current_request_id() or ""
         ):
@@ -163,7 +170,7 @@ class GatewayProxy:
             raise RateLimited(
                 "Too many requests for your company; slow down and retry.", headers=headers
             )
-        return headers
+        return principal, expires, headers
 
     def _forward_scope(self, scope: Scope, inner: str) -> Scope:
         client = scope.get("client")

@@ -159,17 +159,22 @@ class TokenCodec:
         Raises:
             Unauthorized: for any defect (the message says which, without secrets).
         """
+        return self.verify_until(token)[0]
+
+    def verify_until(self, token: str) -> tuple[Principal, float]:
+        """Like :meth:`verify`, with the moment (epoch seconds) the token stops being
+        accepted (for long-lived streams that must end with their token)."""
         hit = self._verified.get(token)
         if hit is not None:
             principal, expires = hit
             if time.time() < expires:
-                return principal
+                return principal, expires
             self._verified.pop(token, None)
         principal, expires = self._decode(token)
         self._verified[token] = (principal, expires)
         if len(self._verified) > VERIFIED_CACHE_SIZE:
             self._verified.popitem(last=False)
-        return principal
+        return principal, expires
 
     def _decode(self, token: str) -> tuple[Principal, float]:
         try:
