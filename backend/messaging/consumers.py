@@ -171,6 +171,7 @@ class ConsumerRunner:
                 auto_offset_reset="earliest",
                 max_poll_records=BATCH,
                 metadata_max_age_ms=5_000,  # see topics the relay creates soon
+                fetch_max_wait_ms=25,  # the broker answers at once when data waits
             )
             try:
                 await self.register()
