@@ -153,8 +153,7 @@ def main() -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
-        if opts.home is not None:
-            return
+    if opts.home is None:
         subprocess.run(
             [
                 sys.executable,

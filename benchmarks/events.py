@@ -27,7 +27,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _machine import describe, percentile
-
 from sqlalchemy import text
 
 from backend.embedded.infrastructure import Infrastructure
