@@ -223,3 +223,69 @@ def _true(check):  # type: ignore[no-untyped-def]
         return bool(check())
 
     return predicate
+
+
+async def test_retention_deletes_only_what_every_group_has_handled(
+    resources: Resources, infra: Infrastructure, relay_settings: Settings
+) -> None:
+    run = Run()
+    async with resources.sessionmaker() as session, session.begin():
+        for seq in range(3):
+            await run.emit(session, f"kept-{seq}", seq)
+    async with resources.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO events.consumer_groups (name, topics) VALUES (:g1, ARRAY[:t]), "
+                "(:g2, ARRAY[:t])"
+            ),
+            {"g1": f"one-{run.id}", "g2": f"two-{run.id}", "t": run.topic},
+        )
+        ids = [
+            row[0]
+            for row in await conn.execute(
+                text("SELECT id FROM events.outbox WHERE topic = :t ORDER BY position"),
+                {"t": run.topic},
+            )
+        ]
+        # All three were published two days ago; both groups handled the first, one
+        # group the second, nobody the third.
+        await conn.execute(
+            text(
+                "UPDATE events.outbox SET published_at = now() - interval '2 days' WHERE topic = :t"
+            ),
+            {"t": run.topic},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO events.processed_events (consumer, event_id, processed_at) VALUES "
+                "(:g1, :a, now() - interval '2 days'), (:g2, :a, now() - interval '2 days'), "
+                "(:g1, :b, now() - interval '2 days')"
+            ),
+            {"g1": f"one-{run.id}", "g2": f"two-{run.id}", "a": ids[0], "b": ids[1]},
+        )
+    relay = Relay(
+        resources.engine,
+        infra.bootstrap_servers,
+        relay_settings.model_copy(update={"event_retention_hours": 24.0}),
+    )
+    async with resources.engine.connect() as sa_conn:
+        raw = await sa_conn.get_raw_connection()
+        await relay.apply_retention(raw.driver_connection)  # type: ignore[arg-type]
+    async with resources.engine.connect() as conn:
+        left = [
+            row[0]
+            for row in await conn.execute(
+                text("SELECT id FROM events.outbox WHERE topic = :t ORDER BY position"),
+                {"t": run.topic},
+            )
+        ]
+        marks = await conn.scalar(
+            text("SELECT count(*) FROM events.processed_events WHERE event_id = :a"),
+            {"a": ids[0]},
+        )
+        await conn.execute(
+            text("DELETE FROM events.consumer_groups WHERE name LIKE :p"), {"p": f"%-{run.id}"}
+        )
+        await conn.commit()
+    assert left == ids[1:]  # the one both groups handled is gone
+    assert marks == 0  # and so are its de-duplication marks
