@@ -14,7 +14,7 @@ import contextlib
 import importlib.metadata
 import platform
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -370,6 +370,37 @@ class GatewayClient:
         )
         _expect(response, status)
         return response
+
+    @contextlib.asynccontextmanager
+    async def stream(self, path: str) -> AsyncIterator[httpx.Response]:
+        """An authenticated streaming ``GET`` (Server-Sent Events): the response, open
+        until the server ends it or the caller leaves the ``async with``.
+
+        Raises:
+            ApiError: The server refused the stream (a 401 refreshes the tokens
+                first, so the next attempt goes out with fresh ones).
+            SessionEndedError: Not signed in, or the session is over.
+            httpx.TransportError: The server cannot be reached.
+        """
+        session = self._session
+        if session is None:
+            raise SessionEndedError("You are not signed in.")
+        if session.stale():
+            await session.refresh()
+        token = session.access_token
+        timeout = httpx.Timeout(10.0, read=None)  # a quiet stream is not a dead one
+        async with self._http.stream(
+            "GET",
+            path,
+            headers={"Authorization": f"Bearer {token}", "Accept": "text/event-stream"},
+            timeout=timeout,
+        ) as response:
+            if response.status_code != 200:
+                await response.aread()
+                if response.status_code == 401:
+                    await session.refresh_after_rejection(token)
+                raise _api_error(response)
+            yield response
 
     async def _call(
         self,
