@@ -346,7 +346,7 @@ class ImportRunner:
                         cf[field[3:]] = value
                 elif value is not None:
                     values[field] = value
-            problems = self._validate(target, values, cf, custom, mapping)
+            problems, values = self._validate(target, values, cf, custom, mapping)
             if problems:
                 counts["errors"] += 1
                 errors += [
@@ -451,13 +451,16 @@ class ImportRunner:
         cf: dict[str, Any],
         custom: dict[str, CustomField],
         mapping: dict[str, str],
-    ) -> list[tuple[str, str]]:
-        """Problems as ``(column header, message)``, so the report speaks the file's language."""
+    ) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+        """Problems as ``(column header, message)``, so the report speaks the file's
+        language; and the values as the schema made them (``"120"`` becomes 120, a
+        URL a bare domain), which is what gets stored."""
         header_of = {field: header for header, field in mapping.items() if field}
         problems: list[tuple[str, str]] = []
         checked = {k: v for k, v in values.items() if k != "account_domain"}
+        normalized: dict[str, Any] = {}
         try:
-            target.schema.model_validate(checked)
+            normalized = target.schema.model_validate(checked).model_dump(exclude_unset=True)
         except ValidationError as exc:
             for err in exc.errors():
                 field = str(err["loc"][0]) if err["loc"] else target.required
@@ -471,7 +474,9 @@ class ImportRunner:
                 for detail in exc.details:
                     key = (detail.field or "").rsplit(".", 1)[-1]
                     problems.append((header_of.get(f"cf.{key}", key), detail.message))
-        return problems
+        if "account_domain" in values:
+            normalized["account_domain"] = values["account_domain"]
+        return problems, normalized
 
 
 def _batches(path: Path) -> Iterator[tuple[int, list[tuple[int, dict[str, str]]]]]:

@@ -222,3 +222,24 @@ class TestExport:
             headers=tenant.admin.headers,
         )
         assert r.status_code == 422
+
+
+class TestImportedValuesAreTheCheckedOnes:
+    async def test_numbers_and_web_addresses_are_stored_as_the_api_would(
+        self, api: httpx.AsyncClient, tenant: Tenant
+    ) -> None:
+        """The earlier import stored raw cell text: "120" employees failed the whole file."""
+        csv_bytes = b"Company,Website,Employees\nAcme Robotics,https://www.acme-robotics.io/,120\n"
+        mapping = '{"Company": "name", "Website": "domain", "Employees": "size"}'
+        r = await _start(api, tenant, csv_bytes, mapping, object_type="account")
+        assert r.status_code == 202, r.text
+        job = await _wait_done(api, tenant, r.json()["id"])
+        assert (job["status"], job["created_count"], job["error_count"]) == ("done", 1, 0)
+        found = (
+            await api.get(
+                "/api/v1/accounts",
+                params={"filter": "name:eq:Acme Robotics"},
+                headers=tenant.admin.headers,
+            )
+        ).json()["items"]
+        assert [(a["domain"], a["size"]) for a in found] == [("acme-robotics.io", 120)]
