@@ -10,12 +10,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
 
 from backend.crm import schemas as s
 from backend.crm.api_transfer import router as transfer_router
 from backend.crm.deps import AccessDep, E, Filters, IfMatch, Limit, TeamDirectory
 from backend.crm.merge import MergeService
-from backend.crm.models import CustomField, SavedView
+from backend.crm.models import Account, CustomField, SavedView
 from backend.crm.pipelines import PipelineService, weighted
 from backend.crm.repository import (
     CustomFieldRepository,
@@ -467,18 +468,30 @@ async def search(
     rows = await SearchRepository.from_session(session).search(
         q, limit, access.owners(Permission.RECORDS_READ)
     )
+    wanted = {r.account_id for kind, (r, _) in rows if kind != "account" and r.account_id}
+    names: dict[uuid.UUID, str] = {}
+    if wanted:
+        found = await session.execute(
+            select(Account.id, Account.name).where(
+                Account.id.in_(wanted), Account.deleted_at.is_(None)
+            )
+        )
+        names = {row[0]: row[1] for row in found}
     hits = []
     for kind, (record, score) in rows:
+        hit = s.SearchHit(type=kind, id=record.id, title="", score=float(score))
         if kind == "account":
-            title, subtitle = record.name, record.domain
-        elif kind == "contact":
-            title = " ".join(filter(None, [record.first_name, record.last_name]))
-            subtitle = record.email or record.title
+            hit.title, hit.subtitle = record.name, record.domain
         else:
-            title, subtitle = record.name, None
-        hits.append(
-            s.SearchHit(type=kind, id=record.id, title=title, subtitle=subtitle, score=float(score))
-        )
+            hit.account_id = record.account_id
+            hit.account_name = names.get(record.account_id) if record.account_id else None
+            if kind == "contact":
+                hit.title = " ".join(filter(None, [record.first_name, record.last_name]))
+                hit.subtitle = record.email or record.title
+            else:
+                hit.title = record.name
+                hit.amount, hit.currency, hit.status = record.amount, record.currency, record.status
+        hits.append(hit)
     return s.SearchResults(items=hits)
 
 

@@ -364,6 +364,13 @@ class SearchHit(BaseModel):
     title: str
     subtitle: str | None = None
     score: float
+    account_id: uuid.UUID | None = None
+    account_name: str | None = None
+    """The account of a contact or an opportunity (so a result line can name it)."""
+    amount: Decimal | None = None
+    currency: str | None = None
+    status: str | None = None
+    """An opportunity's amount, currency and ``open``/``won``/``lost``."""
 
 
 class SearchResults(BaseModel):

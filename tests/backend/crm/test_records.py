@@ -364,3 +364,32 @@ class TestSearch:
         assert (
             len([i for i in hits if i["title"] == "Acme Robotics"]) == 1
         )  # not the other tenant's
+
+    async def test_hits_carry_what_a_result_line_shows(self, api: httpx.AsyncClient) -> None:
+        tenant = await signup(api)
+        h = tenant.admin.headers
+        acme = await _create(api, A, {"name": "Zenith Widgets"}, h)
+        await _create(
+            api,
+            C,
+            {"first_name": "Zed", "last_name": "Zenith", "account_id": acme["id"]},
+            h,
+        )
+        await _create(
+            api,
+            OPP,
+            {"name": "Zenith expansion", "amount": "1234567890123456.78", "currency": "EUR",
+             "account_id": acme["id"]},
+            h,
+        )  # fmt: skip
+        hits = (await api.get("/api/v1/search", params={"q": "zenith"}, headers=h)).json()["items"]
+        by_type = {hit["type"]: hit for hit in hits}
+        assert by_type["contact"]["account_name"] == "Zenith Widgets"
+        opportunity = by_type["opportunity"]
+        assert opportunity["account_name"] == "Zenith Widgets"
+        assert (opportunity["amount"], opportunity["currency"], opportunity["status"]) == (
+            "1234567890123456.78",
+            "EUR",
+            "open",
+        )
+        assert by_type["account"]["account_name"] is None
