@@ -7,8 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.api.client import GatewayClient
-from app.api.models import Account, AccountPage, Contact, Opportunity
+from app.api.models import Account, Contact, Opportunity
+from app.api.records import ACCOUNTS, AccountRecord, RecordsApi
 from app.features.records.model import RecordQuery
+from app.features.records.ops import RecordPage, RecordStore
 from app.ops import FailureHandler, Operations
 
 DETAIL_LIMIT = 50
@@ -33,7 +35,7 @@ class AccountRelations:
 
 
 class AccountRecordOps:
-    """Reads accounts through the gateway.
+    """Reads and changes accounts through the gateway.
 
     Args:
         client: The signed-in client.
@@ -43,15 +45,17 @@ class AccountRecordOps:
     def __init__(self, client: GatewayClient, ops: Operations) -> None:
         self._client = client
         self._ops = ops
+        self.store: RecordStore[AccountRecord] = RecordStore(RecordsApi(client), ACCOUNTS, ops)
+        """Creating, changing, deleting accounts; custom fields; saved views."""
 
     @property
     def ops(self) -> Operations:
         """Where the calls run."""
         return self._ops
 
-    async def fetch_page(self, query: RecordQuery, cursor: str | None) -> AccountPage:
+    async def fetch_page(self, query: RecordQuery, cursor: str | None) -> RecordPage[AccountRecord]:
         """One page of accounts for ``query``."""
-        return await self._client.accounts(cursor=cursor, sort=query.sort, filters=query.filters)
+        return await self.store.fetch_page(query, cursor)
 
     async def _relations(self, account: Account) -> AccountRelations:
         condition = (f"account_id:eq:{account.id}",)

@@ -1,189 +1,112 @@
-"""The Accounts page (the rep's home) and the detail panel of one account."""
+"""The Accounts page (the rep's home), the detail panel of one account and its form."""
 
 from __future__ import annotations
 
-from app.api.models import Account, Contact, Opportunity
-from app.errors import UserMessage
-from app.features.accounts.model import AccountsTableModel, format_money
+from app.api.models import Contact
+from app.api.records import AccountRecord
+from app.features.accounts.model import AccountsTableModel
 from app.features.accounts.ops import AccountRecordOps, AccountRelations
+from app.features.records.detail import RecordDetail, make_label
+from app.features.records.editing import EditableRecordPage
+from app.features.records.form import FormEntry, entry
 from app.features.records.model import NO_VALUE, short_date, text_or_dash
 from app.features.records.ops import RecordLoader
-from app.features.records.view import RecordListPage
-from app.qt import (
-    QFrame,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QModelIndex,
-    QPushButton,
-    QScrollArea,
-    QSizePolicy,
-    Qt,
-    QVBoxLayout,
-    QWidget,
-)
-
-STATUS_LABELS = {"open": "Open", "won": "Won", "lost": "Lost"}
+from app.qt import QLabel, QModelIndex, QSizePolicy, QWidget
+from app.widgets.record_form import TextInput, WholeNumberInput
 
 
-def _label(text: str, parent: QWidget, role: str = "", name: str = "") -> QLabel:
-    label = QLabel(text, parent)
-    if role:
-        label.setProperty("role", role)
-    if name:
-        label.setObjectName(name)
-    return label
+def account_entries(parent: QWidget) -> list[FormEntry]:
+    """The fields of the account form, two to a row."""
+    return [
+        entry(
+            "name",
+            "Name *",
+            TextInput("Company name", parent),
+            parent,
+            span=2,
+            required="Enter the account's name.",
+        ),
+        entry("domain", "Domain", TextInput("acme.com", parent), parent),
+        entry("industry", "Industry", TextInput("e.g. Logistics", parent), parent),
+        entry("size", "Employees", WholeNumberInput("e.g. 250", parent), parent),
+        entry("country", "Country", TextInput("", parent), parent),
+        entry("street", "Street", TextInput("", parent), parent, span=2),
+        entry("city", "City", TextInput("", parent), parent),
+        entry("region", "Region", TextInput("State, province", parent), parent),
+        entry("postal_code", "Postal code", TextInput("", parent), parent),
+    ]
 
 
-class AccountDetail(QFrame):
-    """One account's fields, contacts and opportunities, beside the list.
+class AccountDetail(RecordDetail):
+    """One account's fields, custom fields, contacts and opportunities, beside the list.
 
     Args:
         parent: The parent widget.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("accountDetailPanel")
-        self.setFixedWidth(340)
-        self.account: Account | None = None
-        self.name_label = _label("", self, "headline", "accountDetailName")
-        self.name_label.setWordWrap(True)
-        self.close_button = QPushButton("Close", self)
-        self.close_button.clicked.connect(self.hide)
-        top = QHBoxLayout()
-        top.addWidget(self.name_label, 1)
-        top.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
-
-        self._scroll = QScrollArea(self)
-        self._scroll.setWidgetResizable(True)
-        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self._scroll.viewport().setAutoFillBackground(False)
+        super().__init__("accountDetailPanel", parent)
         self.contact_labels: list[QLabel] = []
-        self.opportunity_rows: list[tuple[QLabel, QLabel]] = []
-        self._clear()
-        self._scroll.setWidget(self._inner)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 16, 8, 16)
-        layout.setSpacing(10)
-        layout.addLayout(top)
-        layout.addWidget(self._scroll, 1)
+    @property
+    def account(self) -> AccountRecord | None:
+        """The account shown."""
+        record = self.record
+        return record if isinstance(record, AccountRecord) else None
 
-    def _clear(self) -> None:
-        """Start an empty body (the scroll area deletes the old one)."""
-        self._inner = QWidget()
-        self._inner.setObjectName("accountDetailBody")
-        self._body = QVBoxLayout(self._inner)
-        self._body.setContentsMargins(0, 0, 8, 0)
-        self._body.setSpacing(6)
-        self.status_label = _label("", self._inner, "muted")
-        self.contact_labels = []
-        self.opportunity_rows = []
-
-    def show_account(self, account: Account) -> None:
-        """Show ``account``'s fields, and "Loading…" for its contacts and deals."""
-        self.account = account
-        self._clear()
-        self.name_label.setText(account.name)
-        fields = QGridLayout()
-        fields.setHorizontalSpacing(12)
-        fields.setVerticalSpacing(4)
+    def field_rows(self, record: AccountRecord) -> list[tuple[str, str]]:
         address = ", ".join(
-            part
-            for part in (account.street, account.city, account.region, account.postal_code)
-            if part
+            part for part in (record.street, record.city, record.region, record.postal_code) if part
         )
-        rows = (
-            ("Domain", text_or_dash(account.domain)),
-            ("Industry", text_or_dash(account.industry)),
-            ("Employees", f"{account.size:,}" if account.size is not None else NO_VALUE),
+        return [
+            ("Domain", text_or_dash(record.domain)),
+            ("Industry", text_or_dash(record.industry)),
+            ("Employees", f"{record.size:,}" if record.size is not None else NO_VALUE),
             ("Address", address or NO_VALUE),
-            ("Country", text_or_dash(account.country)),
-            ("Updated", short_date(account.updated_at)),
-        )
-        for row, (name, value) in enumerate(rows):
-            fields.addWidget(_label(name, self._inner, "muted"), row, 0, Qt.AlignmentFlag.AlignTop)
-            value_label = _label(value, self._inner, name="detailValue")
-            value_label.setWordWrap(True)
-            value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            fields.addWidget(value_label, row, 1)
-        fields.setColumnStretch(1, 1)
-        self._body.addLayout(fields)
-        self.status_label.setText("Loading contacts and opportunities…")
-        self._body.addWidget(self.status_label)
-        self._body.addStretch(1)
-        self._scroll.setWidget(self._inner)
-        self.show()
+            ("Country", text_or_dash(record.country)),
+        ]
+
+    def footer_rows(self, record: AccountRecord) -> list[tuple[str, str]]:
+        return [("Updated", short_date(record.updated_at))]
+
+    def show_account(self, account: AccountRecord) -> None:
+        """Show ``account``'s fields, and "Loading…" for its contacts and deals."""
+        self.contact_labels = []
+        self.show_record(account, "Loading contacts and opportunities…")
 
     def show_relations(self, relations: AccountRelations) -> None:
         """Add the account's contacts and opportunities (if it is still the one shown)."""
         if self.account is None or relations.account.id != self.account.id:
             return
-        stretch = self._body.takeAt(self._body.count() - 1)  # re-added at the end
-        del stretch
+        self.begin_sections()
         self.status_label.setText("Showing the first 50 of each." if relations.more else "")
         self.status_label.setVisible(relations.more)
-        self._section(f"Contacts ({len(relations.contacts)})")
+        self.section(f"Contacts ({len(relations.contacts)})")
         if not relations.contacts:
-            self._body.addWidget(_label("No contacts", self._inner, "muted"))
+            self.add_note("No contacts")
         for contact in relations.contacts:
             self._add_contact(contact)
-        self._section(f"Opportunities ({len(relations.opportunities)})")
+        self.section(f"Opportunities ({len(relations.opportunities)})")
         if not relations.opportunities:
-            self._body.addWidget(_label("No opportunities", self._inner, "muted"))
+            self.add_note("No opportunities")
         for opportunity in relations.opportunities:
-            self._add_opportunity(opportunity)
-        self._body.addStretch(1)
-
-    def show_failure(self, message: UserMessage) -> None:
-        """Say why the contacts and opportunities could not be loaded."""
-        self.status_label.setText(" ".join(p for p in (message.title, message.text) if p))
-
-    def _section(self, title: str) -> None:
-        self._body.addSpacing(8)
-        self._body.addWidget(_label(title, self._inner, "sectionLabel"))
+            self.add_opportunity(opportunity)
+        self.end_sections()
 
     def _add_contact(self, contact: Contact) -> None:
         detail = " · ".join(part for part in (contact.title, contact.email) if part)
         text = contact.full_name or NO_VALUE
-        label = _label(f"{text}\n{detail}" if detail else text, self._inner, name="detailContact")
+        shown = f"{text}\n{detail}" if detail else text
+        label = make_label(shown, self.inner, name="detailContact")
         label.setToolTip(label.text())
         label.setWordWrap(True)
         # A long email must not widen the panel past its fixed width.
         label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self._body.addWidget(label)
+        self.add_widget(label)
         self.contact_labels.append(label)
 
-    def _add_opportunity(self, opportunity: Opportunity) -> None:
-        row = QHBoxLayout()
-        row.setSpacing(8)
-        status = STATUS_LABELS.get(opportunity.status, opportunity.status.capitalize())
-        close = short_date_of(opportunity)
-        name = _label(f"{opportunity.name}\n{status} · closes {close}", self._inner)
-        name.setObjectName("detailOpportunity")
-        name.setWordWrap(True)
-        amount = _label(
-            format_money(opportunity.amount, opportunity.currency), self._inner, name="detailAmount"
-        )
-        amount.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-        row.addWidget(name, 1)
-        row.addWidget(amount, 0, Qt.AlignmentFlag.AlignTop)
-        self._body.addLayout(row)
-        self.opportunity_rows.append((name, amount))
 
-    def amounts(self) -> dict[str, str]:
-        """Each opportunity's amount as shown, by the opportunity's name (for tests)."""
-        return {name.text().split("\n")[0]: amount.text() for name, amount in self.opportunity_rows}
-
-
-def short_date_of(opportunity: Opportunity) -> str:
-    """The close date as ``2026-11-25``; "—" for none."""
-    return opportunity.close_date.isoformat() if opportunity.close_date else NO_VALUE
-
-
-class AccountsPage(RecordListPage[Account]):
+class AccountsPage(EditableRecordPage[AccountRecord]):
     """The accounts the user may see; double-click or Enter opens one beside the list.
 
     Args:
@@ -192,12 +115,17 @@ class AccountsPage(RecordListPage[Account]):
         parent: The parent widget.
     """
 
+    detail: AccountDetail
+
     def __init__(
         self, accounts: AccountRecordOps, *, autoload: bool = True, parent: QWidget | None = None
     ) -> None:
         model = AccountsTableModel()
-        loader: RecordLoader[Account] = RecordLoader(model, accounts.fetch_page, accounts.ops)
+        loader: RecordLoader[AccountRecord] = RecordLoader(model, accounts.fetch_page, accounts.ops)
         super().__init__(
+            "account",
+            accounts.store,
+            AccountDetail(),
             "Accounts",
             "The companies you sell to.",
             model,
@@ -205,21 +133,28 @@ class AccountsPage(RecordListPage[Account]):
             widths=(154, 150, 120, 96, 100, 110, 100),
             stretch=AccountsTableModel.DOMAIN,
             autoload=autoload,
+            new_label="New account",
             parent=parent,
         )
         self.setObjectName("accountsPage")
         model.setParent(self)
         loader.setParent(self)
         self._accounts = accounts
-        self.detail = AccountDetail(self)
-        self.detail.hide()
-        self.content.addWidget(self.detail)
-        self.table.activated.connect(self.open_account)  # double-click or Enter
+
+    def form_entries(self, parent: QWidget) -> list[FormEntry]:
+        return account_entries(parent)
+
+    def label_of(self, record: AccountRecord) -> str:
+        return record.name
 
     def open_account(self, index: QModelIndex) -> None:
-        """Show the account of ``index``'s row in the side panel and load its relations."""
-        if not index.isValid():
-            return
-        account = self.model.record_at(index.row())
-        self.detail.show_account(account)
-        self._accounts.load_relations(account, self.detail.show_relations, self.detail.show_failure)
+        """Show the account of ``index``'s row beside the list (what Enter does)."""
+        self.open_index(index)
+
+    def open_record(self, record: AccountRecord) -> None:
+        self.detail.show_account(record)
+        self.load_relations(record)
+
+    def load_relations(self, record: AccountRecord) -> None:
+        detail = self.detail
+        self._accounts.load_relations(record, detail.show_relations, detail.show_failure)

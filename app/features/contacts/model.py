@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from app.api.models import Contact
+from app.api.records import ContactRecord
 from app.features.records.model import NO_VALUE, RecordTableModel, short_date, text_or_dash
 
 
-class ContactsTableModel(RecordTableModel[Contact]):
+class ContactsTableModel(RecordTableModel[ContactRecord]):
     """One row per contact: name, email, title, phone, updated.
 
     The quick filter and the Name column go by last name, which the server can
@@ -23,7 +23,7 @@ class ContactsTableModel(RecordTableModel[Contact]):
     EMPTY_TEXT = "No contacts yet"
     NO_MATCH_TEXT = "No contacts match"
 
-    def cell(self, record: Contact, column: int) -> str:
+    def cell(self, record: ContactRecord, column: int) -> str:
         if column == self.NAME:
             return record.full_name or NO_VALUE
         if column == self.EMAIL:

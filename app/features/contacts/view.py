@@ -1,16 +1,149 @@
-"""The Contacts page: every contact the user may see, paged by the server."""
+"""The Contacts page: every contact the user may see, paged by the server, one of them in
+a detail panel beside the list, and the contact form."""
 
 from __future__ import annotations
 
-from app.api.models import Contact
+import zoneinfo
+from functools import cache
+
+from app.api.records import ContactRecord
+from app.errors import UserMessage
 from app.features.contacts.model import ContactsTableModel
-from app.features.contacts.ops import ContactRecordOps
+from app.features.contacts.ops import ContactRecordOps, ContactRelations
+from app.features.records.detail import RecordDetail
+from app.features.records.editing import EditableRecordPage
+from app.features.records.form import FormEntry, RecordDialog, entry
+from app.features.records.model import NO_VALUE, short_date, text_or_dash
 from app.features.records.ops import RecordLoader
-from app.features.records.view import RecordListPage
+from app.features.records.view import message_text
 from app.qt import QWidget
+from app.widgets.record_form import CheckInput, ChoiceInput, SearchPicker, TextInput
+
+COMMON_ZONES = (
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/New_York",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Europe/Berlin",
+    "Europe/London",
+    "Europe/Paris",
+    "UTC",
+)
+"""Offered when this computer has no time zone database (the server still checks any name)."""
 
 
-class ContactsPage(RecordListPage[Contact]):
+@cache
+def time_zones() -> tuple[str, ...]:
+    """The IANA time zone names this computer knows, sorted."""
+    zones = zoneinfo.available_timezones()
+    return tuple(sorted(zones)) if zones else COMMON_ZONES
+
+
+def contact_entries(parent: QWidget) -> list[FormEntry]:
+    """The fields of the contact form, two to a row."""
+    return [
+        entry("first_name", "First name", TextInput("", parent), parent),
+        entry(
+            "last_name",
+            "Last name *",
+            TextInput("", parent),
+            parent,
+            required="Enter their last name.",
+        ),
+        entry("email", "Email", TextInput("name@company.com", parent), parent),
+        entry("title", "Title", TextInput("e.g. Head of Purchasing", parent), parent),
+        entry("phone", "Phone", TextInput("+1 555 010 2000", parent), parent),
+        entry("mobile", "Mobile", TextInput("", parent), parent),
+        entry(
+            "account_id",
+            "Account",
+            SearchPicker("Type part of the account's name", parent),
+            parent,
+            span=2,
+        ),
+        entry(
+            "time_zone",
+            "Time zone",
+            ChoiceInput(time_zones(), NO_VALUE, editable=True, parent=parent),
+            parent,
+        ),
+        entry(
+            "do_not_contact", "Do not contact", CheckInput("Never email or call", parent), parent
+        ),
+    ]
+
+
+class ContactDetail(RecordDetail):
+    """One contact's fields, custom fields, account and opportunities, beside the list.
+
+    Args:
+        parent: The parent widget.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("contactDetailPanel", parent)
+        self.account_names: dict[str, str] = {}
+        """Names of the accounts seen, by id (for the form's account picker)."""
+
+    @property
+    def contact(self) -> ContactRecord | None:
+        """The contact shown."""
+        record = self.record
+        return record if isinstance(record, ContactRecord) else None
+
+    def title_of(self, record: ContactRecord) -> str:
+        return record.full_name or NO_VALUE
+
+    def field_rows(self, record: ContactRecord) -> list[tuple[str, str]]:
+        if record.account_id is None:
+            account = NO_VALUE
+        else:
+            account = self.account_names.get(record.account_id, "Loading…")
+        return [
+            ("Email", text_or_dash(record.email)),
+            ("Phone", text_or_dash(record.phone)),
+            ("Mobile", text_or_dash(record.mobile)),
+            ("Title", text_or_dash(record.title)),
+            ("Account", account),
+            ("Time zone", text_or_dash(record.time_zone)),
+            ("Do not contact", "Yes" if record.do_not_contact else "No"),
+        ]
+
+    def footer_rows(self, record: ContactRecord) -> list[tuple[str, str]]:
+        return [("Updated", short_date(record.updated_at))]
+
+    def show_contact(self, contact: ContactRecord) -> None:
+        """Show ``contact``'s fields, and "Loading…" for its opportunities."""
+        self.show_record(contact, "Loading the account and opportunities…")
+
+    def show_relations(self, relations: ContactRelations) -> None:
+        """Add the contact's account name and opportunities (if still the one shown)."""
+        contact = self.contact
+        if contact is None or relations.contact.id != contact.id:
+            return
+        if relations.account is not None:
+            self.account_names[relations.account.id] = relations.account.name
+        account_label = self.field_labels.get("Account")
+        if account_label is not None and contact.account_id is not None:
+            account_label.setText(
+                relations.account.name
+                if relations.account is not None
+                else "(an account you cannot see)"
+            )
+        self.begin_sections()
+        self.status_label.setText("Showing the first 50." if relations.more else "")
+        self.status_label.setVisible(relations.more)
+        self.section(f"Opportunities ({len(relations.opportunities)})")
+        if not relations.opportunities:
+            self.add_note("Not the primary contact of any opportunity")
+        for opportunity in relations.opportunities:
+            self.add_opportunity(opportunity)
+        self.end_sections()
+
+
+class ContactsPage(EditableRecordPage[ContactRecord]):
     """The people at the accounts, sortable by header and filtered by last name.
 
     Args:
@@ -19,12 +152,17 @@ class ContactsPage(RecordListPage[Contact]):
         parent: The parent widget.
     """
 
+    detail: ContactDetail
+
     def __init__(
         self, contacts: ContactRecordOps, *, autoload: bool = True, parent: QWidget | None = None
     ) -> None:
         model = ContactsTableModel()
-        loader: RecordLoader[Contact] = RecordLoader(model, contacts.fetch_page, contacts.ops)
+        loader: RecordLoader[ContactRecord] = RecordLoader(model, contacts.fetch_page, contacts.ops)
         super().__init__(
+            "contact",
+            contacts.store,
+            ContactDetail(),
             "Contacts",
             "The people you sell to, at every account you can see.",
             model,
@@ -32,8 +170,54 @@ class ContactsPage(RecordListPage[Contact]):
             widths=(170, 240, 170, 150, 100),
             stretch=ContactsTableModel.EMAIL,
             autoload=autoload,
+            new_label="New contact",
             parent=parent,
         )
         self.setObjectName("contactsPage")
         model.setParent(self)
         loader.setParent(self)
+        self._contacts = contacts
+
+    def form_entries(self, parent: QWidget) -> list[FormEntry]:
+        return contact_entries(parent)
+
+    def label_of(self, record: ContactRecord) -> str:
+        return record.full_name or "this contact"
+
+    def open_record(self, record: ContactRecord) -> None:
+        self.detail.show_contact(record)
+        self.load_relations(record)
+
+    def load_relations(self, record: ContactRecord) -> None:
+        detail = self.detail
+        self._contacts.load_relations(record, detail.show_relations, detail.show_failure)
+
+    def prepare_dialog(self, dialog: RecordDialog, record: ContactRecord | None) -> None:
+        """Let the account picker search accounts and name the current one."""
+        found = dialog.entry("account_id")
+        if found is None or not isinstance(found.input, SearchPicker):
+            return
+        picker, field = found.input, found.field
+
+        def search_failed(message: UserMessage) -> None:
+            field.set_error(f"Accounts could not be searched. {message_text(message)}")
+
+        def name_failed(message: UserMessage) -> None:
+            field.set_error(f"The account's name could not be loaded. {message_text(message)}")
+
+        def look_up(account_id: str) -> None:
+            self._contacts.account_name(
+                account_id, lambda name: picker.name_known(account_id, name), name_failed
+            )
+
+        picker.search_wanted.connect(
+            lambda text: self._contacts.search_accounts(text, picker.set_choices, search_failed)
+        )
+        picker.name_wanted.connect(look_up)
+        account_id = picker.value()
+        if isinstance(account_id, str):
+            known = self.detail.account_names.get(account_id)
+            if known is not None:
+                picker.set_current(known, account_id)
+            else:
+                look_up(account_id)

@@ -82,6 +82,7 @@ class RecordTableModel(PagedRowTableModel[T]):
         super().__init__(parent)
         self._sort = self.DEFAULT_SORT
         self._text = ""
+        self._fixed: tuple[str, ...] = ()
         self._loading = False
         self._loaded = False
 
@@ -89,8 +90,39 @@ class RecordTableModel(PagedRowTableModel[T]):
 
     def query(self) -> RecordQuery:
         """What the first page should be asked with."""
-        filters = (f"{self.FILTER_FIELD}:contains:{self._text}",) if self._text else ()
-        return RecordQuery(self._sort, filters)
+        quick = (f"{self.FILTER_FIELD}:contains:{self._text}",) if self._text else ()
+        return RecordQuery(self._sort, self._fixed + quick)
+
+    @property
+    def fixed_filters(self) -> tuple[str, ...]:
+        """Conditions a saved view brought besides the quick filter (``size:gte:100``)."""
+        return self._fixed
+
+    def apply_query(self, filters: Sequence[str], sort: str | None) -> None:
+        """Ask for ``filters`` in ``sort`` order (a saved view); ``None`` sorts by default.
+
+        A ``<filter field>:contains:`` condition becomes the quick filter's text; the
+        others stay as :attr:`fixed_filters`. The server is asked once.
+        """
+        prefix = f"{self.FILTER_FIELD}:contains:"
+        text = ""
+        fixed: list[str] = []
+        for condition in filters:
+            if not text and condition.startswith(prefix) and condition[len(prefix) :].strip():
+                text = condition[len(prefix) :].strip()
+            else:
+                fixed.append(condition)
+        self._text = text
+        self._fixed = tuple(fixed)
+        self._sort = sort or self.DEFAULT_SORT
+        self.first_page_wanted.emit()
+
+    def column_keys(self) -> tuple[str, ...]:
+        """A stable key per column, as saved views name them (the sort fields)."""
+        return tuple(
+            key if key is not None else header.lower().replace(" ", "_")
+            for key, header in zip(self.SORT_KEYS, self.HEADERS, strict=False)
+        )
 
     @property
     def sort_key(self) -> str:
@@ -150,7 +182,7 @@ class RecordTableModel(PagedRowTableModel[T]):
         """What to say instead of an empty table ("" while rows exist or nothing is known)."""
         if self._rows or not self._loaded or self._loading:
             return ""
-        return self.NO_MATCH_TEXT if self._text else self.EMPTY_TEXT
+        return self.NO_MATCH_TEXT if self._text or self._fixed else self.EMPTY_TEXT
 
     def begin_load(self) -> None:
         """A first page is being asked for."""
@@ -180,6 +212,13 @@ class RecordTableModel(PagedRowTableModel[T]):
     def record_at(self, row: int) -> T:
         """The record in ``row``."""
         return self._rows[row]
+
+    def row_of_id(self, record_id: str) -> int | None:
+        """The row of the record with ``record_id`` among those loaded, if any."""
+        for row, record in enumerate(self._rows):
+            if getattr(record, "id", None) == record_id:
+                return row
+        return None
 
     def records(self) -> list[T]:
         """Every record loaded so far, in the server's order."""

@@ -1,4 +1,5 @@
-"""Loads the pages of a :class:`~app.features.records.model.RecordTableModel` in the background."""
+"""The background calls of the record pages: loading a list's pages, and changing records,
+their custom fields and saved views."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import asyncio
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
+from app.api.records import CustomField, RecordKind, RecordsApi, SavedView
 from app.errors import UserMessage
 from app.features.records.model import RecordQuery, RecordTableModel
-from app.ops import Operations
+from app.ops import FailureHandler, Operations
 from app.qt import QObject, Signal
 
 T = TypeVar("T")
@@ -100,3 +102,127 @@ class RecordLoader(QObject, Generic[T]):
         self._ops.run(
             self._fetch(query, cursor), on_success=arrived, on_failure=failed, name="records-more"
         )
+
+
+class EditableRecord(Protocol):
+    """What the editing screens need of any record."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
+
+    @property
+    def custom_fields(self) -> dict[str, Any]: ...
+
+
+E = TypeVar("E", bound=EditableRecord)
+
+
+class RecordStore(Generic[E]):
+    """The background calls that read and change one kind of record, its custom field
+    definitions and the user's saved views of it.
+
+    Each call takes what to do when it succeeds and when it fails (a
+    :class:`~app.errors.UserMessage`), and returns its task.
+
+    Args:
+        api: The record calls.
+        kind: Which kind of record (``ACCOUNTS``, ``CONTACTS``).
+        ops: Runs the calls on the app's loop.
+    """
+
+    def __init__(self, api: RecordsApi, kind: RecordKind[Any, Any], ops: Operations) -> None:
+        self.api = api
+        self.kind = kind
+        self.ops = ops
+
+    @property
+    def object_type(self) -> str:
+        """``account`` or ``contact``."""
+        return self.kind.object_type
+
+    async def fetch_page(self, query: RecordQuery, cursor: str | None) -> RecordPage[E]:
+        """One page of records for ``query``."""
+        page: RecordPage[E] = await self.api.page(
+            self.kind, cursor=cursor, sort=query.sort, filters=query.filters
+        )
+        return page
+
+    def _run(
+        self,
+        work: Coroutine[Any, Any, T],
+        done: Callable[[T], None],
+        failed: FailureHandler,
+        name: str,
+    ) -> asyncio.Task[T]:
+        return self.ops.run(work, on_success=done, on_failure=failed, name=name)
+
+    def load_custom_fields(
+        self, done: Callable[[list[CustomField]], None], failed: FailureHandler
+    ) -> asyncio.Task[list[CustomField]]:
+        """Fetch the company's custom fields of this kind."""
+        return self._run(self.api.custom_fields(self.object_type), done, failed, "custom-fields")
+
+    def get(
+        self, record_id: str, done: Callable[[E], None], failed: FailureHandler
+    ) -> asyncio.Task[E]:
+        """Fetch the record as it is now (after a conflict)."""
+        return self._run(self.api.get(self.kind, record_id), done, failed, "record-get")
+
+    def create(
+        self, values: dict[str, Any], done: Callable[[E], None], failed: FailureHandler
+    ) -> asyncio.Task[E]:
+        """Add a record."""
+        return self._run(self.api.create(self.kind, values), done, failed, "record-create")
+
+    def update(
+        self,
+        record: EditableRecord,
+        changes: dict[str, Any],
+        done: Callable[[E], None],
+        failed: FailureHandler,
+    ) -> asyncio.Task[E]:
+        """Change ``record`` unless someone else changed it since its ``version``."""
+        work = self.api.update(self.kind, record.id, changes, record.version)
+        return self._run(work, done, failed, "record-update")
+
+    def delete(
+        self, record: EditableRecord, done: Callable[[None], None], failed: FailureHandler
+    ) -> asyncio.Task[None]:
+        """Move ``record`` to the trash."""
+        work = self.api.delete(self.kind, record.id, record.version)
+        return self._run(work, done, failed, "record-delete")
+
+    def restore(
+        self, record_id: str, done: Callable[[E], None], failed: FailureHandler
+    ) -> asyncio.Task[E]:
+        """Take a record out of the trash."""
+        return self._run(self.api.restore(self.kind, record_id), done, failed, "record-restore")
+
+    def load_views(
+        self, done: Callable[[list[SavedView]], None], failed: FailureHandler
+    ) -> asyncio.Task[list[SavedView]]:
+        """Fetch the user's saved views of this kind."""
+        return self._run(self.api.views(self.object_type), done, failed, "views")
+
+    def save_view(
+        self,
+        name: str,
+        query: RecordQuery,
+        columns: Sequence[str],
+        done: Callable[[SavedView], None],
+        failed: FailureHandler,
+    ) -> asyncio.Task[SavedView]:
+        """Save ``query`` and the ``columns`` shown as a view called ``name``."""
+        work = self.api.create_view(
+            self.object_type, name, filters=query.filters, sort=query.sort, columns=columns
+        )
+        return self._run(work, done, failed, "view-save")
+
+    def delete_view(
+        self, view_id: str, done: Callable[[None], None], failed: FailureHandler
+    ) -> asyncio.Task[None]:
+        """Delete one of the user's views."""
+        return self._run(self.api.delete_view(view_id), done, failed, "view-delete")

@@ -1,17 +1,29 @@
-"""A page listing CRM records: title, quick filter, the server-paged table, its states."""
+"""A page listing CRM records: title, saved views, quick filter, columns, the server-paged
+table and its states."""
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+from app.api.records import SavedView
 from app.errors import UserMessage
 from app.features.records.model import RecordTableModel
-from app.features.records.ops import RecordLoader
+from app.features.records.ops import RecordLoader, RecordStore
+from app.features.records.views import (
+    SavedViewsBar,
+    SaveViewDialog,
+    describe_condition,
+    describe_sort,
+)
 from app.qt import (
+    QEvent,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
+    QObject,
+    QPushButton,
     QShowEvent,
     QStackedWidget,
     Qt,
@@ -19,20 +31,30 @@ from app.qt import (
     QVBoxLayout,
     QWidget,
 )
-from app.widgets.form import MessageBanner
+from app.widgets.confirm import ask_to_confirm
+from app.widgets.record_form import ActionBanner
 from app.widgets.tables import list_table
 
 T = TypeVar("T")
 
 FILTER_DELAY_MS = 250
 """How long typing must pause before the server is asked again."""
+MIN_STRETCH = 180
+"""The narrowest the wide column (Domain, Email) gets before the table scrolls sideways."""
+
+
+def message_text(message: UserMessage) -> str:
+    """A failure as one line for a banner."""
+    return " ".join(part for part in (message.title, message.text) if part)
 
 
 class RecordListPage(QWidget, Generic[T]):
     """A list of records the server pages, sorts (header clicks) and filters.
 
     Loads when first shown. Column widths are fixed or interactive: measuring
-    contents would cost a pass over every row of a long list.
+    contents would cost a pass over every row of a long list. Given a ``store``,
+    the page also offers the user's saved views and a "New …" button (which
+    :meth:`open_new_dialog` of a subclass answers).
 
     Args:
         title: The page's title ("Accounts").
@@ -42,6 +64,8 @@ class RecordListPage(QWidget, Generic[T]):
         widths: Width of each column; the ``stretch`` column takes the rest.
         stretch: The column that grows with the page.
         autoload: Load the first page when the page is first shown.
+        store: The calls that change records and views; ``None`` for a read-only list.
+        new_label: The text of the button that creates a record ("New account").
         parent: The parent widget.
     """
 
@@ -55,12 +79,18 @@ class RecordListPage(QWidget, Generic[T]):
         stretch: int = 0,
         *,
         autoload: bool = True,
+        store: RecordStore[Any] | None = None,
+        new_label: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.model = model
         self.loader = loader
+        self.store = store
         self._loaded_once = not autoload
+        self._load_failed = False
+        self.confirm_box: QMessageBox | None = None
+        self.view_dialog: SaveViewDialog | None = None
 
         title_label = QLabel(title, self)
         title_label.setProperty("role", "pageTitle")
@@ -70,12 +100,29 @@ class RecordListPage(QWidget, Generic[T]):
         heading.setSpacing(2)
         heading.addWidget(title_label)
         heading.addWidget(subtitle_label)
+        header = QHBoxLayout()
+        header.setSpacing(8)
+        header.addLayout(heading, 1)
+        self.new_button = QPushButton(new_label or "New", self)
+        self.new_button.setObjectName("newRecordButton")
+        self.new_button.setProperty("variant", "primary")
+        self.new_button.clicked.connect(self.open_new_dialog)
+        self.new_button.setVisible(store is not None and bool(new_label))
+        header.addWidget(self.new_button, 0, Qt.AlignmentFlag.AlignBottom)
+
+        columns_named = list(zip(model.column_keys(), model.HEADERS, strict=False))
+        self.views_bar = SavedViewsBar(f"All {model.NOUN}s", columns_named, self)
+        self.views_bar.setVisible(store is not None)
+        self.views_bar.view_chosen.connect(self.apply_view)
+        self.views_bar.save_wanted.connect(self.open_save_view_dialog)
+        self.views_bar.delete_wanted.connect(self._confirm_delete_view)
+        self.views_bar.columns_changed.connect(self._show_chosen_columns)
 
         self.search_edit = QLineEdit(self)
         self.search_edit.setObjectName("recordSearch")
         self.search_edit.setPlaceholderText(f"Filter {model.NOUN}s by {model.FILTER_LABEL}")
         self.search_edit.setClearButtonEnabled(True)
-        self.search_edit.setFixedWidth(280)
+        self.search_edit.setFixedWidth(260)
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(FILTER_DELAY_MS)
@@ -85,13 +132,21 @@ class RecordListPage(QWidget, Generic[T]):
         self.count_label = QLabel("", self)
         self.count_label.setObjectName("recordCount")
         self.count_label.setProperty("role", "muted")
+        self.fixed_label = QLabel("", self)
+        self.fixed_label.setObjectName("viewConditions")
+        self.fixed_label.setProperty("role", "muted")
+        self.fixed_label.hide()
         tools = QHBoxLayout()
         tools.setSpacing(8)
+        tools.addWidget(self.views_bar)
         tools.addWidget(self.search_edit)
+        if store is not None:
+            self.views_bar.add_tools(tools)
+        tools.addWidget(self.fixed_label)
         tools.addStretch(1)
         tools.addWidget(self.count_label)
 
-        self.banner = MessageBanner(self)
+        self.banner = ActionBanner(self)
 
         self.table = list_table(self, "recordTable")
         self.table.setModel(model)
@@ -101,6 +156,8 @@ class RecordListPage(QWidget, Generic[T]):
         for column, width in enumerate(widths):
             columns.resizeSection(column, width)
         columns.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        self._stretch = stretch
+        self.table.installEventFilter(self)
         sort_column, order = model.sort_column()
         columns.setSortIndicator(sort_column, order)
         columns.setSortIndicatorShown(True)
@@ -124,14 +181,14 @@ class RecordListPage(QWidget, Generic[T]):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 24, 32, 24)
         layout.setSpacing(14)
-        layout.addLayout(heading)
+        layout.addLayout(header)
         layout.addWidget(self.banner)
         layout.addLayout(tools)
         layout.addLayout(self.content, 1)
 
         model.state_changed.connect(self._update_state)
         loader.failed.connect(self.show_failure)
-        loader.loaded.connect(self.banner.clear_message)
+        loader.loaded.connect(self._loaded)
         self._update_state()
 
     # ------------------------------------------------------------------ loading
@@ -149,8 +206,17 @@ class RecordListPage(QWidget, Generic[T]):
 
     def show_failure(self, message: UserMessage) -> None:
         """Say in the banner why the records could not be loaded."""
-        text = " ".join(part for part in (message.title, message.text) if part)
-        self.banner.show_message(text, "error")
+        self._load_failed = True
+        self.banner.show_message(message_text(message), "error")
+
+    def _loaded(self) -> None:
+        if self._load_failed:  # a later load worked: the old failure no longer holds
+            self._load_failed = False
+            self.banner.clear_message()
+        self.records_loaded()
+
+    def records_loaded(self) -> None:
+        """A page arrived (subclasses select a record they were waiting for)."""
 
     def _keep_indicator_honest(self) -> None:
         """Columns the server cannot sort by keep showing the sort really in use."""
@@ -178,3 +244,138 @@ class RecordListPage(QWidget, Generic[T]):
         super().showEvent(event)
         if not self._loaded_once:
             self.refresh()
+            self.first_shown()
+
+    def first_shown(self) -> None:
+        """The page shows for the first time: load the saved views."""
+        self.load_views()
+
+    # ------------------------------------------------------------------ creating
+
+    def open_new_dialog(self) -> Any:
+        """Open the dialog that creates a record (subclasses that can, do)."""
+        return None
+
+    # ------------------------------------------------------------------ saved views
+
+    def _labels(self) -> dict[str, str]:
+        return dict(zip(self.model.column_keys(), self.model.HEADERS, strict=False))
+
+    def load_views(self, current: str | None = None) -> None:
+        """Fetch the user's saved views and list them, ``current`` (an id) picked."""
+        if self.store is None:
+            return
+
+        def failed(message: UserMessage) -> None:
+            text = f"Your saved views could not be loaded. {message_text(message)}"
+            self.banner.show_message(text, "error")
+
+        self.store.load_views(lambda views: self.views_bar.set_views(views, current), failed)
+
+    def apply_view(self, view: SavedView | None) -> None:
+        """Show the records of ``view`` (its filters, sort and columns); ``None``: all."""
+        self._filter_timer.stop()
+        self._loaded_once = True
+        if view is None:
+            self.model.apply_query((), None)
+            self.views_bar.show_columns(())
+        else:
+            self.model.apply_query(view.filters, view.sort)
+            self.views_bar.show_columns(view.columns)
+        self.search_edit.blockSignals(True)
+        self.search_edit.setText(self.model.filter_text)
+        self.search_edit.blockSignals(False)
+        self._keep_indicator_honest()
+        fixed = [describe_condition(c, self._labels()) for c in self.model.fixed_filters]
+        self.fixed_label.setText(" · ".join(fixed))
+        self.fixed_label.setToolTip("Conditions of this view besides the filter box")
+        self.fixed_label.setVisible(bool(fixed))
+
+    def _show_chosen_columns(self) -> None:
+        shown = set(self.views_bar.visible_columns())
+        for column, key in enumerate(self.model.column_keys()):
+            self.table.setColumnHidden(column, key not in shown)
+        self._fit_columns()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table and event.type() == QEvent.Type.Resize:
+            QTimer.singleShot(0, self._fit_columns)  # once the viewport has its new width
+        return super().eventFilter(watched, event)
+
+    def _fit_columns(self) -> None:
+        """Let the wide column stretch, but never below :data:`MIN_STRETCH` (the table
+        scrolls sideways instead, e.g. while a detail panel takes room)."""
+        header = self.table.horizontalHeader()
+        stretch = self._stretch
+        if self.table.isColumnHidden(stretch):
+            return
+        others = sum(
+            header.sectionSize(column)
+            for column in range(self.model.columnCount())
+            if column != stretch and not self.table.isColumnHidden(column)
+        )
+        room = self.table.viewport().width() - others
+        if room >= MIN_STRETCH:
+            header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        elif header.sectionResizeMode(stretch) != QHeaderView.ResizeMode.Interactive:
+            header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(stretch, MIN_STRETCH)
+
+    def open_save_view_dialog(self) -> SaveViewDialog | None:
+        """Ask for a name, then save the current filters, sort and columns as a view."""
+        if self.store is None:
+            return None
+        store = self.store
+        labels = self._labels()
+        query = self.model.query()
+        columns = self.views_bar.visible_columns()
+        dialog = SaveViewDialog(
+            f"{self.model.NOUN}s",
+            [describe_condition(condition, labels) for condition in query.filters],
+            describe_sort(query.sort, labels),
+            [labels.get(key, key) for key in columns],
+            self,
+        )
+
+        def saved(view: SavedView) -> None:
+            dialog.accept()
+            self.banner.show_message(f'Saved the view "{view.name}".', "success")
+            self.load_views(view.id)
+
+        dialog.submitted.connect(
+            lambda name: store.save_view(name, query, columns, saved, dialog.show_failure)
+        )
+        dialog.finished.connect(lambda _result: self._view_dialog_closed(dialog))
+        self.view_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _view_dialog_closed(self, dialog: SaveViewDialog) -> None:
+        if self.view_dialog is dialog:
+            self.view_dialog = None
+        dialog.deleteLater()
+
+    def _confirm_delete_view(self, view: SavedView) -> None:
+        self.confirm_box = ask_to_confirm(
+            self,
+            "Delete view",
+            f'Delete the view "{view.name}"?',
+            "Delete view",
+            lambda: self.delete_view(view),
+        )
+        self.confirm_box.setInformativeText(f"The {self.model.NOUN}s themselves stay as they are.")
+
+    def delete_view(self, view: SavedView) -> None:
+        """Delete ``view`` (no question asked; the button asks first) and show all records."""
+        if self.store is None:
+            return
+
+        def done(_: None) -> None:
+            self.banner.show_message(f'Deleted the view "{view.name}".', "success")
+            self.views_bar.choose(None)
+            self.load_views()
+
+        def failed(message: UserMessage) -> None:
+            self.banner.show_message(message_text(message), "error")
+
+        self.store.delete_view(view.id, done, failed)

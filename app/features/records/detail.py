@@ -1,0 +1,275 @@
+"""The panel beside a record list that shows one record: its fields, the company's custom
+fields, and whatever hangs off it (filled in by the feature's subclass)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from app.api.models import Opportunity
+from app.api.records import CustomField
+from app.errors import UserMessage
+from app.features.records.model import NO_VALUE
+from app.features.records.ops import EditableRecord
+from app.money import format_money
+from app.qt import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+PANEL_WIDTH = 340
+LABEL_WIDTH = 100
+"""Room for a field's name ("Do not contact") before it wraps."""
+STATUS_LABELS = {"open": "Open", "won": "Won", "lost": "Lost"}
+
+
+def make_label(text: str, parent: QWidget, role: str = "", name: str = "") -> QLabel:
+    """A label with a stylesheet ``role`` and object name."""
+    label = QLabel(text, parent)
+    if role:
+        label.setProperty("role", role)
+    if name:
+        label.setObjectName(name)
+    return label
+
+
+def custom_value_text(definition: CustomField, value: Any) -> str:
+    """How a custom field's value reads: "Yes"/"No", choices joined by commas, "—" for none."""
+    if value is None or value == "" or value == []:
+        return NO_VALUE
+    if definition.field_type == "boolean" or isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+class RecordDetail(QFrame):
+    """One record beside the list: name, Edit and Delete, its fields, then relations.
+
+    Subclasses give :meth:`field_rows` (label, text) for the record's own fields and
+    :meth:`footer_rows` (shown after the custom fields, e.g. "Updated"), and add
+    sections below with :meth:`section` and :meth:`add_widget`.
+
+    Args:
+        object_name: The panel's object name (the stylesheet's hook).
+        parent: The parent widget.
+
+    Signals:
+        edit_wanted(object): The user wants to edit the record shown.
+        delete_wanted(object): The user wants to move the record shown to the trash.
+    """
+
+    edit_wanted = Signal(object)
+    delete_wanted = Signal(object)
+
+    def __init__(self, object_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self.setProperty("role", "detailPanel")
+        self.setFixedWidth(PANEL_WIDTH)
+        self.record: Any = None
+        self._custom: list[CustomField] = []
+        self.name_label = make_label("", self, "headline", "detailName")
+        self.name_label.setWordWrap(True)
+        self.close_button = QPushButton("Close", self)
+        self.close_button.setProperty("variant", "small")
+        self.close_button.clicked.connect(self.hide)
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        top.addWidget(self.name_label, 1)
+        top.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+
+        self.edit_button = QPushButton("Edit", self)
+        self.edit_button.setObjectName("detailEditButton")
+        self.edit_button.setProperty("variant", "small")
+        self.edit_button.clicked.connect(lambda: self._want(self.edit_wanted))
+        self.delete_button = QPushButton("Delete", self)
+        self.delete_button.setObjectName("detailDeleteButton")
+        self.delete_button.setProperty("variant", "smallDanger")
+        self.delete_button.setToolTip("Move to the trash (you can undo it)")
+        self.delete_button.clicked.connect(lambda: self._want(self.delete_wanted))
+        actions = QHBoxLayout()
+        actions.setSpacing(8)
+        actions.addWidget(self.edit_button)
+        actions.addWidget(self.delete_button)
+        actions.addStretch(1)
+
+        self._scroll = QScrollArea(self)
+        self._scroll.setObjectName("detailScroll")
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._scroll.viewport().setAutoFillBackground(False)
+        self.field_labels: dict[str, QLabel] = {}
+        self.opportunity_rows: list[tuple[QLabel, QLabel]] = []
+        self._clear()
+        self._scroll.setWidget(self._inner)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 16, 8, 16)
+        layout.setSpacing(10)
+        layout.addLayout(top)
+        layout.addLayout(actions)
+        layout.addWidget(self._scroll, 1)
+
+    def _want(self, signal: Any) -> None:
+        if self.record is not None:
+            signal.emit(self.record)
+
+    # ------------------------------------------------------------------ what subclasses give
+
+    def title_of(self, record: Any) -> str:
+        """The headline (the record's name)."""
+        return str(getattr(record, "name", ""))
+
+    def field_rows(self, record: Any) -> list[tuple[str, str]]:
+        """The record's own fields as (label, text)."""
+        return []
+
+    def footer_rows(self, record: Any) -> list[tuple[str, str]]:
+        """Rows after the custom fields (when it changed, ...)."""
+        return []
+
+    # ------------------------------------------------------------------ building
+
+    def _clear(self) -> None:
+        """Start an empty body (the scroll area deletes the old one)."""
+        self._inner = QWidget()
+        self._inner.setObjectName("detailBody")
+        self._body = QVBoxLayout(self._inner)
+        self._body.setContentsMargins(0, 0, 8, 0)
+        self._body.setSpacing(6)
+        self._fields_box: QWidget | None = None
+        self.status_label = make_label("", self._inner, "muted", "detailStatus")
+        self.status_label.setWordWrap(True)
+        self.field_labels = {}
+        self.opportunity_rows = []
+
+    def show_record(self, record: EditableRecord, status: str = "") -> None:
+        """Show ``record``'s fields and, under them, ``status`` (e.g. "Loading…")."""
+        self.record = record
+        self._clear()
+        self.name_label.setText(self.title_of(record))
+        self._fields_box = self._fields(record)
+        self._body.addWidget(self._fields_box)
+        self.status_label.setText(status)
+        self.status_label.setVisible(bool(status))
+        self._body.addWidget(self.status_label)
+        self._body.addStretch(1)
+        self._scroll.setWidget(self._inner)
+        self.show()
+
+    def set_custom_fields(self, definitions: Sequence[CustomField]) -> None:
+        """Show these custom fields (the record shown gets them at once)."""
+        self._custom = list(definitions)
+        if self.record is None or self._fields_box is None:
+            return
+        old = self._fields_box
+        index = self._body.indexOf(old)
+        self._fields_box = self._fields(self.record)
+        self._body.insertWidget(max(index, 0), self._fields_box)
+        self._body.removeWidget(old)
+        old.deleteLater()
+
+    def _fields(self, record: Any) -> QWidget:
+        box = QWidget(self._inner)
+        box.setObjectName("detailFields")
+        grid = QGridLayout(box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(6)
+        values: dict[str, Any] = getattr(record, "custom_fields", {}) or {}
+        rows = [
+            *self.field_rows(record),
+            *((d.label, custom_value_text(d, values.get(d.key))) for d in self._custom),
+            *self.footer_rows(record),
+        ]
+        self.field_labels = {}
+        for row, (name, value) in enumerate(rows):
+            label = make_label(name, box, "muted", "detailLabel")
+            label.setWordWrap(True)
+            label.setMaximumWidth(LABEL_WIDTH + 16)
+            grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignTop)
+            value_label = make_label(value, box, name="detailValue")
+            value_label.setWordWrap(True)
+            value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            grid.addWidget(value_label, row, 1, Qt.AlignmentFlag.AlignTop)
+            self.field_labels[name] = value_label
+        grid.setColumnMinimumWidth(0, LABEL_WIDTH)
+        grid.setColumnStretch(1, 1)
+        return box
+
+    def values(self) -> dict[str, str]:
+        """Each field's text as shown, by its label (for tests)."""
+        return {name: label.text() for name, label in self.field_labels.items()}
+
+    def begin_sections(self) -> None:
+        """Drop the trailing stretch so sections can follow (:meth:`end_sections` re-adds it)."""
+        item = self._body.takeAt(self._body.count() - 1)
+        del item
+
+    def end_sections(self) -> None:
+        """Push the sections to the top."""
+        self._body.addStretch(1)
+
+    def section(self, title: str) -> QLabel:
+        """Add a section heading."""
+        self._body.addSpacing(10)
+        label = make_label(title, self._inner, "sectionLabel")
+        self._body.addWidget(label)
+        return label
+
+    def add_widget(self, widget: QWidget) -> None:
+        """Add ``widget`` to the body."""
+        self._body.addWidget(widget)
+
+    def add_note(self, text: str) -> QLabel:
+        """Add a muted line."""
+        label = make_label(text, self._inner, "muted")
+        label.setWordWrap(True)
+        self._body.addWidget(label)
+        return label
+
+    @property
+    def inner(self) -> QWidget:
+        """The body's widget (the parent of what sections add)."""
+        return self._inner
+
+    def show_failure(self, message: UserMessage) -> None:
+        """Say why what hangs off the record could not be loaded."""
+        self.status_label.setText(" ".join(p for p in (message.title, message.text) if p))
+        self.status_label.show()
+
+    def add_opportunity(self, opportunity: Opportunity) -> None:
+        """Add a row: the deal's name, status and close date, its amount on the right."""
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        status = STATUS_LABELS.get(opportunity.status, opportunity.status.capitalize())
+        close = opportunity.close_date.isoformat() if opportunity.close_date else NO_VALUE
+        name = make_label(f"{opportunity.name}\n{status} · closes {close}", self._inner)
+        name.setObjectName("detailOpportunity")
+        name.setWordWrap(True)
+        name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        amount = make_label(
+            format_money(opportunity.amount, opportunity.currency), self._inner, name="detailAmount"
+        )
+        amount.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        row.addWidget(name, 1)
+        row.addWidget(amount, 0, Qt.AlignmentFlag.AlignTop)
+        self._body.addLayout(row)
+        self.opportunity_rows.append((name, amount))
+
+    def amounts(self) -> dict[str, str]:
+        """Each opportunity's amount as shown, by the opportunity's name (for tests)."""
+        return {name.text().split("\n")[0]: amount.text() for name, amount in self.opportunity_rows}

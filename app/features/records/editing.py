@@ -1,0 +1,288 @@
+"""A record list whose records can be created, edited, moved to the trash and brought
+back, with one record's detail beside the list."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from app.api.records import STALE_WRITE, CustomField
+from app.errors import UserMessage
+from app.features.records.detail import RecordDetail
+from app.features.records.form import FormEntry, RecordDialog
+from app.features.records.model import RecordTableModel
+from app.features.records.ops import EditableRecord, RecordLoader, RecordStore
+from app.features.records.view import RecordListPage, message_text
+from app.qt import QHideEvent, QModelIndex, QWidget
+from app.widgets.confirm import ask_to_confirm
+
+E = TypeVar("E", bound=EditableRecord)
+
+
+class EditableRecordPage(RecordListPage[E]):
+    """A record list with "New …", and Edit and Delete (with Undo) in the detail panel.
+
+    Subclasses give the form's fields (:meth:`form_entries`), a record's name
+    (:meth:`label_of`) and load what the detail shows besides the fields
+    (:meth:`load_relations`).
+
+    Args:
+        noun: One record, for messages ("account").
+        store: The calls that read and change the records.
+        detail: The panel that shows one record.
+        title, subtitle, model, loader, widths, stretch, autoload, new_label, parent:
+            As for :class:`RecordListPage`.
+    """
+
+    def __init__(
+        self,
+        noun: str,
+        store: RecordStore[E],
+        detail: RecordDetail,
+        title: str,
+        subtitle: str,
+        model: RecordTableModel[E],
+        loader: RecordLoader[E],
+        widths: tuple[int, ...],
+        stretch: int = 0,
+        *,
+        autoload: bool = True,
+        new_label: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(
+            title,
+            subtitle,
+            model,
+            loader,
+            widths,
+            stretch,
+            autoload=autoload,
+            store=store,
+            new_label=new_label,
+            parent=parent,
+        )
+        self.noun = noun
+        self.records = store
+        self.custom_fields: list[CustomField] | None = None
+        self.dialog: RecordDialog | None = None
+        self._focus_id: str | None = None
+        self.detail = detail
+        detail.setParent(self)
+        detail.hide()
+        detail.edit_wanted.connect(self.open_edit_dialog)
+        detail.delete_wanted.connect(self.confirm_delete)
+        self.content.addWidget(detail)
+        self.table.activated.connect(self.open_index)  # double-click or Enter
+
+    # ------------------------------------------------------------------ what subclasses give
+
+    def form_entries(self, parent: QWidget) -> list[FormEntry]:
+        """The record's own fields in the create/edit dialog, in order."""
+        raise NotImplementedError
+
+    def label_of(self, record: E) -> str:
+        """How messages name ``record`` ("Acme", "Ada Lovelace")."""
+        return str(getattr(record, "name", "")) or f"this {self.noun}"
+
+    def prepare_dialog(self, dialog: RecordDialog, record: E | None) -> None:
+        """Wire what a dialog's inputs need from the server (an account picker's search)."""
+
+    def load_relations(self, record: E) -> None:
+        """Load what the detail shows besides the record's fields."""
+
+    # ------------------------------------------------------------------ custom fields
+
+    def first_shown(self) -> None:
+        super().first_shown()
+        self.load_custom_fields()
+
+    def load_custom_fields(self, then: Any = None) -> None:
+        """Fetch the company's custom fields of this kind; then call ``then()`` if given."""
+
+        def done(definitions: list[CustomField]) -> None:
+            self.custom_fields = definitions
+            self.detail.set_custom_fields(definitions)
+            if then is not None:
+                then()
+
+        def failed(message: UserMessage) -> None:
+            self.banner.show_message(
+                f"The custom fields could not be loaded. {message_text(message)}", "error"
+            )
+            if then is not None:
+                then()
+
+        self.records.load_custom_fields(done, failed)
+
+    # ------------------------------------------------------------------ the detail
+
+    def open_index(self, index: QModelIndex) -> None:
+        """Show the record of ``index``'s row beside the list."""
+        if index.isValid():
+            self.open_record(self.model.record_at(index.row()))
+
+    def open_record(self, record: E) -> None:
+        """Show ``record`` in the detail panel and load what hangs off it."""
+        self.detail.show_record(record, "Loading…")
+        self.load_relations(record)
+
+    def records_loaded(self) -> None:
+        if self._focus_id is None:
+            return
+        row = self.model.row_of_id(self._focus_id)
+        if row is not None:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+        self._focus_id = None
+
+    def _show_saved(self, record: E, text: str) -> None:
+        self.banner.show_message(text, "success")
+        self._focus_id = record.id
+        self.refresh()
+        self.open_record(record)
+
+    # ------------------------------------------------------------------ creating, editing
+
+    def open_new_dialog(self) -> RecordDialog | None:
+        """Open the dialog that creates a record (non-blocking)."""
+        return self._open_dialog(None)
+
+    def open_edit_dialog(self, record: E) -> RecordDialog | None:
+        """Open the dialog that edits ``record`` (non-blocking)."""
+        return self._open_dialog(record)
+
+    def _open_dialog(self, record: E | None) -> RecordDialog | None:
+        if self.custom_fields is None:
+            # Not known yet (or they failed): ask once more, then open either way.
+            self.load_custom_fields(lambda: self._open_dialog_now(record))
+            return None
+        return self._open_dialog_now(record)
+
+    def _open_dialog_now(self, record: E | None) -> RecordDialog:
+        if self.dialog is not None:
+            self.dialog.close()
+        dialog = RecordDialog(
+            self.noun,
+            self.form_entries(self),
+            self.custom_fields or [],
+            record,
+            self,
+        )
+        self.prepare_dialog(dialog, record)
+        dialog.submitted.connect(lambda values: self._save(dialog, values))
+        dialog.reload_wanted.connect(lambda: self._reload_into(dialog))
+        dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        # The window closes (signing out): its dialog must not keep asking the server.
+        if self.dialog is not None:
+            self.dialog.reject()
+        super().hideEvent(event)
+
+    def _dialog_closed(self, dialog: RecordDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+        dialog.deleteLater()
+
+    def _save(self, dialog: RecordDialog, values: dict[str, Any]) -> None:
+        record = dialog.record
+
+        def failed(message: UserMessage) -> None:
+            if message.code == STALE_WRITE:
+                dialog.show_conflict()
+            else:
+                dialog.show_failure(message)
+
+        if record is None:
+
+            def created(new: E) -> None:
+                dialog.accept()
+                self._show_saved(new, f"Created {self.label_of(new)}.")
+
+            self.records.create(values, created, failed)
+        else:
+
+            def updated(changed: E) -> None:
+                dialog.accept()
+                self._show_saved(changed, f"Saved the changes to {self.label_of(changed)}.")
+
+            self.records.update(record, values, updated, failed)
+
+    def _reload_into(self, dialog: RecordDialog) -> None:
+        record = dialog.record
+        if record is None:
+            return
+        self.records.get(record.id, dialog.apply_latest, dialog.show_failure)
+
+    # ------------------------------------------------------------------ trash, undo
+
+    def confirm_delete(self, record: E) -> None:
+        """Ask, then move ``record`` to the trash."""
+        name = self.label_of(record)
+        self.confirm_box = ask_to_confirm(
+            self, f"Delete {self.noun}", f"Delete {name}?", "Delete", lambda: self.delete(record)
+        )
+        self.confirm_box.setInformativeText(
+            f"The {self.noun} goes to the trash; you can undo this right after."
+        )
+
+    def delete(self, record: E) -> None:
+        """Move ``record`` to the trash (no question asked) and offer to undo it."""
+        name = self.label_of(record)
+        self.detail.delete_button.setEnabled(False)
+
+        def done(_: None) -> None:
+            self.detail.delete_button.setEnabled(True)
+            if self.detail.record is not None and self.detail.record.id == record.id:
+                self.detail.hide()
+                self.detail.record = None
+            self.banner.show_message(
+                f"Moved {name} to the trash.", "info", "Undo", lambda: self.undo_delete(record)
+            )
+            self.refresh()
+
+        def failed(message: UserMessage) -> None:
+            self.detail.delete_button.setEnabled(True)
+            if message.code == STALE_WRITE:
+                self.banner.show_message(
+                    f"Someone else changed {name} since it was loaded, so it was not deleted. "
+                    "Reload it to see their changes.",
+                    "error",
+                    "Reload",
+                    lambda: self.reload_record(record.id),
+                )
+            else:
+                self.banner.show_message(message_text(message), "error")
+
+        self.records.delete(record, done, failed)
+
+    def undo_delete(self, record: E) -> None:
+        """Bring ``record`` back from the trash."""
+        name = self.label_of(record)
+
+        def done(restored: E) -> None:
+            self._show_saved(restored, f"Restored {name}.")
+
+        def failed(message: UserMessage) -> None:
+            text = f"{name} could not be restored. {message_text(message)}"
+            self.banner.show_message(text, "error")
+
+        self.records.restore(record.id, done, failed)
+
+    def reload_record(self, record_id: str) -> None:
+        """Load the list and the record ``record_id`` again (after someone else changed it)."""
+
+        def done(record: E) -> None:
+            self.banner.clear_message()
+            self._focus_id = record.id
+            self.refresh()
+            self.open_record(record)
+
+        def failed(message: UserMessage) -> None:
+            self.banner.show_message(message_text(message), "error")
+            self.refresh()
+
+        self.records.get(record_id, done, failed)

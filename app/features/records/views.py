@@ -1,0 +1,323 @@
+"""Saved views of a record list: the bar that picks one, chooses the columns shown and
+saves or deletes views, and the dialog that names a new one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from app.api.records import SavedView
+from app.errors import UserMessage
+from app.features.records.form import tidy_problem
+from app.qt import (
+    QAction,
+    QComboBox,
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QShowEvent,
+    Qt,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from app.widgets.form import FormField, MessageBanner, fit_height
+
+OPERATOR_WORDS = {
+    "eq": "is",
+    "ne": "is not",
+    "lt": "is less than",
+    "lte": "is at most",
+    "gt": "is more than",
+    "gte": "is at least",
+    "contains": "contains",
+    "starts": "starts with",
+    "in": "is one of",
+    "empty": "is empty",
+    "notempty": "is not empty",
+}
+
+
+def field_label(field: str, labels: Mapping[str, str]) -> str:
+    """The name people read for a list field (``size`` → "Employees")."""
+    if field in labels:
+        return labels[field]
+    return field.removeprefix("cf.").replace("_", " ").capitalize()
+
+
+def describe_condition(condition: str, labels: Mapping[str, str]) -> str:
+    """``name:contains:acme`` → ``Name contains "acme"``."""
+    field, _, rest = condition.partition(":")
+    op, _, value = rest.partition(":")
+    words = OPERATOR_WORDS.get(op, op)
+    name = field_label(field, labels)
+    if op in ("empty", "notempty"):
+        return f"{name} {words}"
+    return f'{name} {words} "{value}"'
+
+
+def describe_sort(sort: str, labels: Mapping[str, str]) -> str:
+    """``-size`` → "Employees, descending"."""
+    order = "descending" if sort.startswith("-") else "ascending"
+    return f"{field_label(sort.removeprefix('-'), labels)}, {order}"
+
+
+class SavedViewsBar(QWidget):
+    """Pick a saved view, choose the columns, save the list as a view or delete one.
+
+    Args:
+        all_text: The first entry, the list as it comes ("All accounts").
+        columns: (key, header) of each column; the first one cannot be hidden.
+        parent: The parent widget.
+
+    Signals:
+        view_chosen(object): The user picked a :class:`SavedView` (``None``: all records).
+        save_wanted(): The user wants to save the list as a view.
+        delete_wanted(object): The user wants to delete this :class:`SavedView`.
+        columns_changed(): The user showed or hid a column.
+    """
+
+    view_chosen = Signal(object)
+    save_wanted = Signal()
+    delete_wanted = Signal(object)
+    columns_changed = Signal()
+
+    def __init__(
+        self, all_text: str, columns: Sequence[tuple[str, str]], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("savedViewsBar")
+        self._all_text = all_text
+        self.combo = QComboBox(self)
+        self.combo.setObjectName("viewsCombo")
+        self.combo.setMinimumWidth(190)
+        self.combo.setToolTip("Saved views: filters, sort order and columns you chose before")
+        self.combo.addItem(all_text, None)
+        self.combo.activated.connect(lambda _index: self._chosen())
+
+        self.columns_menu = QMenu(self)
+        self.columns_menu.setObjectName("columnsMenu")
+        self.column_actions: dict[str, QAction] = {}
+        for number, (key, header) in enumerate(columns):
+            action = QAction(header, self.columns_menu)
+            action.setCheckable(True)
+            action.setChecked(True)
+            action.setEnabled(number > 0)  # the name column always shows
+            action.toggled.connect(lambda _on: self.columns_changed.emit())
+            self.columns_menu.addAction(action)
+            self.column_actions[key] = action
+        self.columns_button = QToolButton(self)
+        self.columns_button.setObjectName("columnsButton")
+        self.columns_button.setText("Columns")
+        self.columns_button.setMenu(self.columns_menu)
+        self.columns_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+
+        self.save_button = QPushButton("Save view…", self)
+        self.save_button.setObjectName("saveViewButton")
+        self.save_button.clicked.connect(self.save_wanted.emit)
+        self.delete_button = QPushButton("Delete view", self)
+        self.delete_button.setObjectName("deleteViewButton")
+        self.delete_button.setProperty("variant", "danger")
+        self.delete_button.clicked.connect(self._delete)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addWidget(self.combo)
+        self._update_buttons()
+
+    def add_tools(self, layout: QHBoxLayout) -> None:
+        """Put the Columns, Save view and Delete view buttons in ``layout``."""
+        layout.addWidget(self.columns_button)
+        layout.addWidget(self.save_button)
+        layout.addWidget(self.delete_button)
+
+    # ------------------------------------------------------------------ views
+
+    def set_views(self, views: Sequence[SavedView], current: str | None = None) -> None:
+        """List ``views`` (by name, as the server sorts them) and pick ``current`` (an id)."""
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        self.combo.addItem(self._all_text, None)
+        for view in views:
+            self.combo.addItem(view.name, view)
+        self.combo.setCurrentIndex(self._index_of(current))
+        self.combo.blockSignals(False)
+        self._update_buttons()
+
+    def views(self) -> list[SavedView]:
+        """The saved views listed."""
+        return [self.combo.itemData(index) for index in range(1, self.combo.count())]
+
+    def _index_of(self, view_id: str | None) -> int:
+        for index in range(1, self.combo.count()):
+            view = self.combo.itemData(index)
+            if isinstance(view, SavedView) and view.id == view_id:
+                return index
+        return 0
+
+    def current_view(self) -> SavedView | None:
+        """The view picked (``None``: all records)."""
+        view = self.combo.currentData()
+        return view if isinstance(view, SavedView) else None
+
+    def choose(self, view_id: str | None) -> None:
+        """Pick the view ``view_id`` (``None``: all) as if the user had."""
+        self.combo.setCurrentIndex(self._index_of(view_id))
+        self._chosen()
+
+    def _chosen(self) -> None:
+        self._update_buttons()
+        self.view_chosen.emit(self.current_view())
+
+    def _delete(self) -> None:
+        view = self.current_view()
+        if view is not None:
+            self.delete_wanted.emit(view)
+
+    def _update_buttons(self) -> None:
+        view = self.current_view()
+        self.delete_button.setVisible(view is not None)
+        self.delete_button.setToolTip(f'Delete the view "{view.name}"' if view else "")
+
+    # ------------------------------------------------------------------ columns
+
+    def visible_columns(self) -> list[str]:
+        """The keys of the columns shown, in the list's order."""
+        return [key for key, action in self.column_actions.items() if action.isChecked()]
+
+    def show_columns(self, keys: Sequence[str]) -> None:
+        """Show only the columns in ``keys`` (all of them for an empty list)."""
+        wanted = set(keys)
+        for number, (key, action) in enumerate(self.column_actions.items()):
+            action.blockSignals(True)
+            action.setChecked(not wanted or key in wanted or number == 0)
+            action.blockSignals(False)
+        self.columns_changed.emit()
+
+
+class SaveViewDialog(QDialog):
+    """Name the list as it is now (filters, sort, columns) and save it as a view.
+
+    Args:
+        noun: The records listed, plural ("accounts").
+        conditions: The filters, worded (``Name contains "acme"``).
+        sort: The sort order, worded.
+        columns: The headers of the columns shown.
+        parent: The parent widget.
+
+    Signals:
+        submitted(str): The name, once given.
+    """
+
+    submitted = Signal(str)
+
+    def __init__(
+        self,
+        noun: str,
+        conditions: Sequence[str],
+        sort: str,
+        columns: Sequence[str],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("saveViewDialog")
+        self.setWindowTitle("Save view")
+        self.setModal(True)
+        self.setMinimumWidth(460)
+        title = QLabel("Save this view", self)
+        title.setProperty("role", "headline")
+        subtitle = QLabel(
+            f"Keeps how the {noun} are filtered, sorted and which columns show, "
+            "so you can come back to it from the views list. Only you see your views.",
+            self,
+        )
+        subtitle.setProperty("role", "muted")
+        subtitle.setWordWrap(True)
+
+        self.name_edit = QLineEdit(self)
+        self.name_edit.setObjectName("viewNameEdit")
+        self.name_edit.setPlaceholderText("e.g. Big accounts in Lyon")
+        self.name_field = FormField("Name", self.name_edit, parent=self)
+        self.name_edit.textEdited.connect(lambda _text: self.name_field.set_error(""))
+
+        summary = QWidget(self)
+        summary.setObjectName("viewSummary")
+        grid = QGridLayout(summary)
+        grid.setContentsMargins(12, 10, 12, 10)
+        grid.setHorizontalSpacing(16)
+        grid.setVerticalSpacing(6)
+        rows = (
+            ("Filters", "\n".join(conditions) if conditions else f"None: all {noun}"),
+            ("Sort", sort),
+            ("Columns", ", ".join(columns)),
+        )
+        self.summary_labels: dict[str, QLabel] = {}
+        for row, (name, text) in enumerate(rows):
+            label = QLabel(name, summary)
+            label.setProperty("role", "muted")
+            grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignTop)
+            value = QLabel(text, summary)
+            value.setWordWrap(True)
+            grid.addWidget(value, row, 1)
+            self.summary_labels[name] = value
+        grid.setColumnStretch(1, 1)
+
+        self.banner = MessageBanner(self)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.clicked.connect(self.reject)
+        self.save_button = QPushButton("Save view", self)
+        self.save_button.setProperty("variant", "primary")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.submit)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.save_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(12)
+        layout.addWidget(title)
+        layout.addWidget(subtitle)
+        layout.addWidget(self.name_field)
+        layout.addWidget(summary)
+        layout.addWidget(self.banner)
+        layout.addLayout(buttons)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        fit_height(self)  # word-wrapped lines need the height of their real width
+
+    def submit(self) -> None:
+        """Emit :attr:`submitted` with the name, or say that one is needed."""
+        name = self.name_edit.text().strip()
+        self.banner.clear_message()
+        if not name:
+            self.name_field.set_error("Give the view a name.")
+            self.name_edit.setFocus()
+            return
+        self.set_busy(True)
+        self.submitted.emit(name)
+
+    def set_busy(self, busy: bool) -> None:
+        """Lock saving while the server is asked."""
+        self.save_button.setEnabled(not busy)
+        self.save_button.setText("Saving…" if busy else "Save view")
+
+    def show_failure(self, message: UserMessage) -> None:
+        """Put the server's objection to the name beside it, anything else in the banner."""
+        self.set_busy(False)
+        problem = message.fields.get("name")
+        if problem:
+            self.name_field.set_error(tidy_problem(problem))
+            self.name_edit.setFocus()
+        else:
+            text = " ".join(part for part in (message.title, message.text) if part)
+            self.banner.show_message(text, "error")
+        if self.isVisible():
+            fit_height(self)
