@@ -1,0 +1,1 @@
+"""The Pipeline board: one column per stage, cards dragged between them."""

@@ -1,0 +1,567 @@
+"""The Pipeline page: a board with one column per stage; drag a deal to move it.
+
+A move shows at once: the card goes to its new column (tinted, "Saving…") and
+both headers count it there. The server is then asked, naming the version the
+board showed; if it refuses (someone changed the deal, it was deleted, the
+user may not change it, the network is down) the card goes back where it was,
+the headers show the server's figures again, and a banner says why.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from app.api.pipelines import Board, OpportunityRecord, OpportunityRecordPage, Pipeline, Stage
+from app.errors import UserMessage
+from app.features.opportunities.ops import OpportunityEditorOps
+from app.features.opportunities.view import OpportunityDialog
+from app.features.pipeline.column import StageColumn
+from app.features.pipeline.model import (
+    BoardDirectory,
+    Move,
+    StageCardsModel,
+    StageSummary,
+    total_lines,
+    with_moves,
+)
+from app.features.pipeline.ops import PipelineOps
+from app.qt import (
+    QComboBox,
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QShowEvent,
+    QStackedWidget,
+    Qt,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from app.theme import icon
+from app.widgets.form import FormField, MessageBanner
+
+log = logging.getLogger(__name__)
+
+NAMING_DELAY_MS = 40
+"""Account names of pages arriving within this time are looked up together."""
+
+
+def _sentence(message: UserMessage) -> str:
+    return " ".join(part for part in (message.title, message.text) if part)
+
+
+def refusal_text(
+    message: UserMessage, card: OpportunityRecord, source: Stage, target: Stage
+) -> str:
+    """Why a move did not happen, in plain words, and where the deal is now."""
+    name = f"“{card.name}”"
+    back = f"It is back in {source.name}."
+    if message.code == "stale_write":
+        return (
+            f"{name} was not moved to {target.name}: someone else changed it after the board "
+            f"was loaded. {back} Reload the board to see their change, then try again."
+        )
+    if message.code == "not_found":
+        return (
+            f"{name} was not moved: it no longer exists (someone may have deleted it). "
+            "Reload the board."
+        )
+    if message.code == "forbidden":
+        return f"{name} was not moved to {target.name}: {_sentence(message)} {back}"
+    if message.fields:
+        problems = " ".join(message.fields.values())
+        return f"{name} was not moved to {target.name}: {problems} {back}"
+    return f"{name} was not moved to {target.name}. {_sentence(message)} {back}"
+
+
+class LostReasonDialog(QDialog):
+    """Asks why a deal was lost before it goes to a lost stage (the reason is optional).
+
+    Args:
+        card: The deal.
+        stage: The lost stage it is dropped on.
+        parent: The parent widget.
+
+    Signals:
+        confirmed(str): Move it; the reason typed ("" for none).
+    """
+
+    confirmed = Signal(str)
+
+    def __init__(
+        self, card: OpportunityRecord, stage: Stage, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("lostReasonDialog")
+        self.setWindowTitle(f"Move to {stage.name}")
+        self.setModal(True)
+        self.setMinimumWidth(420)
+        title = QLabel(f"Mark “{card.name}” as lost?", self)
+        title.setProperty("role", "headline")
+        title.setWordWrap(True)
+        self.reason_edit = QLineEdit(self)
+        self.reason_edit.setMaxLength(500)
+        self.reason_edit.setPlaceholderText("e.g. Chose a competitor, no budget this year")
+        field = FormField(
+            "Why was it lost?", self.reason_edit, "Optional; it helps the team learn.", self
+        )
+        cancel = QPushButton("Cancel", self)
+        cancel.clicked.connect(self.reject)
+        self.confirm_button = QPushButton(f"Move to {stage.name}", self)
+        self.confirm_button.setProperty("variant", "primary")
+        self.confirm_button.setDefault(True)
+        self.confirm_button.clicked.connect(self._confirm)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.confirm_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(12)
+        layout.addWidget(title)
+        layout.addWidget(field)
+        layout.addLayout(buttons)
+
+    def _confirm(self) -> None:
+        self.confirmed.emit(self.reason_edit.text().strip())
+        self.accept()
+
+
+class PipelinePage(QWidget):
+    """The deals of a pipeline as a board: columns per stage with their totals.
+
+    Loads when first shown. A column loads its first 50 cards and more as it is
+    scrolled (or "Load more" is pressed); its header's count and totals are the
+    server's, over all of the stage's deals.
+
+    Args:
+        pipelines: The board's calls.
+        autoload: Load the board when the page is first shown.
+        parent: The parent widget.
+    """
+
+    def __init__(
+        self, pipelines: PipelineOps, *, autoload: bool = True, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("pipelinePage")
+        self._ops = pipelines
+        self._editor = OpportunityEditorOps(pipelines.api, pipelines.ops)
+        self._loaded_once = not autoload
+        self._owners_asked = False
+        self.pipelines: list[Pipeline] = []
+        self.pipeline: Pipeline | None = None
+        self.directory = BoardDirectory(self)
+        self.columns: dict[str, StageColumn] = {}
+        self._server: dict[str, StageSummary] = {}
+        self._pending: dict[str, Move] = {}
+        self._settled: list[Move] = []
+        self._generation = 0
+        self._move_epoch = 0
+        self.dialog: QDialog | None = None
+        self._unnamed: set[str] = set()
+        self._naming_timer = QTimer(self)
+        self._naming_timer.setSingleShot(True)
+        self._naming_timer.setInterval(NAMING_DELAY_MS)
+        self._naming_timer.timeout.connect(self._look_up_names)
+
+        title = QLabel("Pipeline", self)
+        title.setProperty("role", "pageTitle")
+        subtitle = QLabel(
+            "Drag a deal to another stage to move it; double-click a deal to edit it.", self
+        )
+        subtitle.setProperty("role", "muted")
+        heading = QVBoxLayout()
+        heading.setSpacing(2)
+        heading.addWidget(title)
+        heading.addWidget(subtitle)
+        self.pipeline_combo = QComboBox(self)
+        self.pipeline_combo.setObjectName("pipelineChooser")
+        self.pipeline_combo.setMinimumWidth(180)
+        self.pipeline_combo.hide()
+        self.pipeline_combo.activated.connect(self._pipeline_chosen)
+        self.refresh_button = QPushButton(icon("refresh"), "Refresh", self)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.new_button = QPushButton("New opportunity", self)
+        self.new_button.setProperty("variant", "primary")
+        self.new_button.setEnabled(False)
+        self.new_button.clicked.connect(lambda: self.open_editor(None))
+        header = QHBoxLayout()
+        header.setSpacing(8)
+        header.addLayout(heading, 1)
+        header.addWidget(self.pipeline_combo)
+        header.addWidget(self.refresh_button)
+        header.addWidget(self.new_button)
+
+        self.banner = MessageBanner(self)
+        self.reload_button = QPushButton("Reload board", self)
+        self.reload_button.setProperty("variant", "small")
+        self.reload_button.clicked.connect(self.refresh)
+        self.reload_button.hide()
+        banner_row = QHBoxLayout()
+        banner_row.setSpacing(8)
+        banner_row.addWidget(self.banner, 1)
+        banner_row.addWidget(self.reload_button, 0, Qt.AlignmentFlag.AlignVCenter)
+
+        self.board = QWidget()
+        self.board.setObjectName("pipelineBoard")
+        self.board_layout = QHBoxLayout(self.board)
+        self.board_layout.setContentsMargins(0, 0, 0, 4)
+        self.board_layout.setSpacing(12)
+        self.board_layout.addStretch(1)
+        self.board_scroll = QScrollArea(self)
+        self.board_scroll.setObjectName("pipelineScroll")
+        self.board_scroll.setWidgetResizable(True)
+        self.board_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.board_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.board_scroll.setWidget(self.board)
+        self.state_label = QLabel("Loading the pipeline…", self)
+        self.state_label.setObjectName("emptyState")
+        self.state_label.setProperty("role", "muted")
+        self.state_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.body = QStackedWidget(self)
+        self.body.addWidget(self.state_label)
+        self.body.addWidget(self.board_scroll)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 24, 32, 16)
+        layout.setSpacing(14)
+        layout.addLayout(header)
+        layout.addLayout(banner_row)
+        layout.addWidget(self.body, 1)
+
+    # ------------------------------------------------------------------ loading
+
+    @property
+    def moves_pending(self) -> int:
+        """How many moves wait for the server."""
+        return len(self._pending)
+
+    def refresh(self) -> None:
+        """Load the pipelines, then the chosen one's board, from the start."""
+        self._loaded_once = True
+        self._generation += 1
+        generation = self._generation
+        self.refresh_button.setEnabled(False)
+        self.reload_button.hide()
+        if not self._owners_asked:
+            self._owners_asked = True
+            self._ops.load_owners(self.directory.add_owners)
+
+        def arrived(pipelines: list[Pipeline]) -> None:
+            if generation != self._generation:
+                return
+            self._show_pipelines(pipelines)
+
+        self._ops.load_pipelines(arrived, self._load_failed)
+
+    def _show_pipelines(self, pipelines: list[Pipeline]) -> None:
+        self.pipelines = pipelines
+        if not pipelines:
+            self.refresh_button.setEnabled(True)
+            self.state_label.setText("There is no pipeline yet.")
+            self.body.setCurrentWidget(self.state_label)
+            return
+        current = self.pipeline.id if self.pipeline is not None else None
+        chosen = next((p for p in pipelines if p.id == current), pipelines[0])
+        self.pipeline_combo.blockSignals(True)
+        self.pipeline_combo.clear()
+        for pipeline in pipelines:
+            self.pipeline_combo.addItem(pipeline.name, pipeline.id)
+        self.pipeline_combo.setCurrentIndex(self.pipeline_combo.findData(chosen.id))
+        self.pipeline_combo.blockSignals(False)
+        self.pipeline_combo.setVisible(len(pipelines) > 1)
+        self.open_pipeline(chosen)
+
+    def _pipeline_chosen(self, row: int) -> None:
+        pipeline = next(
+            (p for p in self.pipelines if p.id == self.pipeline_combo.itemData(row)), None
+        )
+        if pipeline is not None and (self.pipeline is None or pipeline.id != self.pipeline.id):
+            self._generation += 1
+            self.banner.clear_message()
+            self.open_pipeline(pipeline)
+
+    def open_pipeline(self, pipeline: Pipeline) -> None:
+        """Show ``pipeline``'s board: its totals, then each column's first cards."""
+        generation = self._generation
+        self.pipeline = pipeline
+        self.new_button.setEnabled(bool(pipeline.stages))
+        self.refresh_button.setEnabled(False)
+
+        def arrived(board: Board) -> None:
+            if generation == self._generation:
+                self._show_board(board.pipeline, [StageSummary.of(c) for c in board.columns])
+
+        def failed(message: UserMessage) -> None:
+            if generation != self._generation:
+                return
+            # The deals can still be shown, by the stages the pipeline list gave.
+            self._show_board(pipeline, [StageSummary(s, known=False) for s in pipeline.stages])
+            self.banner.show_message(
+                f"The totals could not be loaded. {_sentence(message)}", "error"
+            )
+
+        self._ops.load_board(pipeline.id, arrived, failed)
+
+    def _load_failed(self, message: UserMessage) -> None:
+        self.refresh_button.setEnabled(True)
+        self.banner.show_message(f"The board could not be loaded. {_sentence(message)}", "error")
+        if not self.columns:
+            self.state_label.setText("The board could not be loaded.")
+            self.body.setCurrentWidget(self.state_label)
+
+    def _show_board(self, pipeline: Pipeline, summaries: list[StageSummary]) -> None:
+        self.refresh_button.setEnabled(True)
+        self.pipeline = pipeline
+        self._pending.clear()
+        self._settled.clear()
+        self._build_columns([summary.stage for summary in summaries])
+        self._server = {summary.stage.id: summary for summary in summaries}
+        self._show_totals()
+        self.body.setCurrentWidget(self.board_scroll)
+        if not summaries:
+            self.state_label.setText(f"{pipeline.name} has no stages yet.")
+            self.body.setCurrentWidget(self.state_label)
+        for stage_id in self.columns:
+            self._load_cards(stage_id, None)
+
+    def _build_columns(self, stages: list[Stage]) -> None:
+        for column in self.columns.values():
+            self.board_layout.removeWidget(column)
+            column.deleteLater()
+        self.columns = {}
+        for position, stage in enumerate(stages):
+            model = StageCardsModel(stage, self.directory, self)
+            model.more_wanted.connect(lambda cursor, s=stage.id: self._load_cards(s, cursor))
+            column = StageColumn(model, self.board)
+            column.card_dropped.connect(self.move_card)
+            column.card_opened.connect(self.open_editor)
+            self.board_layout.insertWidget(position, column)
+            self.columns[stage.id] = column
+
+    def _load_cards(self, stage_id: str, cursor: str | None) -> None:
+        generation = self._generation
+        column = self.columns[stage_id]
+
+        def arrived(page: OpportunityRecordPage) -> None:
+            if generation != self._generation:
+                return
+            if cursor is None:
+                column.model.set_first_page(page.items, page.next_cursor)
+            else:
+                column.model.append_page(page.items, page.next_cursor)
+            self._name_accounts(page.items)
+
+        def failed(message: UserMessage) -> None:
+            if generation != self._generation:
+                return
+            column.model.more_failed()
+            self.banner.show_message(
+                f"The deals in {column.stage.name} could not be loaded. {_sentence(message)}",
+                "error",
+            )
+
+        self._ops.load_cards(stage_id, cursor, arrived, failed)
+
+    def _name_accounts(self, cards: list[OpportunityRecord]) -> None:
+        """Look up the accounts of ``cards`` whose names are not known yet; the
+        columns' pages arriving together are looked up in one call."""
+        self._unnamed.update(self.directory.missing_accounts(cards))
+        if self._unnamed:
+            self._naming_timer.start()
+
+    def _look_up_names(self) -> None:
+        missing = sorted(self._unnamed - set(self.directory.accounts))
+        self._unnamed.clear()
+        if not missing:
+            return
+
+        def arrived(names: dict[str, str]) -> None:
+            # Names the server would not give are left blank rather than "…" forever.
+            self.directory.add_accounts({**dict.fromkeys(missing, ""), **names})
+
+        self._ops.load_account_names(missing, arrived)
+
+    def _show_totals(self) -> None:
+        moves = [*self._settled, *self._pending.values()]
+        shown = {
+            stage_id: with_moves(self._server.get(stage_id, StageSummary(c.stage)), moves)
+            for stage_id, c in self.columns.items()
+        }
+        rows = max((len(total_lines(s)) for s in shown.values()), default=1)
+        for stage_id, column in self.columns.items():
+            column.set_summary(shown[stage_id], rows)
+
+    def refresh_totals(self) -> None:
+        """Ask the server for the columns' figures again (after moves and edits)."""
+        if self.pipeline is None:
+            return
+        generation, epoch = self._generation, self._move_epoch
+
+        def arrived(board: Board) -> None:
+            # A move started meanwhile may or may not be in these figures: wait for
+            # it to finish, which asks again.
+            if generation != self._generation or epoch != self._move_epoch or self._pending:
+                return
+            self._server = {c.stage.id: StageSummary.of(c) for c in board.columns}
+            self._settled.clear()
+            self._show_totals()
+
+        self._ops.load_board(self.pipeline.id, arrived, lambda m: log.info("totals: %s", m.title))
+
+    # ------------------------------------------------------------------ moving
+
+    def find_card(self, opportunity_id: str) -> tuple[StageColumn, OpportunityRecord] | None:
+        """The column holding a deal's card, and the card."""
+        for column in self.columns.values():
+            row = column.model.row_of(opportunity_id)
+            if row is not None:
+                return column, column.model.card_at(row)
+        return None
+
+    def move_card(self, opportunity_id: str, stage_id: str) -> LostReasonDialog | None:
+        """Move a deal to another stage (what dropping its card does).
+
+        A lost stage asks for the reason first; the move starts once the user
+        confirms (the dialog is returned, already open).
+        """
+        found = self.find_card(opportunity_id)
+        target = self.columns.get(stage_id)
+        if found is None or target is None:
+            return None
+        source, card = found
+        if source is target or source.model.is_pending(opportunity_id):
+            return None
+        if target.stage.outcome == "lost":
+            dialog = LostReasonDialog(card, target.stage, self)
+            dialog.confirmed.connect(
+                lambda reason: self._start_move(opportunity_id, stage_id, reason)
+            )
+            dialog.finished.connect(lambda _r: dialog.deleteLater())
+            self.dialog = dialog
+            dialog.open()
+            return dialog
+        self._start_move(opportunity_id, stage_id, None)
+        return None
+
+    def _start_move(self, opportunity_id: str, stage_id: str, reason: str | None) -> None:
+        found = self.find_card(opportunity_id)
+        target = self.columns.get(stage_id)
+        if found is None or target is None or found[0] is target:
+            return  # the board was reloaded meanwhile
+        source, card = found
+        taken = source.model.take(opportunity_id)
+        assert taken is not None
+        row = taken[0]
+        move = Move(card, source.stage, target.stage)
+        self._pending[card.id] = move
+        self._move_epoch += 1
+        target.model.insert(0, card, pending=True)
+        target.list.scrollToTop()
+        self._show_totals()
+        self.banner.clear_message()
+        self.reload_button.hide()
+        generation = self._generation
+
+        def done(updated: OpportunityRecord) -> None:
+            if generation != self._generation:
+                return
+            self._pending.pop(card.id, None)
+            self._settled.append(move)
+            if not target.model.replace(updated):
+                log.info("moved card %s no longer shown", card.id)
+            self._show_totals()
+            if not self._pending:
+                self.refresh_totals()
+
+        def failed(message: UserMessage) -> None:
+            if generation != self._generation:
+                return
+            self._pending.pop(card.id, None)
+            target.model.take(card.id)
+            source.model.insert(row, card)
+            self._show_totals()
+            self.banner.show_message(
+                refusal_text(message, card, source.stage, target.stage), "error"
+            )
+            self.reload_button.setVisible(message.code in ("stale_write", "not_found"))
+            if not self._pending and self._settled:
+                self.refresh_totals()
+
+        self._ops.move(card, stage_id, reason, done, failed)
+
+    # ------------------------------------------------------------------ editing
+
+    def open_editor(self, opportunity_id: str | None) -> OpportunityDialog | None:
+        """Open the editor on a deal (``None``: a new one in the board's first stage).
+
+        Returns:
+            The dialog (already open); ``None`` while a deal not on the board is
+            read first (see :meth:`open_opportunity`), or before the board loaded.
+        """
+        found = self.find_card(opportunity_id) if opportunity_id is not None else None
+        if opportunity_id is not None and found is None:
+            self.open_opportunity(opportunity_id)
+            return None
+        if self.pipeline is None:
+            return None
+        return self._open_dialog(self.pipeline, found[1] if found is not None else None)
+
+    def open_opportunity(self, opportunity_id: str) -> None:
+        """Open the editor on any deal, on the board or not (e.g. a search hit): it
+        is read first, and edited with its own pipeline's stages."""
+        api = self._ops.api
+
+        async def read() -> tuple[OpportunityRecord, list[Pipeline]]:
+            record = await api.opportunity(opportunity_id)
+            known = self.pipelines if self.pipelines else await api.pipelines()
+            return record, known
+
+        def arrived(answer: tuple[OpportunityRecord, list[Pipeline]]) -> None:
+            record, pipelines = answer
+            pipeline = next((p for p in pipelines if p.id == record.pipeline_id), None)
+            if pipeline is None:
+                self.banner.show_message("That deal's pipeline could not be found.", "error")
+                return
+            self._open_dialog(pipeline, record)
+
+        def failed(message: UserMessage) -> None:
+            self.banner.show_message(f"The deal could not be opened. {_sentence(message)}", "error")
+
+        self._ops.ops.run(read(), on_success=arrived, on_failure=failed, name="pipeline-open-deal")
+
+    def _open_dialog(
+        self, pipeline: Pipeline, record: OpportunityRecord | None
+    ) -> OpportunityDialog:
+        dialog = OpportunityDialog(self._editor, pipeline, record, parent=self)
+        dialog.saved.connect(self._saved)
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _saved(self, record: OpportunityRecord) -> None:
+        found = self.find_card(record.id)
+        target = self.columns.get(record.stage_id)
+        if found is not None and found[0] is target:
+            target.model.replace(record)
+        else:
+            if found is not None:
+                found[0].model.take(record.id)
+            if target is not None:
+                target.model.insert(0, record)
+                target.list.scrollToTop()
+        self._name_accounts([record])
+        self.banner.show_message(f"Saved “{record.name}”.", "success")
+        self.refresh_totals()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._loaded_once:
+            self.refresh()
