@@ -56,17 +56,18 @@ TEXT, INT, NUMBER, DATE, DATETIME, BOOL, ID = (
 
 FIELDS: dict[type[Any], dict[str, str]] = {
     Account: {
-        "name": TEXT, "domain": TEXT, "industry": TEXT, "size": INT, "street": TEXT, "city": TEXT,
-        "region": TEXT, "postal_code": TEXT, "country": TEXT, "owner_id": ID,
+        "id": ID, "name": TEXT, "domain": TEXT, "industry": TEXT, "size": INT, "street": TEXT,
+        "city": TEXT, "region": TEXT, "postal_code": TEXT, "country": TEXT, "owner_id": ID,
         "created_at": DATETIME, "updated_at": DATETIME,
     },
     Contact: {
-        "first_name": TEXT, "last_name": TEXT, "email": TEXT, "phone": TEXT, "mobile": TEXT,
-        "title": TEXT, "account_id": ID, "time_zone": TEXT, "do_not_contact": BOOL, "owner_id": ID,
+        "id": ID, "first_name": TEXT, "last_name": TEXT, "email": TEXT, "phone": TEXT,
+        "mobile": TEXT, "title": TEXT, "account_id": ID, "time_zone": TEXT, "do_not_contact": BOOL,
+        "owner_id": ID,
         "created_at": DATETIME, "updated_at": DATETIME,
     },
     Opportunity: {
-        "name": TEXT, "account_id": ID, "primary_contact_id": ID, "amount": NUMBER,
+        "id": ID, "name": TEXT, "account_id": ID, "primary_contact_id": ID, "amount": NUMBER,
         "currency": TEXT,
         "pipeline_id": ID, "stage_id": ID, "probability_override": INT, "close_date": DATE,
         "status": TEXT, "owner_id": ID, "created_at": DATETIME, "updated_at": DATETIME,

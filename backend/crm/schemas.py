@@ -58,6 +58,11 @@ Money = Annotated[
     Field(ge=0, max_digits=18, decimal_places=2),
     PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json"),
 ]
+Total = Annotated[
+    Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json")
+]
+"""A sum of amounts: as exact as Money, but not bound to one amount's 18 digits."""
+
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD")]
 
 
@@ -282,8 +287,8 @@ class StageTotals(BaseModel):
 
     stage: StageOut
     count: int
-    totals: dict[str, Money]
-    weighted: dict[str, Money]
+    totals: dict[str, Total]
+    weighted: dict[str, Total]
 
 
 class Board(BaseModel):

@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="SALESOS_LOG_LEVEL")
     log_format: LogFormat = Field(default=LogFormat.JSON, alias="SALESOS_LOG_FORMAT")
     db_pool_size: int = Field(default=10, ge=1, le=200, alias="SALESOS_DB_POOL_SIZE")
-    rate_limit_per_minute: int = Field(default=100, ge=1, alias="SALESOS_RATE_LIMIT_PER_MIN")
+    rate_limit_per_minute: int = Field(default=1200, ge=1, alias="SALESOS_RATE_LIMIT_PER_MIN")
     login_ip_limit_per_minute: int = Field(default=30, ge=1, alias="SALESOS_LOGIN_IP_LIMIT_PER_MIN")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, alias="SALESOS_CORS_ORIGINS"

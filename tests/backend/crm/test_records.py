@@ -268,6 +268,25 @@ class TestOpportunityStages:
         assert first["totals"] == {"USD": "350.50", "EUR": "10.00"}
         assert first["weighted"] == {"USD": "35.05", "EUR": "1.00"}
 
+    async def test_board_totals_may_outgrow_one_amount(self, api: httpx.AsyncClient) -> None:
+        """Each amount fits numeric(18,2); their sum need not (it was a 500)."""
+        tenant = await signup(api)
+        h = tenant.admin.headers
+        pipeline = (await api.get("/api/v1/pipelines", headers=h)).json()["items"][0]
+        for _ in range(20):
+            await _create(api, OPP, {"name": "Huge", "amount": "9999999999999999.99"}, h)
+        r = await api.get(f"/api/v1/pipelines/{pipeline['id']}/board", headers=h)
+        assert r.status_code == 200, r.text
+        assert r.json()["columns"][0]["totals"] == {"USD": "199999999999999999.80"}
+
+    async def test_lists_filter_by_id(self, api: httpx.AsyncClient) -> None:
+        tenant = await signup(api)
+        h = tenant.admin.headers
+        ids = [(await _create(api, A, {"name": f"By id {i}"}, h))["id"] for i in range(3)]
+        r = await api.get(A, params={"filter": f"id:in:{ids[0]},{ids[2]}"}, headers=h)
+        assert r.status_code == 200, r.text
+        assert sorted(a["id"] for a in r.json()["items"]) == sorted([ids[0], ids[2]])
+
 
 async def _team(api: httpx.AsyncClient) -> tuple[Tenant, dict, dict, dict]:
     tenant = await signup(api)
