@@ -95,9 +95,19 @@ def compact_money(amount: Decimal, currency: str, locale: QLocale | None = None)
     locale = user_locale(locale)
     sign = "-" if amount < 0 else ""
     size = abs(amount)
-    for limit, suffix in ((Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"), (Decimal(1000), "K")):
+    steps = (
+        (Decimal(10) ** 15, "Q"),
+        (Decimal(10) ** 12, "T"),
+        (Decimal(10) ** 9, "B"),
+        (Decimal(10) ** 6, "M"),
+        (Decimal(1000), "K"),
+    )
+    for limit, suffix in steps:
         if size >= limit:
             scaled = (size / limit).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
-            text = f"{scaled:f}".removesuffix(".0").replace(".", locale.decimalPoint())
+            whole, _, tenth = f"{scaled:f}".partition(".")
+            text = group_digits(Decimal(whole), 0, locale)
+            if tenth and tenth != "0":
+                text += f"{locale.decimalPoint()}{tenth}"
             return f"{sign}{symbol}{text}{suffix}"
     return f"{sign}{symbol}{group_digits(size, 0, locale)}"

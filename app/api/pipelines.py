@@ -25,6 +25,12 @@ CARDS_PAGE_SIZE = RECORDS_PAGE_SIZE
 CARD_SORT = "close_date"
 """Columns list the deals closing soonest first (those without a date last)."""
 
+MAX_PAGE = 200
+"""The most records one list call returns (the server's limit)."""
+
+ID_BATCH = 100
+"""How many ids one ``filter=id:in:…`` names (the query string stays a few KB)."""
+
 OPEN, WON, LOST = "open", "won", "lost"
 
 
@@ -241,6 +247,22 @@ class PipelinesApi:
             "GET", "/api/v1/opportunities", OpportunityRecordPage, params=httpx.QueryParams(params)
         )
 
+    async def opportunities_by_id(self, opportunity_ids: Sequence[str]) -> list[OpportunityRecord]:
+        """The opportunities with these ids that still exist and the user may see
+        (``filter=id:in:…``, one call per 100 ids); the others are left out.
+        """
+        found: list[OpportunityRecord] = []
+        for start in range(0, len(opportunity_ids), ID_BATCH):
+            chunk = opportunity_ids[start : start + ID_BATCH]
+            params = httpx.QueryParams(
+                [("filter", f"id:in:{','.join(chunk)}"), ("limit", len(chunk))]
+            )
+            page = await self._client.call_json(
+                "GET", "/api/v1/opportunities", OpportunityRecordPage, params=params
+            )
+            found.extend(page.items)
+        return found
+
     # ------------------------------------------------------------------ opportunities
 
     async def opportunity(self, opportunity_id: str) -> OpportunityRecord:
@@ -289,18 +311,16 @@ class PipelinesApi:
         return await self._client.call_json("GET", f"/api/v1/accounts/{account_id}", Account)
 
     async def accounts_by_id(self, account_ids: Sequence[str]) -> list[Account]:
-        """The accounts with these ids, in one call (at most 200 ids).
-
-        Needs a server whose account list can be filtered by ``id``; others answer
-        422 (``validation_error`` naming ``query``).
-
-        Raises:
-            ApiError: ``validation_error`` (422) when the server cannot filter by id.
-        """
-        page = await self._client.accounts(
-            filters=(f"id:in:{','.join(account_ids)}",), limit=min(len(account_ids), 200)
-        )
-        return page.items
+        """The accounts with these ids that still exist and the user may see
+        (``filter=id:in:…``, one call per 100 ids); the others are left out."""
+        found: list[Account] = []
+        for start in range(0, len(account_ids), ID_BATCH):
+            chunk = account_ids[start : start + ID_BATCH]
+            page = await self._client.accounts(
+                filters=(f"id:in:{','.join(chunk)}",), limit=len(chunk)
+            )
+            found.extend(page.items)
+        return found
 
     async def find_accounts(self, text: str, limit: int = 20) -> list[Account]:
         """Accounts whose name contains ``text``, by name."""

@@ -43,3 +43,9 @@ def test_compact_totals_for_headers() -> None:
     assert compact_money(Decimal("830000"), "EUR", US) == "€830K"
     assert compact_money(Decimal("950"), "USD", US) == "$950"
     assert compact_money(Decimal("2000000000"), "USD", US) == "$2B"
+
+
+def test_compact_totals_stay_short_however_large() -> None:
+    assert compact_money(Decimal("19753086421975308.64"), "USD", US) == "$19.8Q"
+    assert compact_money(Decimal("4200000000000"), "EUR", US) == "€4.2T"
+    assert compact_money(Decimal("999999999999999999999"), "USD", US) == "$1,000,000Q"

@@ -20,6 +20,7 @@ from app.features.opportunities.model import (
     OpportunityForm,
     parse_probability,
 )
+from app.features.opportunities.note import ChangedNote
 from app.features.opportunities.ops import OpportunityContext, OpportunityEditorOps
 from app.money import CURRENCY_SYMBOLS
 from app.qt import (
@@ -117,6 +118,8 @@ class OpportunityDialog(QDialog):
         self._account_labels: dict[str, Account] = {}
         self.loading = False
         self.saving = False
+        self._newer_version = 0
+        self._gone = False
         adding = record is None
         self.setWindowTitle("New opportunity" if record is None else f"Edit {record.name}")
         self.setModal(True)
@@ -198,6 +201,9 @@ class OpportunityDialog(QDialog):
             "closed_reason": self.reason_field,
         }
 
+        self.note = ChangedNote(self)
+        self.note.reload_requested.connect(self.reload)
+
         self.banner = MessageBanner(self)
         self.progress = QProgressBar(self)
         self.progress.setObjectName("dialogProgress")
@@ -224,6 +230,7 @@ class OpportunityDialog(QDialog):
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
         layout.addWidget(title)
+        layout.addWidget(self.note)
         layout.addWidget(self.name_field)
         layout.addLayout(_pair(self.account_field, self.contact_field))
         layout.addLayout(_pair(self.amount_field, self.currency_field))
@@ -282,11 +289,45 @@ class OpportunityDialog(QDialog):
         self.reason_edit.setText(record.closed_reason or "")
         self._stage_changed()
 
+    def notice_change(self, opportunity_id: str, record: OpportunityRecord | None) -> None:
+        """An opportunity was changed elsewhere (``record``, its new version) or
+        deleted (``None``). If it is the one edited here, say so above the form,
+        without touching what the user typed. A version the form already has (e.g.
+        this window's own save coming back) is no news; while a load or a save is
+        under way, its answer tells instead.
+        """
+        if self.record is None or opportunity_id != self.record.id:
+            return
+        if record is None:
+            self._gone = True
+        elif record.version > self.record.version:
+            self._newer_version = max(self._newer_version, record.version)
+        else:
+            return
+        if not self.loading and not self.saving:
+            self._show_note()
+
+    @property
+    def changed_elsewhere(self) -> bool:
+        """Whether the note that someone else changed or deleted the deal is shown."""
+        return not self.note.isHidden()
+
+    def _show_note(self) -> None:
+        current = self.record.version if self.record is not None else 0
+        if self._gone:
+            self.note.show_gone()
+        elif self._newer_version > current:
+            self.note.show_changed()
+        else:
+            self.note.hide()
+        self._refit()
+
     def reload(self) -> None:
         """Load the opportunity's latest version (editing only); the form shows it."""
         if self.record is None:
             return
         self._set_loading(True)
+        self.note.hide()
         self.reload_button.hide()
         self.banner.show_message("Loading the latest version…", "info")
         self._editor.load(self.record.id, self._loaded, self._load_failed)
@@ -303,7 +344,8 @@ class OpportunityDialog(QDialog):
             max(self.contact_combo.findData(context.record.primary_contact_id), 0)
         )
         self.name_edit.setFocus()
-        self._refit()
+        self._gone = False
+        self._show_note()  # a change may have come while this version was on its way
 
     def _load_failed(self, message: UserMessage) -> None:
         self._set_loading(False)
@@ -517,6 +559,8 @@ class OpportunityDialog(QDialog):
     def show_failure(self, message: UserMessage) -> None:
         """Put the server's objections beside their fields, the rest in the banner."""
         self._set_saving(False)
+        if message.code in ("stale_write", "not_found"):
+            self.note.hide()  # the banner says it, with what to do
         if message.code == "stale_write":
             self.banner.show_message(STALE_TEXT, "error")
             self.reload_button.show()

@@ -9,6 +9,8 @@ column: on its header, between cards, or on an empty stage.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from app.api.pipelines import Stage
 from app.features.pipeline.model import (
@@ -63,6 +65,10 @@ INK = "#0f172a"
 MUTED = "#64748b"
 OVERDUE = "#b45309"
 ACCENT = "#4f46e5"
+FRESH_BORDER = "#f59e0b"
+FRESH_FILL = "#fffbeb"
+FRESH_TAG = "#fef3c7"
+FRESH_INK = "#92400e"
 
 
 def _font(base: QFont, pixels: int, weight: QFont.Weight = QFont.Weight.Normal) -> QFont:
@@ -75,8 +81,10 @@ def _font(base: QFont, pixels: int, weight: QFont.Weight = QFont.Weight.Normal) 
 class CardDelegate(QStyledItemDelegate):
     """Paints a deal as a card: name and owner, account, amount, close date.
 
-    A card whose move waits for the server is tinted with a "Saving…" tag; the
-    card being dragged leaves a dashed outline where it was.
+    A card whose move waits for the server is tinted with a "Saving…" tag; a card
+    just changed elsewhere is tinted amber with a tag saying what happened ("Moved
+    here", "Updated", "New"); the card being dragged leaves a dashed outline where
+    it was.
 
     Args:
         parent: The list it paints for.
@@ -105,6 +113,7 @@ class CardDelegate(QStyledItemDelegate):
         selected = bool(state & QStyle.StateFlag.State_Selected)
         hovered = bool(state & QStyle.StateFlag.State_MouseOver)
         pending = bool(index.data(StageCardsModel.PendingRole))
+        fresh = "" if pending else str(index.data(StageCardsModel.FreshRole) or "")
         lifted = card.id == self.dragging_id
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -119,6 +128,9 @@ class CardDelegate(QStyledItemDelegate):
         if pending:
             painter.setPen(QPen(QColor(ACCENT), 1.5, Qt.PenStyle.DashLine))
             painter.setBrush(QColor("#eef2ff"))
+        elif fresh:
+            painter.setPen(QPen(QColor(FRESH_BORDER), 1.5))
+            painter.setBrush(QColor(FRESH_FILL))
         else:
             border = ACCENT if selected else ("#a5b4fc" if hovered else "#e2e8f0")
             painter.setPen(QPen(QColor(border), 1.5 if selected else 1.0))
@@ -130,16 +142,16 @@ class CardDelegate(QStyledItemDelegate):
         top = inner.top()
         owner = str(index.data(StageCardsModel.OwnerRole) or "")
         tag_width = 0
-        if pending:
+        if pending or fresh:
             tag_font = _font(base, 11, QFont.Weight.DemiBold)
-            tag_text = "Saving…"
+            tag_text = "Saving…" if pending else fresh
             tag_width = QFontMetrics(tag_font).horizontalAdvance(tag_text) + 14
             tag = QRectF(inner.right() - tag_width + 1, top, tag_width, 18)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor("#e0e7ff"))
+            painter.setBrush(QColor("#e0e7ff" if pending else FRESH_TAG))
             painter.drawRoundedRect(tag, 9, 9)
             painter.setFont(tag_font)
-            painter.setPen(QColor("#3730a3"))
+            painter.setPen(QColor("#3730a3" if pending else FRESH_INK))
             painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, tag_text)
         elif owner:
             tag_width = 22
@@ -193,9 +205,11 @@ class CardList(QListView):
 
     Signals:
         card_opened(str): The user double-clicked (or pressed Enter on) a card.
+        drag_ended(): The card being dragged was dropped (anywhere) or let go.
     """
 
     card_opened = Signal(str)
+    drag_ended = Signal()
 
     def __init__(self, model: StageCardsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -246,15 +260,29 @@ class CardList(QListView):
         drag.setMimeData(self._cards.mimeData([index]))
         drag.setPixmap(self.card_pixmap(index))
         drag.setHotSpot(QPoint(24, 20))
-        self.card_delegate.dragging_id = card.id
-        self.viewport().update()
+        self.lift(card.id)
         try:
             # The drop target moves the card itself (through the page), whatever
             # the drag returns; the list never removes rows on its own.
             drag.exec(Qt.DropAction.MoveAction)
         finally:
-            self.card_delegate.dragging_id = None
-            self.viewport().update()
+            self.land()
+
+    @property
+    def dragging_id(self) -> str | None:
+        """The opportunity whose card is being dragged out of this list, if any."""
+        return self.card_delegate.dragging_id
+
+    def lift(self, opportunity_id: str) -> None:
+        """A drag of the card starts: an outline stays where it was."""
+        self.card_delegate.dragging_id = opportunity_id
+        self.viewport().update()
+
+    def land(self) -> None:
+        """The drag is over (the drop, if any, was handled during it)."""
+        self.card_delegate.dragging_id = None
+        self.viewport().update()
+        self.drag_ended.emit()
 
 
 class StageColumn(QFrame):
@@ -270,10 +298,12 @@ class StageColumn(QFrame):
     Signals:
         card_dropped(str, str): An opportunity id was dropped here; the stage id.
         card_opened(str): A card was double-clicked.
+        drag_ended(): A drag of one of this column's cards is over.
     """
 
     card_dropped = Signal(str, str)
     card_opened = Signal(str)
+    drag_ended = Signal()
 
     def __init__(self, model: StageCardsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -315,6 +345,7 @@ class StageColumn(QFrame):
 
         self.list = CardList(model, self)
         self.list.card_opened.connect(self.card_opened)
+        self.list.drag_ended.connect(self.drag_ended)
         self.empty_label = QLabel("Loading…", self)
         self.empty_label.setObjectName("stageEmpty")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
@@ -389,6 +420,30 @@ class StageColumn(QFrame):
             )
             label.setToolTip(line.exact)
         self._update_foot()
+
+    @contextmanager
+    def keep_place(self) -> Iterator[None]:
+        """Keep the cards the user is looking at in place while cards are added,
+        removed or reloaded above them (the list would otherwise shift under the
+        pointer). At the top of the list nothing is kept: a card arriving there is
+        to be seen."""
+        bar = self.list.verticalScrollBar()
+        anchor_id: str | None = None
+        anchor_top = 0
+        if bar.value() > 0:
+            index = self.list.indexAt(QPoint(self.list.viewport().width() // 2, 1))
+            card = index.data(StageCardsModel.CardRole) if index.isValid() else None
+            if card is not None:
+                anchor_id, anchor_top = card.id, self.list.visualRect(index).top()
+        value = bar.value()
+        yield
+        self.list.doItemsLayout()  # the rows' places and the bar's range, now
+        row = self.model.row_of(anchor_id) if anchor_id is not None else None
+        if row is None:
+            bar.setValue(value)
+            return
+        moved = self.list.visualRect(self.model.index(row)).top() - anchor_top
+        bar.setValue(bar.value() + moved)
 
     def totals_text(self) -> list[str]:
         """Each currency's line as the user reads it, e.g. "$1.2M $720K weighted"."""

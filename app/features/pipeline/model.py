@@ -231,6 +231,12 @@ def close_text(card: OpportunityRecord, today: date) -> tuple[str, bool]:
     return f"Closes {when}", False
 
 
+def card_order(card: OpportunityRecord) -> tuple[bool, date, str]:
+    """Where a card sorts in its column, as the server sorts a stage's deals: by
+    close date, those without one last, then by id (a UUID's order is its text's)."""
+    return card.close_date is None, card.close_date or date.min, card.id.lower()
+
+
 def amount_text(card: OpportunityRecord) -> str:
     """The card's amount in its currency, exact ("$12,345.67"), or "No amount"."""
     if card.amount is None:
@@ -265,6 +271,7 @@ class StageCardsModel(QAbstractListModel):
     OverdueRole = Qt.ItemDataRole.UserRole + 5
     OwnerRole = Qt.ItemDataRole.UserRole + 6
     PendingRole = Qt.ItemDataRole.UserRole + 7
+    FreshRole = Qt.ItemDataRole.UserRole + 8
 
     def __init__(
         self, stage: Stage, directory: BoardDirectory, parent: QObject | None = None
@@ -274,6 +281,8 @@ class StageCardsModel(QAbstractListModel):
         self._directory = directory
         self._cards: list[OpportunityRecord] = []
         self._pending: set[str] = set()
+        self._fresh: dict[str, tuple[str, int]] = {}
+        self._fresh_marks = 0
         self._next_cursor: str | None = None
         self._loading_more = False
         self.loaded = False
@@ -308,6 +317,7 @@ class StageCardsModel(QAbstractListModel):
         self.beginResetModel()
         self._cards = list(cards)
         self._pending.clear()
+        self._fresh.clear()
         self._next_cursor = next_cursor
         self._loading_more = False
         self.loaded = True
@@ -351,6 +361,7 @@ class StageCardsModel(QAbstractListModel):
         card = self._cards.pop(row)
         self.endRemoveRows()
         self._pending.discard(opportunity_id)
+        self._fresh.pop(opportunity_id, None)
         self.changed.emit()
         return row, card
 
@@ -364,6 +375,41 @@ class StageCardsModel(QAbstractListModel):
         self.dataChanged.emit(self.index(row), self.index(row))
         self.changed.emit()
         return True
+
+    def sorted_row(self, card: OpportunityRecord) -> int | None:
+        """The row where ``card`` sorts among the cards loaded, as the server would
+        list it; ``None`` when it sorts after them and more pages are to come (its
+        page will bring it)."""
+        key = card_order(card)
+        for row, shown in enumerate(self._cards):
+            if shown.id != card.id and card_order(shown) > key:
+                return row
+        return None if self.has_more() else len(self._cards)
+
+    def mark_fresh(self, opportunity_id: str, label: str) -> int:
+        """Tag a card changed elsewhere ("Moved here", "Updated", "New") so the user
+        notices it; returns the mark, for :meth:`clear_fresh`."""
+        self._fresh_marks += 1
+        self._fresh[opportunity_id] = (label, self._fresh_marks)
+        self._card_changed(opportunity_id)
+        return self._fresh_marks
+
+    def clear_fresh(self, opportunity_id: str, mark: int | None = None) -> None:
+        """Remove a card's tag (only if it is still ``mark``, when given)."""
+        tagged = self._fresh.get(opportunity_id)
+        if tagged is not None and (mark is None or tagged[1] == mark):
+            del self._fresh[opportunity_id]
+            self._card_changed(opportunity_id)
+
+    def fresh_label(self, opportunity_id: str) -> str:
+        """The tag of a card changed elsewhere, "" when it has none."""
+        tagged = self._fresh.get(opportunity_id)
+        return tagged[0] if tagged is not None else ""
+
+    def _card_changed(self, opportunity_id: str) -> None:
+        row = self.row_of(opportunity_id)
+        if row is not None:
+            self.dataChanged.emit(self.index(row), self.index(row))
 
     def is_pending(self, opportunity_id: str) -> bool:
         """Whether the card's move waits for the server."""
@@ -415,6 +461,8 @@ class StageCardsModel(QAbstractListModel):
             return self._directory.initials.get(card.owner_id or "", "")
         if role == self.PendingRole:
             return card.id in self._pending
+        if role == self.FreshRole:
+            return self.fresh_label(card.id)
         if role == Qt.ItemDataRole.ToolTipRole:
             owner = self._directory.owners.get(card.owner_id or "")
             parts = [card.name, amount_text(card), close_text(card, self.today)[0]]
@@ -422,6 +470,8 @@ class StageCardsModel(QAbstractListModel):
                 parts.append(f"{card.probability}% likely")
             if owner:
                 parts.append(f"Owner: {owner}")
+            if card.id in self._fresh:
+                parts.append("Just changed elsewhere (another user or window)")
             return "\n".join(parts)
         return None
 

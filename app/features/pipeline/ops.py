@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from app.api.client import GatewayClient
-from app.api.errors import ApiError
 from app.api.pipelines import (
     Board,
     OpportunityRecord,
@@ -22,16 +21,6 @@ from app.ops import FailureHandler, Operations
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-BATCH_LOOKUP = 100
-"""How many account ids one ``GET /accounts?filter=id:in:…`` names."""
-
-SINGLE_LOOKUPS = 12
-"""On a server that cannot list accounts by id, how many names a page of cards may
-cost in single calls (the company's requests per minute are limited)."""
-
-NAME_LOOKUPS_AT_ONCE = 4
-"""How many single account calls run at the same time."""
 
 GONE_ACCOUNT = "Account not found"
 """What a card says when its account was deleted or is out of the user's reach."""
@@ -53,7 +42,6 @@ class PipelineOps:
     def __init__(self, client: GatewayClient, ops: Operations) -> None:
         self._api = PipelinesApi(client)
         self._ops = ops
-        self._batch_lookup = True
 
     @property
     def api(self) -> PipelinesApi:
@@ -126,42 +114,46 @@ class PipelineOps:
         return self._run(self._account_names(account_ids), done, _logged, "pipeline-account-names")
 
     async def _account_names(self, account_ids: Sequence[str]) -> dict[str, str]:
-        names: dict[str, str] = {}
-        if self._batch_lookup:
-            try:
-                for start in range(0, len(account_ids), BATCH_LOOKUP):
-                    chunk = account_ids[start : start + BATCH_LOOKUP]
-                    names.update({a.id: a.name for a in await self._api.accounts_by_id(chunk)})
-            except ApiError as exc:
-                if exc.status_code != 422:
-                    raise
-                # This server cannot list accounts by id: one call per account, a few only.
-                self._batch_lookup = False
-                log.info("accounts cannot be listed by id here; asking one by one")
-            else:
-                return {i: names.get(i, GONE_ACCOUNT) for i in account_ids}
-        return await self._names_one_by_one(account_ids[:SINGLE_LOOKUPS])
+        found = {a.id: a.name for a in await self._api.accounts_by_id(account_ids)}
+        return {account_id: found.get(account_id, GONE_ACCOUNT) for account_id in account_ids}
 
-    async def _names_one_by_one(self, account_ids: Sequence[str]) -> dict[str, str]:
-        gate = asyncio.Semaphore(NAME_LOOKUPS_AT_ONCE)
-        throttled = False
+    def load_changed(
+        self,
+        opportunity_ids: Sequence[str],
+        done: Callable[[list[OpportunityRecord]], None],
+        failed: FailureHandler,
+    ) -> asyncio.Task[list[OpportunityRecord]]:
+        """Fetch the current version of deals changed elsewhere, in one call; those
+        deleted (or now out of the user's reach) are not in the answer."""
+        return self._run(
+            self._api.opportunities_by_id(opportunity_ids), done, failed, "pipeline-changed"
+        )
 
-        async def one(account_id: str) -> tuple[str, str | None]:
-            nonlocal throttled
-            async with gate:
-                if throttled:
-                    return account_id, None
-                try:
-                    return account_id, (await self._api.account(account_id)).name
-                except ApiError as exc:
-                    if exc.status_code == 404:
-                        return account_id, GONE_ACCOUNT
-                    throttled = throttled or exc.status_code == 429
-                    log.info("account %s not read: %s", account_id, exc)
-                    return account_id, None
+    def load_columns(
+        self,
+        pipeline_id: str,
+        limits: Mapping[str, int],
+        done: Callable[[tuple[Board, dict[str, OpportunityRecordPage]]], None],
+        failed: FailureHandler,
+    ) -> asyncio.Task[tuple[Board, dict[str, OpportunityRecordPage]]]:
+        """Fetch the board's totals and each column's first cards again, at once.
 
-        found = await asyncio.gather(*(one(i) for i in account_ids))
-        return {account_id: name for account_id, name in found if name is not None}
+        Args:
+            pipeline_id: The pipeline.
+            limits: Per stage id, how many cards to read (as many as the column shows).
+            done: Receives the totals and the pages by stage id.
+            failed: Receives why not.
+        """
+
+        async def read() -> tuple[Board, dict[str, OpportunityRecordPage]]:
+            stage_ids = list(limits)
+            board, pages = await asyncio.gather(
+                self._api.board(pipeline_id),
+                asyncio.gather(*(self._api.stage_page(s, limit=limits[s]) for s in stage_ids)),
+            )
+            return board, dict(zip(stage_ids, pages, strict=True))
+
+        return self._run(read(), done, failed, "pipeline-reload")
 
     def load_owners(self, done: Callable[[dict[str, str]], None]) -> asyncio.Task[dict[str, str]]:
         """Fetch the colleagues' names (for owners' initials); a failure leaves cards without."""

@@ -5,17 +5,34 @@ both headers count it there. The server is then asked, naming the version the
 board showed; if it refuses (someone changed the deal, it was deleted, the
 user may not change it, the network is down) the card goes back where it was,
 the headers show the server's figures again, and a banner says why.
+
+Followed to a live stream (:meth:`PipelinePage.follow`), the board shows what
+others do as it happens: a deal moved, changed, added or deleted elsewhere has its
+card moved, updated, added or removed in place (tagged for a few seconds so the
+rep notices), and the headers take the server's new figures. Scroll positions,
+a card being dragged and a move on its way are left alone.
 """
 
 from __future__ import annotations
 
 import logging
 
-from app.api.pipelines import Board, OpportunityRecord, OpportunityRecordPage, Pipeline, Stage
+from app.api.pipelines import (
+    CARDS_PAGE_SIZE,
+    MAX_PAGE,
+    Board,
+    OpportunityRecord,
+    OpportunityRecordPage,
+    Pipeline,
+    Stage,
+)
 from app.errors import UserMessage
+from app.features.live.model import LiveChanges
 from app.features.opportunities.ops import OpportunityEditorOps
 from app.features.opportunities.view import OpportunityDialog
 from app.features.pipeline.column import StageColumn
+from app.features.pipeline.dialogs import LostReasonDialog, refusal_text, sentence
+from app.features.pipeline.follow import BoardFollower
 from app.features.pipeline.model import (
     BoardDirectory,
     Move,
@@ -31,7 +48,6 @@ from app.qt import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QScrollArea,
     QShowEvent,
@@ -40,96 +56,14 @@ from app.qt import (
     QTimer,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from app.theme import icon
-from app.widgets.form import FormField, MessageBanner
+from app.widgets.form import MessageBanner
 
 log = logging.getLogger(__name__)
 
 NAMING_DELAY_MS = 40
 """Account names of pages arriving within this time are looked up together."""
-
-
-def _sentence(message: UserMessage) -> str:
-    return " ".join(part for part in (message.title, message.text) if part)
-
-
-def refusal_text(
-    message: UserMessage, card: OpportunityRecord, source: Stage, target: Stage
-) -> str:
-    """Why a move did not happen, in plain words, and where the deal is now."""
-    name = f"“{card.name}”"
-    back = f"It is back in {source.name}."
-    if message.code == "stale_write":
-        return (
-            f"{name} was not moved to {target.name}: someone else changed it after the board "
-            f"was loaded. {back} Reload the board to see their change, then try again."
-        )
-    if message.code == "not_found":
-        return (
-            f"{name} was not moved: it no longer exists (someone may have deleted it). "
-            "Reload the board."
-        )
-    if message.code == "forbidden":
-        return f"{name} was not moved to {target.name}: {_sentence(message)} {back}"
-    if message.fields:
-        problems = " ".join(message.fields.values())
-        return f"{name} was not moved to {target.name}: {problems} {back}"
-    return f"{name} was not moved to {target.name}. {_sentence(message)} {back}"
-
-
-class LostReasonDialog(QDialog):
-    """Asks why a deal was lost before it goes to a lost stage (the reason is optional).
-
-    Args:
-        card: The deal.
-        stage: The lost stage it is dropped on.
-        parent: The parent widget.
-
-    Signals:
-        confirmed(str): Move it; the reason typed ("" for none).
-    """
-
-    confirmed = Signal(str)
-
-    def __init__(
-        self, card: OpportunityRecord, stage: Stage, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.setObjectName("lostReasonDialog")
-        self.setWindowTitle(f"Move to {stage.name}")
-        self.setModal(True)
-        self.setMinimumWidth(420)
-        title = QLabel(f"Mark “{card.name}” as lost?", self)
-        title.setProperty("role", "headline")
-        title.setWordWrap(True)
-        self.reason_edit = QLineEdit(self)
-        self.reason_edit.setMaxLength(500)
-        self.reason_edit.setPlaceholderText("e.g. Chose a competitor, no budget this year")
-        field = FormField(
-            "Why was it lost?", self.reason_edit, "Optional; it helps the team learn.", self
-        )
-        cancel = QPushButton("Cancel", self)
-        cancel.clicked.connect(self.reject)
-        self.confirm_button = QPushButton(f"Move to {stage.name}", self)
-        self.confirm_button.setProperty("variant", "primary")
-        self.confirm_button.setDefault(True)
-        self.confirm_button.clicked.connect(self._confirm)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.confirm_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 20)
-        layout.setSpacing(12)
-        layout.addWidget(title)
-        layout.addWidget(field)
-        layout.addLayout(buttons)
-
-    def _confirm(self) -> None:
-        self.confirmed.emit(self.reason_edit.text().strip())
-        self.accept()
 
 
 class PipelinePage(QWidget):
@@ -163,8 +97,11 @@ class PipelinePage(QWidget):
         self._settled: list[Move] = []
         self._generation = 0
         self._move_epoch = 0
+        self._totals_stale = False
+        self.follower = BoardFollower(self, pipelines)
         self.dialog: QDialog | None = None
         self._unnamed: set[str] = set()
+        self._renamed: set[str] = set()
         self._naming_timer = QTimer(self)
         self._naming_timer.setSingleShot(True)
         self._naming_timer.setInterval(NAMING_DELAY_MS)
@@ -242,6 +179,11 @@ class PipelinePage(QWidget):
         """How many moves wait for the server."""
         return len(self._pending)
 
+    @property
+    def generation(self) -> int:
+        """Grows whenever the board is loaded afresh (answers to older asks are dropped)."""
+        return self._generation
+
     def refresh(self) -> None:
         """Load the pipelines, then the chosen one's board, from the start."""
         self._loaded_once = True
@@ -304,14 +246,14 @@ class PipelinePage(QWidget):
             # The deals can still be shown, by the stages the pipeline list gave.
             self._show_board(pipeline, [StageSummary(s, known=False) for s in pipeline.stages])
             self.banner.show_message(
-                f"The totals could not be loaded. {_sentence(message)}", "error"
+                f"The totals could not be loaded. {sentence(message)}", "error"
             )
 
         self._ops.load_board(pipeline.id, arrived, failed)
 
     def _load_failed(self, message: UserMessage) -> None:
         self.refresh_button.setEnabled(True)
-        self.banner.show_message(f"The board could not be loaded. {_sentence(message)}", "error")
+        self.banner.show_message(f"The board could not be loaded. {sentence(message)}", "error")
         if not self.columns:
             self.state_label.setText("The board could not be loaded.")
             self.body.setCurrentWidget(self.state_label)
@@ -342,6 +284,7 @@ class PipelinePage(QWidget):
             column = StageColumn(model, self.board)
             column.card_dropped.connect(self.move_card)
             column.card_opened.connect(self.open_editor)
+            column.drag_ended.connect(self.follower.release)
             self.board_layout.insertWidget(position, column)
             self.columns[stage.id] = column
 
@@ -356,29 +299,37 @@ class PipelinePage(QWidget):
                 column.model.set_first_page(page.items, page.next_cursor)
             else:
                 column.model.append_page(page.items, page.next_cursor)
-            self._name_accounts(page.items)
+            self.name_accounts(page.items)
 
         def failed(message: UserMessage) -> None:
             if generation != self._generation:
                 return
             column.model.more_failed()
             self.banner.show_message(
-                f"The deals in {column.stage.name} could not be loaded. {_sentence(message)}",
+                f"The deals in {column.stage.name} could not be loaded. {sentence(message)}",
                 "error",
             )
 
         self._ops.load_cards(stage_id, cursor, arrived, failed)
 
-    def _name_accounts(self, cards: list[OpportunityRecord]) -> None:
+    def name_accounts(self, cards: list[OpportunityRecord]) -> None:
         """Look up the accounts of ``cards`` whose names are not known yet; the
         columns' pages arriving together are looked up in one call."""
         self._unnamed.update(self.directory.missing_accounts(cards))
         if self._unnamed:
             self._naming_timer.start()
 
+    def rename_account(self, account_id: str) -> None:
+        """An account changed elsewhere: read its name again if cards show it (the
+        old name stays until the new one arrives)."""
+        if account_id in self.directory.accounts:
+            self._renamed.add(account_id)
+            self._naming_timer.start()
+
     def _look_up_names(self) -> None:
-        missing = sorted(self._unnamed - set(self.directory.accounts))
+        missing = sorted((self._unnamed - set(self.directory.accounts)) | self._renamed)
         self._unnamed.clear()
+        self._renamed.clear()
         if not missing:
             return
 
@@ -408,9 +359,11 @@ class PipelinePage(QWidget):
             # A move started meanwhile may or may not be in these figures: wait for
             # it to finish, which asks again.
             if generation != self._generation or epoch != self._move_epoch or self._pending:
+                self._totals_stale = generation == self._generation
                 return
             self._server = {c.stage.id: StageSummary.of(c) for c in board.columns}
             self._settled.clear()
+            self._totals_stale = False
             self._show_totals()
 
         self._ops.load_board(self.pipeline.id, arrived, lambda m: log.info("totals: %s", m.title))
@@ -443,7 +396,7 @@ class PipelinePage(QWidget):
             dialog.confirmed.connect(
                 lambda reason: self._start_move(opportunity_id, stage_id, reason)
             )
-            dialog.finished.connect(lambda _r: dialog.deleteLater())
+            dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
             self.dialog = dialog
             dialog.open()
             return dialog
@@ -479,6 +432,7 @@ class PipelinePage(QWidget):
             self._show_totals()
             if not self._pending:
                 self.refresh_totals()
+            self.follower.release()
 
         def failed(message: UserMessage) -> None:
             if generation != self._generation:
@@ -491,10 +445,80 @@ class PipelinePage(QWidget):
                 refusal_text(message, card, source.stage, target.stage), "error"
             )
             self.reload_button.setVisible(message.code in ("stale_write", "not_found"))
-            if not self._pending and self._settled:
+            if not self._pending and (self._settled or self._totals_stale):
                 self.refresh_totals()
+            self.follower.release()
 
         self._ops.move(card, stage_id, reason, done, failed)
+
+    # ------------------------------------------------------------------ following
+
+    def follow(self, live: LiveChanges) -> None:
+        """Keep the board current with the changes ``live`` hears (deals moved,
+        changed, added or deleted by others, or by this user elsewhere)."""
+        self.follower.follow(live)
+
+    @property
+    def busy(self) -> bool:
+        """Whether a card is being dragged or a move waits for the server."""
+        return bool(self._pending) or any(
+            c.list.dragging_id is not None for c in self.columns.values()
+        )
+
+    def is_busy_with(self, opportunity_id: str) -> bool:
+        """Whether the deal's card is being dragged or its move waits for the server."""
+        return opportunity_id in self._pending or any(
+            c.list.dragging_id == opportunity_id for c in self.columns.values()
+        )
+
+    def reload_quietly(self) -> None:
+        """Load the board again in place: the same columns keep their scroll
+        positions and as many cards as they had loaded; no "Loading" state. Waits
+        while a card is dragged or a move is on its way."""
+        pipeline = self.pipeline
+        if pipeline is None or not self.columns:
+            return
+        if self.busy:
+            self.follower.reload_later()
+            return
+        generation, epoch = self._generation, self._move_epoch
+        limits = {
+            stage_id: min(MAX_PAGE, max(CARDS_PAGE_SIZE, column.model.rowCount()))
+            for stage_id, column in self.columns.items()
+        }
+
+        def arrived(answer: tuple[Board, dict[str, OpportunityRecordPage]]) -> None:
+            board, pages = answer
+            if generation != self._generation:
+                return
+            if epoch != self._move_epoch or self.busy:
+                self.follower.reload_later()  # the user moved a card meanwhile: again, later
+                self.follower.release()
+                return
+            summaries = [StageSummary.of(c) for c in board.columns]
+            if [s.stage for s in summaries] != [c.stage for c in self.columns.values()]:
+                self._generation += 1  # the stages changed: build the board anew
+                self._show_board(board.pipeline, summaries)
+                return
+            for stage_id, column in self.columns.items():
+                page = pages[stage_id]
+                with column.keep_place():
+                    column.model.set_first_page(page.items, page.next_cursor)
+                self.name_accounts(page.items)
+            self.pipeline = board.pipeline
+            self._server = {summary.stage.id: summary for summary in summaries}
+            self._settled.clear()
+            self._totals_stale = False
+            self._show_totals()
+
+        self._ops.load_columns(pipeline.id, limits, arrived, self.show_missed_changes)
+
+    def show_missed_changes(self, message: UserMessage) -> None:
+        """Changes made elsewhere could not be read: the board may be behind."""
+        self.banner.show_message(
+            f"Changes made elsewhere could not be shown. {sentence(message)}", "error"
+        )
+        self.reload_button.show()
 
     # ------------------------------------------------------------------ editing
 
@@ -532,7 +556,7 @@ class PipelinePage(QWidget):
             self._open_dialog(pipeline, record)
 
         def failed(message: UserMessage) -> None:
-            self.banner.show_message(f"The deal could not be opened. {_sentence(message)}", "error")
+            self.banner.show_message(f"The deal could not be opened. {sentence(message)}", "error")
 
         self._ops.ops.run(read(), on_success=arrived, on_failure=failed, name="pipeline-open-deal")
 
@@ -541,10 +565,15 @@ class PipelinePage(QWidget):
     ) -> OpportunityDialog:
         dialog = OpportunityDialog(self._editor, pipeline, record, parent=self)
         dialog.saved.connect(self._saved)
-        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def _dialog_closed(self, dialog: QDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+        dialog.deleteLater()
 
     def _saved(self, record: OpportunityRecord) -> None:
         found = self.find_card(record.id)
@@ -557,7 +586,7 @@ class PipelinePage(QWidget):
             if target is not None:
                 target.model.insert(0, record)
                 target.list.scrollToTop()
-        self._name_accounts([record])
+        self.name_accounts([record])
         self.banner.show_message(f"Saved “{record.name}”.", "success")
         self.refresh_totals()
 

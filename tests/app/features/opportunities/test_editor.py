@@ -315,3 +315,47 @@ class TestFields:
         dialog.save_button.click()
         assert dialog.name_field.error() == "Give the deal a name."
         assert not dialog.saving
+
+
+class TestChangedElsewhere:
+    def test_a_newer_version_is_noted_without_touching_the_form(
+        self, editor: OpportunityEditorOps, pipeline: Pipeline, qtbot: QtBot, tenant: Tenant
+    ) -> None:
+        record = tenant.create("opportunities", name="Watched", amount="100.00")
+        dialog = edit_dialog(editor, pipeline, record, qtbot)
+        dialog.name_edit.setText("Typed here")
+
+        # The version the form has (e.g. this window's own save coming back) is no news,
+        # nor is another deal's change.
+        same = OpportunityRecord.model_validate(opportunity(tenant, record["id"]))
+        dialog.notice_change(record["id"], same)
+        dialog.notice_change("00000000-0000-0000-0000-000000000000", None)
+        assert not dialog.changed_elsewhere
+
+        response = tenant.server.call(
+            "PATCH", f"/api/v1/opportunities/{record['id']}", tenant.token, json={"amount": "900"}
+        )
+        assert response.status_code == 200, response.text
+        newer = OpportunityRecord.model_validate(response.json())
+        dialog.notice_change(record["id"], newer)
+
+        assert dialog.changed_elsewhere
+        assert dialog.note.label.text().startswith("<b>Changed by someone else</b>")
+        assert dialog.name_edit.text() == "Typed here"
+        assert dialog.amount_edit.text() == "$100.00"
+        assert dialog.save_button.isEnabled()  # a note, not a lock
+        # As the note says, saving now is refused; the banner takes over from the note.
+        assert save(dialog, qtbot) == []
+        assert dialog.banner.text() == STALE_TEXT
+        assert not dialog.changed_elsewhere
+        assert opportunity(tenant, record["id"])["amount"] == "900.00"
+
+    def test_a_deletion_is_noted(
+        self, editor: OpportunityEditorOps, pipeline: Pipeline, qtbot: QtBot, tenant: Tenant
+    ) -> None:
+        record = tenant.create("opportunities", name="Doomed deal")
+        dialog = edit_dialog(editor, pipeline, record, qtbot)
+        dialog.notice_change(record["id"], None)
+        assert dialog.changed_elsewhere
+        assert dialog.note.label.text().startswith("<b>Deleted by someone else</b>")
+        assert dialog.note.reload_button.isHidden()

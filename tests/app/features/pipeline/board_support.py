@@ -4,19 +4,26 @@ stages, and a board page on it (the real solo backend, over HTTP)."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from pytestqt.qtbot import QtBot
 
 from app.api.client import GatewayClient
+from app.features.live.model import LiveChanges
 from app.features.pipeline.ops import PipelineOps
 from app.features.pipeline.view import PipelinePage
 from app.ops import Operations
 from app.qt import QApplication, QDragEnterEvent, QDropEvent, QPoint, QPointF, Qt
-from tests.app.crm_support import Tenant
-from tests.app.support import SIGN_IN_TIMEOUT_MS, STRONG_PASSWORD
+from tests.app.crm_support import Tenant, sign_up
+from tests.app.support import SIGN_IN_TIMEOUT_MS, STRONG_PASSWORD, SoloServer
+
+LIVE_CONNECT_MS = 20_000
+"""How long the live stream may take to open (the gateway starts its consumer first)."""
 
 T = TypeVar("T")
 
@@ -40,6 +47,45 @@ def signed_in(tenant: Tenant, ops: Operations, qtbot: QtBot) -> Iterator[Gateway
         yield client
     finally:
         run(ops, qtbot, client.aclose())
+
+
+def company(server: SoloServer) -> tuple[Tenant, list[dict[str, Any]], dict[str, str]]:
+    """A company with two deals in Prospecting (USD and EUR) and one in Qualification."""
+    tenant = sign_up(server)
+    steps = stages(tenant)
+    acme = tenant.create("accounts", name="Acme Corp")
+    globex = tenant.create("accounts", name="Globex")
+    soon = (date.today() + timedelta(days=20)).isoformat()
+    late = (date.today() - timedelta(days=3)).isoformat()
+    deals = {
+        "acme": tenant.create(
+            "opportunities",
+            name="Acme seats",
+            account_id=acme["id"],
+            amount="10000.00",
+            currency="USD",
+            stage_id=steps[0]["id"],
+            close_date=soon,
+        )["id"],
+        "globex": tenant.create(
+            "opportunities",
+            name="Globex pilot",
+            account_id=globex["id"],
+            amount="2500.50",
+            currency="EUR",
+            stage_id=steps[0]["id"],
+            close_date=late,
+        )["id"],
+        "initech": tenant.create(
+            "opportunities",
+            name="Initech renewal",
+            account_id=globex["id"],
+            amount="1234.56",
+            currency="USD",
+            stage_id=steps[1]["id"],
+        )["id"],
+    }
+    return tenant, steps, deals
 
 
 def stages(tenant: Tenant) -> list[dict[str, Any]]:
@@ -135,3 +181,63 @@ def wait_moves(page: PipelinePage, qtbot: QtBot) -> None:
 async def nothing() -> None:
     """An awaitable that does nothing (to let queued callbacks run)."""
     await asyncio.sleep(0)
+
+
+@dataclass(frozen=True)
+class Colleague:
+    """Another user of a tenant's company, working through the HTTP API (as their own
+    desktop or a sync would)."""
+
+    tenant: Tenant
+    token: str
+
+    def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """Make a call as the colleague; returns the answer's JSON ({} for 204)."""
+        response = self.tenant.server.call(method, path, self.token, **kwargs)
+        assert response.status_code in (200, 201, 204), response.text
+        return {} if response.status_code == 204 else dict(response.json())
+
+    def change(self, opportunity_id: str, **fields: Any) -> dict[str, Any]:
+        """PATCH a deal (no If-Match: the colleague does not race anyone here)."""
+        return self.call("PATCH", f"/api/v1/opportunities/{opportunity_id}", json=fields)
+
+
+def colleague_of(tenant: Tenant) -> Colleague:
+    """A second admin of the tenant's company (an admin reaches every deal), signed in."""
+    email = f"colleague-{uuid.uuid4().hex[:10]}@example.com"
+    response = tenant.server.call(
+        "POST",
+        "/api/v1/users",
+        tenant.token,
+        json={
+            "email": email,
+            "name": "Casey Colleague",
+            "role": "admin",
+            "password": STRONG_PASSWORD,
+        },
+    )
+    assert response.status_code == 201, response.text
+    return Colleague(tenant, tenant.server.login(email, STRONG_PASSWORD)["access_token"])
+
+
+@contextmanager
+def following_board(
+    client: GatewayClient, ops: Operations, qtbot: QtBot
+) -> Iterator[tuple[PipelinePage, LiveChanges]]:
+    """A Pipeline page that follows a real live stream of ``client``'s company: the
+    stream is open before the board loads (so no catching up is needed), and is
+    stopped at the end."""
+    page = PipelinePage(PipelineOps(client, ops), autoload=False)
+    qtbot.addWidget(page)
+    page.resize(1400, 800)
+    page.show()
+    live = LiveChanges(client, ops)
+    page.follow(live)
+    live.start()
+    try:
+        qtbot.waitUntil(lambda: live.connected, timeout=LIVE_CONNECT_MS)
+        page.refresh()
+        wait_board(page, qtbot)
+        yield page, live
+    finally:
+        live.stop()

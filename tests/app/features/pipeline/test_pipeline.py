@@ -20,6 +20,7 @@ from app.qt import QModelIndex, Qt
 from tests.app.crm_support import Tenant, sign_up
 from tests.app.features.pipeline.board_support import (
     board,
+    company,
     drop,
     open_board,
     opportunity,
@@ -31,45 +32,7 @@ from tests.app.features.pipeline.board_support import (
 from tests.app.support import SIGN_IN_TIMEOUT_MS, SoloServer
 
 PAGED = 60  # more than a column's first page of 50
-
-
-def company(server: SoloServer) -> tuple[Tenant, list[dict[str, Any]], dict[str, str]]:
-    """A company with two deals in Prospecting (USD and EUR) and one in Qualification."""
-    tenant = sign_up(server)
-    steps = stages(tenant)
-    acme = tenant.create("accounts", name="Acme Corp")
-    globex = tenant.create("accounts", name="Globex")
-    soon = (date.today() + timedelta(days=20)).isoformat()
-    late = (date.today() - timedelta(days=3)).isoformat()
-    deals = {
-        "acme": tenant.create(
-            "opportunities",
-            name="Acme seats",
-            account_id=acme["id"],
-            amount="10000.00",
-            currency="USD",
-            stage_id=steps[0]["id"],
-            close_date=soon,
-        )["id"],
-        "globex": tenant.create(
-            "opportunities",
-            name="Globex pilot",
-            account_id=globex["id"],
-            amount="2500.50",
-            currency="EUR",
-            stage_id=steps[0]["id"],
-            close_date=late,
-        )["id"],
-        "initech": tenant.create(
-            "opportunities",
-            name="Initech renewal",
-            account_id=globex["id"],
-            amount="1234.56",
-            currency="USD",
-            stage_id=steps[1]["id"],
-        )["id"],
-    }
-    return tenant, steps, deals
+HUGE = "9876543210987654.32"  # the largest kind of amount the server keeps
 
 
 @pytest.fixture
@@ -120,6 +83,22 @@ class TestBoard:
         assert empty.totals_text() == ["No amounts"]
         assert empty.body.currentWidget() is empty.empty_label
 
+    def test_totals_beyond_one_amounts_digits_are_exact(
+        self, solo_server: SoloServer, ops: Operations, qtbot: QtBot
+    ) -> None:
+        tenant = sign_up(solo_server)
+        first = stages(tenant)[0]["id"]
+        for name in ("Huge one", "Huge two"):  # each as large as one amount may be
+            tenant.create("opportunities", name=name, amount=HUGE, stage_id=first)
+        with signed_in(tenant, ops, qtbot) as client:
+            column = open_board(client, ops, qtbot).columns[first]
+            assert column.summary.known
+            assert column.count_label.text() == "2 deals"
+            assert column.summary.totals == {"USD": Decimal(HUGE) * 2}  # 19 digits, exact
+            assert (
+                column.total_labels[0].toolTip().startswith("$19,753,086,421,975,308.64 total · ")
+            )
+
     def test_cards_show_name_account_exact_amount_close_date_and_owner(
         self,
         page: PipelinePage,
@@ -143,6 +122,31 @@ class TestBoard:
         no_date = page.columns[steps[1]["id"]].model.index(0)
         assert no_date.data(StageCardsModel.CloseRole) == "No close date"
         assert ids["acme"] == soon.data(StageCardsModel.CardRole).id
+
+    def test_every_card_is_named_and_a_deleted_account_says_so(
+        self, solo_server: SoloServer, ops: Operations, qtbot: QtBot
+    ) -> None:
+        tenant = sign_up(solo_server)
+        first = stages(tenant)[0]["id"]
+        accounts = [tenant.create("accounts", name=f"Client {n:02d}") for n in range(15)]
+        for account in accounts:  # more accounts than single lookups ever named
+            tenant.create(
+                "opportunities",
+                name=f"Deal {account['name']}",
+                account_id=account["id"],
+                stage_id=first,
+            )
+        gone = accounts[0]
+        response = tenant.server.call("DELETE", f"/api/v1/accounts/{gone['id']}", tenant.token)
+        assert response.status_code == 204, response.text
+        with signed_in(tenant, ops, qtbot) as client:
+            model = open_board(client, ops, qtbot).columns[first].model
+            named = {
+                model.card_at(r).name: model.index(r).data(StageCardsModel.AccountRole)
+                for r in range(model.rowCount())
+            }
+        assert named.pop("Deal Client 00") == "Account not found"
+        assert named == {f"Deal Client {n:02d}": f"Client {n:02d}" for n in range(1, 15)}
 
     def test_opening_a_card_shows_it_in_the_editor(
         self,
