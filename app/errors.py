@@ -16,6 +16,10 @@ from app.api.errors import ApiError, SessionEndedError, UnexpectedResponseError
 
 SESSION_ENDED = "Your session has ended; please sign in again."
 
+STALE_WRITE_TITLE = "Someone else changed this record since you opened it."
+STALE_WRITE_TEXT = "Reload it and try again."
+"""How a change refused with HTTP 412 (``stale_write``: the record's version moved on) reads."""
+
 
 class ErrorKind(StrEnum):
     """What sort of failure it was, for the UI to pick a tone and a word."""
@@ -193,6 +197,11 @@ def _describe_api_error(exc: ApiError) -> UserMessage:
             details=detail_line,
             code=exc.code,
             retry_after=wait,
+        )
+    if exc.status_code == 412:
+        # Not a field problem, though the server names the If-Match header in its details.
+        return UserMessage(
+            ErrorKind.REJECTED, STALE_WRITE_TITLE, STALE_WRITE_TEXT, detail_line, code=exc.code
         )
     fields = {name: field_sentence(problem) for name, problem in exc.field_errors.items()}
     if exc.code == "email_taken":

@@ -106,6 +106,43 @@ class AccountPanel(QFrame):
         self.setToolTip(f"{name}\n{email} · {role}")
 
 
+class SearchEntry(QPushButton):
+    """The sidebar's "Search" button, with its shortcut shown as a key cap ("Ctrl+K").
+
+    Args:
+        parent: The parent widget.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sidebarSearch")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        glass = QLabel(self)
+        glass.setPixmap(pixmap("search", 16))
+        glass.setFixedSize(16, 16)
+        self.caption = QLabel("Search", self)
+        self.caption.setObjectName("sidebarSearchText")
+        self.key_label = QLabel("", self)
+        self.key_label.setObjectName("sidebarSearchKey")
+        self.key_label.hide()
+        for label in (glass, self.caption, self.key_label):
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 0, 8, 0)
+        row.setSpacing(8)
+        middle = Qt.AlignmentFlag.AlignVCenter
+        row.addWidget(glass, 0, middle)
+        row.addWidget(self.caption, 1, middle)
+        row.addWidget(self.key_label, 0, middle)
+
+    def set_shortcut(self, keys: str) -> None:
+        """Show ``keys`` (as this platform writes them, e.g. "Ctrl+K" or "⌘K")."""
+        self.key_label.setText(keys)
+        self.key_label.setVisible(bool(keys))
+        what = "Find any account, contact or opportunity"
+        self.setToolTip(f"{what} ({keys})" if keys else what)
+
+
 class MainWindow(QMainWindow):
     """The window the user works in once the backend is up.
 
@@ -121,10 +158,13 @@ class MainWindow(QMainWindow):
     Signals:
         close_requested(): The user closed the window.
         sign_out_requested(): The user pressed "Sign out".
+        search_requested(): The user pressed "Search" in the sidebar (shown once
+            :meth:`offer_search` was called).
     """
 
     close_requested = Signal()
     sign_out_requested = Signal()
+    search_requested = Signal()
 
     def __init__(
         self, monitor: HealthMonitor, connection_label: str, parent: QWidget | None = None
@@ -160,7 +200,11 @@ class MainWindow(QMainWindow):
         self.account = AccountPanel(sidebar)
         self.account.hide()
         self.account.sign_out_requested.connect(self.sign_out_requested)
+        self.search_entry = SearchEntry(sidebar)
+        self.search_entry.clicked.connect(self.search_requested)
+        self.search_entry.hide()
         sidebar_layout.addLayout(brand_row)
+        sidebar_layout.addWidget(self.search_entry)
         sidebar_layout.addWidget(self.nav, 1)
         sidebar_layout.addWidget(self.account)
 
@@ -196,6 +240,16 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(page)
         if self.nav.currentRow() < 0:
             self.nav.setCurrentRow(0)
+
+    def offer_search(self, keys: str) -> None:
+        """Show "Search" at the top of the sidebar, with its shortcut ``keys`` ("Ctrl+K")."""
+        self.search_entry.set_shortcut(keys)
+        self.search_entry.show()
+
+    def page(self, title: str) -> QWidget | None:
+        """The page with ``title`` (not switching to it); ``None`` if there is none."""
+        titles = self.page_titles()
+        return self.pages.widget(titles.index(title)) if title in titles else None
 
     def set_account(self, name: str, role: str, email: str) -> None:
         """Show who is signed in at the foot of the sidebar, with "Sign out"."""

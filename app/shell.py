@@ -4,22 +4,34 @@ Solo (the last sign-in was to "This computer"): start-up window while the solo
 backend starts → login window → main window. Team server: straight to the login
 window; the solo backend starts only if the user picks "This computer" there.
 Sign-out, or the server ending the session, leads back to the login window.
+While signed in, the window has the Ctrl+K search palette, "Import CSV…" on the
+Accounts and Contacts pages, and one live stream of changes made elsewhere that
+every page with a ``follow(live)`` method keeps itself up to date with.
 Quitting stops everything cleanly (health checks, HTTP client, backend).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.api.client import GatewayClient
-from app.errors import SESSION_ENDED
+from app.errors import SESSION_ENDED, ErrorKind, UserMessage
 from app.features.accounts.ops import AccountRecordOps
 from app.features.accounts.view import AccountsPage
 from app.features.contacts.ops import ContactRecordOps
 from app.features.contacts.view import ContactsPage
+from app.features.imports.ops import ImportOps
+from app.features.imports.view import open_import_wizard
+from app.features.live.model import LiveChanges
 from app.features.login.model import SignInPreferences
 from app.features.login.ops import SIGNED_OUT_NOTE, ClientFactory, SignedIn, SignInFlow
+from app.features.pipeline.ops import PipelineOps
+from app.features.pipeline.view import PipelinePage
+from app.features.records.editing import EditableRecordPage
+from app.features.records.view import RecordListPage
+from app.features.search.ops import SearchOps
+from app.features.search.view import CommandPalette, install_palette
 from app.features.settings.ops import AccountOps
 from app.features.settings.view import SettingsPage
 from app.features.startup.model import StartupFailure, StartupProgress
@@ -31,12 +43,17 @@ from app.features.users.view import UsersPage
 from app.keychain import Keychain
 from app.main_window import MainWindow
 from app.ops import Operations
-from app.qt import QObject, QTimer, Signal
+from app.qt import QDialog, QKeySequence, QObject, QTimer, Signal
 
 if TYPE_CHECKING:  # the shell itself never imports the backend
     from app.solo import SoloBackendRunner
 
 log = logging.getLogger(__name__)
+
+RECORD_PAGES = {"account": "Accounts", "contact": "Contacts"}
+"""The page that shows each kind of record a search finds."""
+PIPELINE_PAGE = "Pipeline"
+"""The page that opens an opportunity, when the window has it."""
 
 
 class DesktopShell(QObject):
@@ -84,6 +101,10 @@ class DesktopShell(QObject):
         self.main_window: MainWindow | None = None
         self.signed_in: SignedIn | None = None
         self.monitor: HealthMonitor | None = None
+        self.live: LiveChanges | None = None
+        """The signed-in window's stream of changes made elsewhere."""
+        self.palette: CommandPalette | None = None
+        """The signed-in window's Ctrl+K search."""
         self._window_ops: Operations | None = None
         self._solo_requested = False
         self._signing_out = False
@@ -130,6 +151,7 @@ class DesktopShell(QObject):
         if signed is None or self._shutting_down or self._signing_out:
             return
         self._signing_out = True
+        self._stop_live()  # before the sign-out ends the session the stream runs on
         if self.main_window is not None:
             self.main_window.set_signing_out()
         self.sign_in.sign_out(signed, lambda: self._back_to_login(signed, SIGNED_OUT_NOTE))
@@ -148,6 +170,7 @@ class DesktopShell(QObject):
         self.login_window.set_busy(True, "Shutting down…")
         if self.monitor is not None:
             self.monitor.stop()
+        self._stop_live()
         self.ops.cancel_all()
         self._pending_stops = 2
         self.ops.run(
@@ -207,19 +230,87 @@ class DesktopShell(QObject):
         label = signed.server.label
         window = self.main_window = MainWindow(self.monitor, label)
         window.set_account(user.name, user.role_label, user.email)
-        window.add_page("Accounts", "accounts", AccountsPage(AccountRecordOps(client, window_ops)))
-        window.add_page("Contacts", "contacts", ContactsPage(ContactRecordOps(client, window_ops)))
+        imports = ImportOps(client, window_ops)
+        accounts = AccountsPage(AccountRecordOps(client, window_ops))
+        contacts = ContactsPage(ContactRecordOps(client, window_ops))
+        for page, kind in ((accounts, "account"), (contacts, "contact")):
+            self._offer_import(page, imports, kind)
+        window.add_page("Accounts", "accounts", accounts)
+        window.add_page("Contacts", "contacts", contacts)
+        window.add_page("Pipeline", "pipeline", PipelinePage(PipelineOps(client, window_ops)))
         window.add_page("System status", "status", StatusPage(self.monitor, label))
         if user.is_admin:
             window.add_page("Users", "users", UsersPage(UserAdminOps(client, window_ops), user))
         window.add_page("Settings", "settings", SettingsPage(AccountOps(client, window_ops)))
+        palette = self.palette = install_palette(window, SearchOps(client, window_ops))
+        palette.open_requested.connect(self._open_found)
+        window.search_requested.connect(palette.popup)
+        shortcut = palette.shortcut
+        keys = shortcut.key() if shortcut is not None else QKeySequence()
+        window.offer_search(keys.toString(QKeySequence.SequenceFormat.NativeText))
+        live = self.live = LiveChanges(client, window_ops)
+        self._follow(window, live)
         window.close_requested.connect(self.shutdown)
         window.sign_out_requested.connect(self.sign_out)
         signed.session.on_ended(lambda reason: self._session_ended(signed, reason))
         self.ops.set_report(window.show_error)  # the scope reports there too
         window.show()
         self.monitor.start()
+        live.start()
         self.main_window_shown.emit()
+
+    @staticmethod
+    def _offer_import(page: RecordListPage[Any], imports: ImportOps, kind: str) -> None:
+        """Give ``page`` its "Import CSV…" button; an import that changed records loads
+        the page's list again."""
+
+        def open_wizard() -> QDialog:
+            return open_import_wizard(imports, kind, page, on_imported=lambda _k: page.refresh())
+
+        page.offer_import(open_wizard)
+
+    @staticmethod
+    def _follow(window: MainWindow, live: LiveChanges) -> None:
+        """Hand ``live`` to every page that keeps itself up to date (has ``follow``): the
+        record lists, and the Pipeline board once it has one."""
+        for index in range(window.pages.count()):
+            follow = getattr(window.pages.widget(index), "follow", None)
+            if callable(follow):
+                follow(live)
+
+    def _open_found(self, kind: str, record_id: str) -> None:
+        """Show the record a search result names: an account or a contact on its page,
+        beside the list; an opportunity on the Pipeline board (or, without one, its
+        account)."""
+        window = self.main_window
+        if window is None:
+            return
+        note = ""
+        if kind == "opportunity":
+            board = window.page(PIPELINE_PAGE)
+            open_opportunity = getattr(board, "open_opportunity", None)
+            if callable(open_opportunity):
+                window.show_page(PIPELINE_PAGE)
+                open_opportunity(record_id)
+                return
+            hit = self.palette.chosen if self.palette is not None else None
+            if hit is None or hit.id != record_id or hit.account_id is None:
+                title = f"“{hit.title}”" if hit is not None and hit.id == record_id else "It"
+                window.show_error(
+                    UserMessage(
+                        ErrorKind.REJECTED,
+                        f"{title} is an opportunity without an account; "
+                        "this window has no page that opens opportunities yet.",
+                    )
+                )
+                return
+            kind, record_id = "account", hit.account_id
+            note = f"Showing the account of the opportunity “{hit.title}”."
+        page = window.show_page(RECORD_PAGES.get(kind, ""))
+        if isinstance(page, EditableRecordPage):
+            if note:
+                page.banner.show_message(note, "info")
+            page.open_record_id(record_id)
 
     def _session_ended(self, signed: SignedIn, reason: str) -> None:
         if signed is not self.signed_in or self._shutting_down or self._signing_out:
@@ -245,6 +336,9 @@ class DesktopShell(QObject):
         monitor, self.monitor = self.monitor, None
         if monitor is not None:
             monitor.stop()
+        live = self.live
+        self._stop_live()
+        self.live = self.palette = None
         self.ops.set_report(None)
         window, self.main_window = self.main_window, None
         if window is not None:
@@ -253,11 +347,15 @@ class DesktopShell(QObject):
         # Delete them here, on the UI thread, once the cancelled operations have
         # unwound; left to Python's cycle collector they could be destroyed on
         # whichever thread it happens to run (the solo backend's), which Qt forbids.
-        for obj in (window, monitor):
+        for obj in (window, monitor, live):
             if obj is not None:
                 QTimer.singleShot(0, obj.deleteLater)
         self.signed_in = None
         self._signing_out = False
+
+    def _stop_live(self) -> None:
+        if self.live is not None:
+            self.live.stop()
 
     def _one_stop_done(self) -> None:
         if not self._shutting_down:

@@ -1,27 +1,21 @@
 """Global search over accounts, contacts and opportunities (``GET /search``).
 
-The server answers each hit with a title and at most one line of detail (an
-account's domain, a contact's email). The palette shows more (an opportunity's
-amount, the account a contact works at), so this module also reads single
-records by id.
+One call answers a query: each hit carries what the palette's second line needs
+(a contact's or an opportunity's account name, an opportunity's amount, currency
+and status), so no record is read one by one.
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from pydantic import BaseModel, ConfigDict
 
 from app.api.client import GatewayClient
-from app.api.models import Account, Contact, Opportunity
 
 SEARCH_LIMIT = 20
 """How many hits one search asks for (the server allows up to 50)."""
 
 KINDS: tuple[str, ...] = ("account", "contact", "opportunity")
 """The kinds of record search finds, in the order the palette groups them."""
-
-M = TypeVar("M", bound=BaseModel)
 
 
 class SearchHit(BaseModel):
@@ -33,6 +27,12 @@ class SearchHit(BaseModel):
         title: Its name (a contact's first and last name).
         subtitle: An account's domain, a contact's email (or title); may be empty.
         score: How close the match is, 0 to 1 (higher is closer).
+        account_id: The account a contact works at or an opportunity is with.
+        account_name: That account's name (``None`` when it has none, or it is in the
+            trash).
+        amount: An opportunity's amount, a decimal string (never a float).
+        currency: The amount's ISO currency code.
+        status: An opportunity's ``open``, ``won`` or ``lost``.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -42,6 +42,11 @@ class SearchHit(BaseModel):
     title: str
     subtitle: str | None = None
     score: float = 0.0
+    account_id: str | None = None
+    account_name: str | None = None
+    amount: str | None = None
+    currency: str | None = None
+    status: str | None = None
 
 
 class SearchResults(BaseModel):
@@ -53,7 +58,7 @@ class SearchResults(BaseModel):
 
 
 class SearchApi:
-    """The search calls of the gateway.
+    """The search call of the gateway.
 
     Args:
         client: The signed-in client.
@@ -74,22 +79,3 @@ class SearchApi:
             "GET", "/api/v1/search", SearchResults, params=params
         )
         return results.items
-
-    async def account(self, account_id: str) -> Account:
-        """One account by id.
-
-        Raises:
-            ApiError: ``not_found`` (404) when it is gone or not the user's to see.
-        """
-        return await self._record(f"/api/v1/accounts/{account_id}", Account)
-
-    async def contact(self, contact_id: str) -> Contact:
-        """One contact by id (raises as :meth:`account`)."""
-        return await self._record(f"/api/v1/contacts/{contact_id}", Contact)
-
-    async def opportunity(self, opportunity_id: str) -> Opportunity:
-        """One opportunity by id (raises as :meth:`account`)."""
-        return await self._record(f"/api/v1/opportunities/{opportunity_id}", Opportunity)
-
-    async def _record(self, path: str, model: type[M]) -> M:
-        return await self._client.call_json("GET", path, model)

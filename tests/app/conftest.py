@@ -27,6 +27,7 @@ from app.qt import QApplication, QSettings
 from app.shell import DesktopShell
 from app.solo import SoloBackendRunner
 from app.theme import apply_theme
+from backend.embedded.postgres import EmbeddedPostgres
 from backend.kit.settings import load_settings
 from backend.server import SoloBackend
 from tests.app.support import MemoryKeyring, SoloServer, stop_shell
@@ -36,10 +37,12 @@ HERE = Path(__file__).parent
 OFFSCREEN_NOISE = (
     "This plugin does not support propagateSizeHints",
     r"This plugin does not support raise\(\)",
+    "This plugin does not support grabbing the (keyboard|mouse)",
 )
 """Qt's offscreen platform warns whenever a top-level window with a layout is shown
-(it has no window manager to pass size hints to), and when a window is raised
-(there is no stacking order). Real platforms do not."""
+(it has no window manager to pass size hints to), when a window is raised (there
+is no stacking order), and when a popup (the Ctrl+K palette) grabs the keyboard
+and mouse. Real platforms do not."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -104,15 +107,17 @@ def ops(qloop: asyncio.AbstractEventLoop) -> Operations:
 
 
 @pytest.fixture
-def solo_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Environment for a solo start in a fresh data folder; returns SALESOS_HOME."""
+def solo_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Environment for a solo start in a fresh data folder; yields SALESOS_HOME. The
+    embedded database is deleted afterwards (as root it lives outside tmp_path)."""
     home = tmp_path / "home"
     monkeypatch.setenv("SALESOS_HOME", str(home))
     monkeypatch.setenv("SALESOS_EMBEDDED_PG_FAST", "1")
     monkeypatch.setenv("SALESOS_LOG_FORMAT", "text")
     for name in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "SALESOS_SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
-    return home
+    yield home
+    EmbeddedPostgres(home).destroy()
 
 
 @pytest.fixture(autouse=True)
@@ -156,6 +161,7 @@ def solo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoloServer
         yield SoloServer(backend.wait_ready(90), home)
     finally:
         backend.stop()
+        EmbeddedPostgres(home).destroy()  # as root its data lives outside the tmp folder
 
 
 @pytest.fixture

@@ -86,6 +86,7 @@ class TestSoloStart:
         assert window.page_titles() == [
             "Accounts",
             "Contacts",
+            "Pipeline",
             "System status",
             "Users",
             "Settings",

@@ -23,7 +23,9 @@ class LiveChanges(QObject):
     """Listens to ``/api/v1/live`` and re-emits what it hears on the UI thread.
 
     Reconnects by itself (backoff with jitter up to 15 s) when the server or the
-    network goes away, and at once when the stream's token expires.
+    network goes away, and at once when the stream's token expires. Changes made
+    while the stream was broken are lost, so a reconnection after a break also
+    says :attr:`resync`.
 
     Args:
         client: The signed-in client.
@@ -34,11 +36,14 @@ class LiveChanges(QObject):
         changed(object): A :class:`~app.api.live.Change`.
         resync(): Changes were dropped: reload what is shown.
         connected_changed(bool): The stream opened or broke.
+        stopped(): :meth:`stop` was called (the window signs out or closes): what
+            listens should stop working on what it heard.
     """
 
     changed = Signal(object)
     resync = Signal()
     connected_changed = Signal(bool)
+    stopped = Signal()
 
     def __init__(
         self, client: GatewayClient, ops: Operations, parent: QObject | None = None
@@ -60,6 +65,7 @@ class LiveChanges(QObject):
             self._task.cancel()
             self._task = None
         self._set_connected(False)
+        self.stopped.emit()
 
     def _set_connected(self, connected: bool) -> None:
         if connected != self.connected:
@@ -72,7 +78,9 @@ class LiveChanges(QObject):
             try:
                 async for item in live_changes(self._client):
                     self._set_connected(True)
-                    failures = 0
+                    if failures:  # back after a break: what happened meanwhile was missed
+                        failures = 0
+                        self.resync.emit()
                     if item == RESYNC:
                         self.resync.emit()
                     elif item == EXPIRED:

@@ -7,8 +7,10 @@ from typing import Any, TypeVar
 
 from app.api.records import STALE_WRITE, CustomField
 from app.errors import UserMessage
+from app.features.live.model import LiveChanges
 from app.features.records.detail import RecordDetail
 from app.features.records.form import FormEntry, RecordDialog
+from app.features.records.live import LiveRows
 from app.features.records.model import RecordTableModel
 from app.features.records.ops import EditableRecord, RecordLoader, RecordStore
 from app.features.records.view import RecordListPage, message_text
@@ -73,6 +75,15 @@ class EditableRecordPage(RecordListPage[E]):
         detail.delete_wanted.connect(self.confirm_delete)
         self.content.addWidget(detail)
         self.table.activated.connect(self.open_index)  # double-click or Enter
+        self.live_rows: LiveRows[E] = LiveRows(
+            store.object_type, model, loader, store, self.shown_record, self
+        )
+        """Keeps the rows up to date with changes made elsewhere (once :meth:`follow`-ing)."""
+        self.live_rows.new_count_changed.connect(self.new_notice.set_count)
+        self.live_rows.record_updated.connect(self._changed_elsewhere)
+        self.live_rows.record_deleted.connect(self._deleted_elsewhere)
+        self.live_rows.record_unreadable.connect(self._out_of_sight)
+        self.live_rows.resync_wanted.connect(self._resync)
 
     # ------------------------------------------------------------------ what subclasses give
 
@@ -89,6 +100,51 @@ class EditableRecordPage(RecordListPage[E]):
 
     def load_relations(self, record: E) -> None:
         """Load what the detail shows besides the record's fields."""
+
+    # ------------------------------------------------------------------ live changes
+
+    def follow(self, live: LiveChanges) -> None:
+        """Keep the list up to date with the changes ``live`` hears: a changed record's
+        row is replaced where it is, a deleted one's row goes, and added ones are
+        announced in the header ("2 new accounts — Show") rather than inserted."""
+        self.live_rows.follow(live)
+
+    def shown_record(self) -> E | None:
+        """The record the detail panel shows (``None`` while it is closed)."""
+        record: E | None = self.detail.record
+        return record if record is not None and not self.detail.isHidden() else None
+
+    def _changed_elsewhere(self, record: E) -> None:
+        shown = self.shown_record()
+        if shown is not None and shown.id == record.id:
+            self.open_record(record)  # its fields and what hangs off it, as they are now
+
+    def _deleted_elsewhere(self, record_id: str) -> None:
+        self._close_gone(record_id, "{name} was moved to the trash elsewhere.")
+
+    def _out_of_sight(self, record_id: str) -> None:
+        self._close_gone(
+            record_id,
+            "{name} was changed elsewhere and can no longer be shown here: it was deleted, "
+            "or it is no longer yours to see.",
+        )
+
+    def _close_gone(self, record_id: str, text: str) -> None:
+        """Close the detail if it shows ``record_id``, saying why (``text`` names ``{name}``)."""
+        shown = self.shown_record()
+        if shown is None or shown.id != record_id:
+            return
+        self.detail.hide()
+        self.detail.record = None
+        self.banner.show_message(text.format(name=self.label_of(shown)), "info")
+
+    def _resync(self) -> None:
+        if self._loaded_once:
+            self.refresh()  # quietly: the rows stay until the new ones are in
+
+    def import_running(self, running: bool) -> None:
+        # The import's end loads the list again; its records are not news then.
+        self.live_rows.paused = running
 
     # ------------------------------------------------------------------ custom fields
 
@@ -126,17 +182,37 @@ class EditableRecordPage(RecordListPage[E]):
         self.detail.show_record(record, "Loading…")
         self.load_relations(record)
 
+    def open_record_id(self, record_id: str) -> None:
+        """Select the record ``record_id`` and show it beside the list (what a search
+        result opens); it is read from the server if the list has not loaded it."""
+        row = self.model.row_of_id(record_id)
+        if row is not None:
+            self._select_row(row)
+            self.open_record(self.model.record_at(row))
+            return
+        self._focus_id = record_id  # a list still loading selects it if it brings it
+
+        def failed(message: UserMessage) -> None:
+            text = f"The {self.noun} could not be opened. {message_text(message)}"
+            self.banner.show_message(text, "error")
+
+        self.records.get(record_id, self.open_record, failed)
+
+    def _select_row(self, row: int) -> None:
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+
     def records_loaded(self) -> None:
         if self._focus_id is None:
             return
         row = self.model.row_of_id(self._focus_id)
         if row is not None:
-            self.table.selectRow(row)
-            self.table.scrollTo(self.model.index(row, 0))
+            self._select_row(row)
         self._focus_id = None
 
     def _show_saved(self, record: E, text: str) -> None:
         self.banner.show_message(text, "success")
+        self.live_rows.expect(record.id)  # its own "created" arrives too; not news
         self._focus_id = record.id
         self.refresh()
         self.open_record(record)

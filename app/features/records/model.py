@@ -224,6 +224,39 @@ class RecordTableModel(PagedRowTableModel[T]):
         """Every record loaded so far, in the server's order."""
         return list(self._rows)
 
+    def replace_record(self, record: T) -> int | None:
+        """Show ``record`` in place of the row with its id (someone changed it).
+
+        The row stays where it is, even if the sort would now put it elsewhere: a
+        list that moves under the user's hand is worse than one slightly out of
+        order. Selection and scroll position are untouched (no reset).
+
+        Returns:
+            The row, or ``None`` if no row has that record.
+        """
+        row = self.row_of_id(str(getattr(record, "id", "")))
+        if row is None:
+            return None
+        self._rows[row] = record
+        last = max(self.columnCount() - 1, 0)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+        return row
+
+    def remove_record(self, record_id: str) -> bool:
+        """Take the row of ``record_id`` out of the list (it was deleted elsewhere).
+
+        Returns:
+            Whether there was such a row.
+        """
+        row = self.row_of_id(record_id)
+        if row is None:
+            return False
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._rows[row]
+        self.endRemoveRows()
+        self.state_changed.emit()
+        return True
+
     def cell(self, record: T, column: int) -> str:
         """The text of ``record`` in ``column``."""
         raise NotImplementedError

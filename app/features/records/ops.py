@@ -16,6 +16,10 @@ from app.qt import QObject, Signal
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
+MAX_READ_AT_ONCE = 100
+"""How many records :meth:`RecordStore.get_many` asks for in one call (the server
+lists up to 200; 100 ids keep the URL a few kilobytes)."""
+
 
 class RecordPage(Protocol[T_co]):
     """What a list call answers: some records and the cursor of the next page."""
@@ -46,10 +50,12 @@ class RecordLoader(QObject, Generic[T]):
     Signals:
         failed(object): A load failed; the :class:`~app.errors.UserMessage` says why.
         loaded(): A page arrived.
+        reloading(): A first page is being asked for (the list starts over).
     """
 
     failed = Signal(object)
     loaded = Signal()
+    reloading = Signal()
 
     def __init__(
         self,
@@ -71,6 +77,7 @@ class RecordLoader(QObject, Generic[T]):
         if self._first is not None and not self._first.done():
             self._first.cancel()
         self._model.begin_load()
+        self.reloading.emit()
         self._first = self._ops.run(
             self._fetch(self._model.query(), None),
             on_success=self._first_loaded,
@@ -170,6 +177,20 @@ class RecordStore(Generic[E]):
     ) -> asyncio.Task[E]:
         """Fetch the record as it is now (after a conflict)."""
         return self._run(self.api.get(self.kind, record_id), done, failed, "record-get")
+
+    async def _read_many(self, record_ids: Sequence[str]) -> list[E]:
+        page: RecordPage[E] = await self.api.page(
+            self.kind, filters=(f"id:in:{','.join(record_ids)}",), limit=len(record_ids)
+        )
+        return list(page.items)
+
+    def get_many(
+        self, record_ids: Sequence[str], done: Callable[[list[E]], None], failed: FailureHandler
+    ) -> asyncio.Task[list[E]]:
+        """Fetch the records of ``record_ids`` as they are now, in one call (at most
+        :data:`MAX_READ_AT_ONCE`); those in the trash or out of the user's reach are
+        not among them."""
+        return self._run(self._read_many(record_ids), done, failed, "records-get-many")
 
     def create(
         self, values: dict[str, Any], done: Callable[[E], None], failed: FailureHandler

@@ -3,6 +3,7 @@ table and its states."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from app.api.records import SavedView
@@ -16,7 +17,9 @@ from app.features.records.views import (
     describe_sort,
 )
 from app.qt import (
+    QDialog,
     QEvent,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -30,7 +33,9 @@ from app.qt import (
     QTimer,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
+from app.theme import icon
 from app.widgets.confirm import ask_to_confirm
 from app.widgets.record_form import ActionBanner
 from app.widgets.tables import list_table
@@ -46,6 +51,57 @@ MIN_STRETCH = 180
 def message_text(message: UserMessage) -> str:
     """A failure as one line for a banner."""
     return " ".join(part for part in (message.title, message.text) if part)
+
+
+def count_of(count: int, noun: str) -> str:
+    """``1 account``, ``2 accounts``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+class NewRecordsNotice(QFrame):
+    """A small note in a list's header: "2 new accounts" and a "Show" button.
+
+    Records added elsewhere do not jump into a list the user is reading; this says
+    they exist, and "Show" loads the list again. Hidden while there are none.
+
+    Args:
+        noun: One record ("account").
+        parent: The parent widget.
+
+    Signals:
+        show_wanted(): The user pressed "Show".
+    """
+
+    show_wanted = Signal()
+
+    def __init__(self, noun: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("newRecordsNotice")
+        self._noun = noun
+        self.count = 0
+        self.label = QLabel("", self)
+        self.label.setObjectName("newRecordsText")
+        self.show_button = QPushButton("Show", self)
+        self.show_button.setObjectName("newRecordsButton")
+        self.show_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.show_button.setToolTip(f"Load the list again, with the new {noun}s")
+        self.show_button.clicked.connect(self.show_wanted)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 4, 4, 4)
+        layout.setSpacing(8)
+        layout.addWidget(self.label)
+        layout.addWidget(self.show_button)
+        self.hide()
+
+    def set_count(self, count: int) -> None:
+        """Say that ``count`` records were added since the list loaded (0 hides it)."""
+        self.count = count
+        self.label.setText(count_of(count, f"new {self._noun}"))
+        self.setToolTip(
+            f"{count_of(count, self._noun).capitalize()} added elsewhere since this list "
+            "loaded. Show loads the list again."
+        )
+        self.setVisible(count > 0)
 
 
 class RecordListPage(QWidget, Generic[T]):
@@ -91,6 +147,9 @@ class RecordListPage(QWidget, Generic[T]):
         self._load_failed = False
         self.confirm_box: QMessageBox | None = None
         self.view_dialog: SaveViewDialog | None = None
+        self.import_dialog: QDialog | None = None
+        """The import wizard this page's button opened, while it is open."""
+        self._open_import: Callable[[], QDialog] | None = None
 
         title_label = QLabel(title, self)
         title_label.setProperty("role", "pageTitle")
@@ -100,9 +159,19 @@ class RecordListPage(QWidget, Generic[T]):
         heading.setSpacing(2)
         heading.addWidget(title_label)
         heading.addWidget(subtitle_label)
+        self.new_notice = NewRecordsNotice(model.NOUN, self)
+        self.new_notice.show_wanted.connect(self.show_new_records)
+        self.import_button = QPushButton(icon("import"), "Import CSV…", self)
+        self.import_button.setObjectName("importRecordsButton")
+        self.import_button.setToolTip(f"Add or update {model.NOUN}s from a CSV file")
+        self.import_button.clicked.connect(self.open_import)
+        self.import_button.hide()  # until offer_import gives it something to open
         header = QHBoxLayout()
         header.setSpacing(8)
         header.addLayout(heading, 1)
+        header.addWidget(self.new_notice, 0, Qt.AlignmentFlag.AlignBottom)
+        header.addSpacing(8)
+        header.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignBottom)
         self.new_button = QPushButton(new_label or "New", self)
         self.new_button.setObjectName("newRecordButton")
         self.new_button.setProperty("variant", "primary")
@@ -198,6 +267,12 @@ class RecordListPage(QWidget, Generic[T]):
         self._loaded_once = True
         self.loader.reload()
 
+    def show_new_records(self) -> None:
+        """Load the first page again, with the records added since (the notice's "Show")."""
+        self.new_notice.set_count(0)
+        self.table.scrollToTop()
+        self.refresh()
+
     def apply_filter(self) -> None:
         """Ask for the records matching the filter box now (typing waits a moment)."""
         self._filter_timer.stop()
@@ -255,6 +330,36 @@ class RecordListPage(QWidget, Generic[T]):
     def open_new_dialog(self) -> Any:
         """Open the dialog that creates a record (subclasses that can, do)."""
         return None
+
+    def offer_import(self, open_wizard: Callable[[], QDialog]) -> None:
+        """Show "Import CSV…" in the header; pressing it calls ``open_wizard``.
+
+        Args:
+            open_wizard: Opens the import wizard over this page and returns it.
+        """
+        self._open_import = open_wizard
+        self.import_button.show()
+
+    def open_import(self) -> QDialog | None:
+        """Open the import wizard (what "Import CSV…" does); ``None`` if none is offered."""
+        if self._open_import is None:
+            return None
+        if self.import_dialog is not None:
+            self.import_dialog.raise_()
+            return self.import_dialog
+        dialog = self._open_import()
+        self.import_dialog = dialog
+        dialog.finished.connect(lambda _result: self._import_closed(dialog))
+        self.import_running(True)
+        return dialog
+
+    def import_running(self, running: bool) -> None:
+        """The import wizard of this page opened (``True``) or closed (subclasses react)."""
+
+    def _import_closed(self, dialog: QDialog) -> None:
+        if self.import_dialog is dialog:
+            self.import_dialog = None
+            self.import_running(False)
 
     # ------------------------------------------------------------------ saved views
 

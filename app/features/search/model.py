@@ -33,46 +33,31 @@ STATUS_LABELS: dict[str, str] = {"open": "Open", "won": "Won", "lost": "Lost"}
 
 SEPARATOR = " · "
 
-
-@dataclass(frozen=True)
-class HitExtra:
-    """What the palette adds to a hit beyond the server's one line of detail.
-
-    Attributes:
-        account_name: The account a contact works at, or an opportunity is with.
-        amount: An opportunity's amount as a decimal string.
-        currency: The amount's ISO currency code.
-        status: An opportunity's ``open``, ``won`` or ``lost``.
-    """
-
-    account_name: str | None = None
-    amount: str | None = None
-    currency: str = "USD"
-    status: str | None = None
+DEFAULT_CURRENCY = "USD"
+"""The currency of an amount the server sent without one (it always sends one)."""
 
 
-def secondary_line(hit: SearchHit, extra: HitExtra | None = None) -> str:
+def secondary_line(hit: SearchHit) -> str:
     """The muted line under a hit's name.
 
     An account: its domain. A contact: their email (or title) and account. An
     opportunity: its amount in its currency, its account and whether it is open.
     """
-    extra = extra or HitExtra()
     parts: list[str] = []
     if hit.type == "opportunity":
-        if extra.amount is not None:
-            parts.append(format_money(extra.amount, extra.currency))
-        if extra.account_name:
-            parts.append(extra.account_name)
-        if extra.status:
-            parts.append(STATUS_LABELS.get(extra.status, extra.status.capitalize()))
+        if hit.amount is not None:
+            parts.append(format_money(hit.amount, hit.currency or DEFAULT_CURRENCY))
+        if hit.account_name:
+            parts.append(hit.account_name)
+        if hit.status:
+            parts.append(STATUS_LABELS.get(hit.status, hit.status.capitalize()))
         if hit.subtitle:
             parts.append(hit.subtitle)
     else:
         if hit.subtitle:
             parts.append(hit.subtitle)
-        if hit.type == "contact" and extra.account_name:
-            parts.append(extra.account_name)
+        if hit.type == "contact" and hit.account_name:
+            parts.append(hit.account_name)
     return SEPARATOR.join(parts)
 
 
@@ -126,13 +111,14 @@ class SearchResultsModel(QAbstractListModel):
     """Whether the row is a group's heading."""
     COUNT_ROLE = Qt.ItemDataRole.UserRole + 5
     """How many hits a heading's group has."""
+    HIT_ROLE = Qt.ItemDataRole.UserRole + 6
+    """The :class:`~app.api.search.SearchHit` itself (``None`` on a heading)."""
 
     state_changed = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[ResultRow] = []
-        self._extras: dict[str, HitExtra] = {}
         self._query = ""
         self._answered = ""
         self._state = SearchState.IDLE
@@ -204,7 +190,6 @@ class SearchResultsModel(QAbstractListModel):
         """Nothing typed: no rows, the idle hint."""
         self.beginResetModel()
         self._rows = []
-        self._extras = {}
         self._query = self._answered = ""
         self._state = SearchState.IDLE
         self._failure = None
@@ -222,7 +207,6 @@ class SearchResultsModel(QAbstractListModel):
             return False
         self.beginResetModel()
         self._rows = group_rows(hits)
-        self._extras = {}
         self._answered = query
         self._state = SearchState.READY
         self._failure = None
@@ -237,29 +221,12 @@ class SearchResultsModel(QAbstractListModel):
             return False
         self.beginResetModel()
         self._rows = []
-        self._extras = {}
         self._answered = query
         self._state = SearchState.FAILED
         self._failure = message
         self.endResetModel()
         self.state_changed.emit()
         return True
-
-    def add_extras(self, extras: dict[str, HitExtra]) -> None:
-        """Add amounts and account names to the hits shown (by record id)."""
-        changed = False
-        for row, item in enumerate(self._rows):
-            if item.hit is not None and item.hit.id in extras:
-                self._extras[item.hit.id] = extras[item.hit.id]
-                index = self.index(row, 0)
-                self.dataChanged.emit(index, index, [self.SECONDARY_ROLE])
-                changed = True
-        if changed:
-            self.state_changed.emit()
-
-    def extra(self, record_id: str) -> HitExtra | None:
-        """What was added to the hit of ``record_id``, if anything."""
-        return self._extras.get(record_id)
 
     # ------------------------------------------------------------------ rows
 
@@ -297,7 +264,7 @@ class SearchResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return GROUP_TITLES.get(item.kind, item.kind) if hit is None else hit.title
         if role == Qt.ItemDataRole.ToolTipRole and hit is not None:
-            detail = secondary_line(hit, self._extras.get(hit.id))
+            detail = secondary_line(hit)
             label = KIND_LABELS.get(hit.type, hit.type)
             return f"{label}: {hit.title}" + (f"\n{detail}" if detail else "")
         if role == self.KIND_ROLE:
@@ -305,11 +272,13 @@ class SearchResultsModel(QAbstractListModel):
         if role == self.ID_ROLE:
             return hit.id if hit is not None else None
         if role == self.SECONDARY_ROLE:
-            return secondary_line(hit, self._extras.get(hit.id)) if hit is not None else ""
+            return secondary_line(hit) if hit is not None else ""
         if role == self.HEADING_ROLE:
             return hit is None
         if role == self.COUNT_ROLE:
             return item.count
+        if role == self.HIT_ROLE:
+            return hit
         return None
 
 

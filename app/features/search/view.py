@@ -10,6 +10,7 @@ Wiring (done by the shell)::
 
 from __future__ import annotations
 
+from app.api.search import SearchHit
 from app.features.search.model import KIND_LABELS, SearchResultsModel, SearchState
 from app.features.search.ops import LiveSearch, SearchOps
 from app.qt import (
@@ -221,6 +222,8 @@ class CommandPalette(QWidget):
         self.setFixedSize(PALETTE_WIDTH + 2 * SHADOW, PALETTE_HEIGHT + 2 * SHADOW)
         self.shortcut: QShortcut | None = None
         """The shortcut that opens the palette (set by :func:`install_palette`)."""
+        self.chosen: SearchHit | None = None
+        """The hit opened last (what :attr:`open_requested` named, with its account)."""
         self.model = SearchResultsModel(self)
         self.search = LiveSearch(search, self.model, parent=self)
 
@@ -344,6 +347,8 @@ class CommandPalette(QWidget):
             return False
         kind = str(index.data(SearchResultsModel.KIND_ROLE))
         record_id = str(index.data(SearchResultsModel.ID_ROLE))
+        hit = index.data(SearchResultsModel.HIT_ROLE)
+        self.chosen = hit if isinstance(hit, SearchHit) else None
         self.close()
         self.open_requested.emit(kind, record_id)
         return True

@@ -69,6 +69,7 @@ class TestSigningIn:
         assert window.page_titles() == [
             "Accounts",
             "Contacts",
+            "Pipeline",
             "System status",
             "Users",
             "Settings",
@@ -81,7 +82,13 @@ class TestSigningIn:
         sign_in(team_shell, qtbot, DEMO_REP)
         window = team_shell.main_window
         assert window is not None
-        assert window.page_titles() == ["Accounts", "Contacts", "System status", "Settings"]
+        assert window.page_titles() == [
+            "Accounts",
+            "Contacts",
+            "Pipeline",
+            "System status",
+            "Settings",
+        ]
         assert window.account.detail_label.text() == "Sales rep"
 
     def test_enter_submits_and_the_choices_are_remembered(
