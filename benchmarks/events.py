@@ -8,6 +8,9 @@
    overstates commit-to-handled).
 3. Consumer throughput: N events published, then a new consumer group handles them
    all (idempotency row + effect row per event); events/s.
+4. Live updates: the backend served over HTTP, a user's ``GET /api/v1/live`` stream
+   open; accounts created through the API by another session of the company, one
+   every 100 ms; time from the create's response to its frame on the stream.
 
 Usage: python benchmarks/events.py [--events 50000] [--rate 200] [--seconds 30]
 """
@@ -80,6 +83,7 @@ async def main(opts: argparse.Namespace) -> None:
             await _relay_throughput(resources, owner, opts.events)
             await _latency(resources, owner, opts.rate, opts.seconds)
             await _consumer_throughput(resources, owner, opts.events)
+            await _live_latency(resources, opts.live)
         finally:
             await owner.dispose()
             await resources.close()
@@ -221,9 +225,69 @@ async def _consumer_throughput(resources: Any, owner: Any, count: int) -> None:
     )
 
 
+async def _live_latency(resources: Any, count: int) -> None:
+    import json
+
+    import httpx
+
+    from backend.messaging.workers import start_workers
+    from backend.server import build_backend, close_backend, serve_app
+
+    app = build_backend(resources)
+    workers = start_workers(resources, consumers=False)
+    stop = asyncio.Event()
+    port: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    server = asyncio.create_task(serve_app(app, "127.0.0.1", 0, started=port.set_result, stop=stop))
+    base = f"http://127.0.0.1:{await port}"
+    seen: dict[str, float] = {}
+    ready = asyncio.Event()
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        signup = await client.post(
+            "/api/v1/auth/signup",
+            json={"company": "Live Bench", "name": "Bea Bench",
+                  "email": f"bench-{uuid.uuid4().hex[:8]}@example.com",
+                  "password": "correct-horse-battery"},
+        )  # fmt: skip
+        token = signup.json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+
+        async def listen() -> None:
+            async with client.stream("GET", "/api/v1/live", headers=auth, timeout=None) as r:
+                async for line in r.aiter_lines():
+                    if line.startswith(": connected"):
+                        ready.set()
+                    elif line.startswith("data: "):
+                        body = json.loads(line.removeprefix("data: "))
+                        seen.setdefault(body["id"], time.perf_counter())
+
+        listener = asyncio.create_task(listen())
+        await asyncio.wait_for(ready.wait(), 30)
+        sent: dict[str, float] = {}
+        for n in range(count):
+            r = await client.post("/api/v1/accounts", json={"name": f"Live {n}"}, headers=auth)
+            sent[r.json()["id"]] = time.perf_counter()
+            await asyncio.sleep(0.1)
+        deadline = time.perf_counter() + 10
+        while len(seen) < count and time.perf_counter() < deadline:
+            await asyncio.sleep(0.05)
+        listener.cancel()
+    stop.set()
+    await server
+    await workers.close()
+    await close_backend(app)
+    resources.workers = None
+    delays = [(seen[i] - t) * 1000 for i, t in sent.items() if i in seen]
+    print(
+        f"live update, account created through the API to its frame on a user's stream "
+        f"({len(delays)}/{count} arrived): p50 {percentile(delays, 50):.0f} ms, "
+        f"p95 {percentile(delays, 95):.0f} ms, max {max(delays):.0f} ms"
+    )
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--rate", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--live", type=int, default=50, help="live-update samples")
     asyncio.run(main(parser.parse_args()))
