@@ -173,7 +173,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle("SalesOS")
         self.setWindowIcon(icon("logo"))
-        self.resize(1100, 720)
+        self.resize(self._first_size())
         self.setMinimumSize(800, 520)
         self._may_close = False
 
@@ -231,6 +231,16 @@ class MainWindow(QMainWindow):
         monitor.checking.connect(self._show_checking)
         monitor.reported.connect(self.indicator.show_report)
         self._monitor = monitor
+
+    def _first_size(self) -> QSize:
+        """1280 x 800 (every list column and four board stages fit), or 90 % of a
+        smaller screen, never below the minimum."""
+        wanted = QSize(1280, 800)
+        screen = self.screen()
+        if screen is not None:
+            room = screen.availableGeometry().size() * 0.9
+            wanted = wanted.boundedTo(room)
+        return wanted.expandedTo(QSize(800, 520))
 
     def add_page(self, title: str, icon_name: str, page: QWidget) -> None:
         """Add a page and its entry in the sidebar (the first one added is shown)."""

@@ -90,13 +90,14 @@ class AccountDetail(RecordDetail):
         if not relations.opportunities:
             self.add_note("No opportunities")
         for opportunity in relations.opportunities:
-            self.add_opportunity(opportunity)
+            self.add_opportunity(opportunity, relations.account.name)
         self.end_sections()
 
     def _add_contact(self, contact: Contact) -> None:
-        detail = " · ".join(part for part in (contact.title, contact.email) if part)
-        text = contact.full_name or NO_VALUE
-        shown = f"{text}\n{detail}" if detail else text
+        # Name, title and email a line each: joined on one line, the email would wrap
+        # in the middle of the title's line.
+        lines = (contact.full_name or NO_VALUE, contact.title, contact.email)
+        shown = "\n".join(part for part in lines if part)
         label = make_label(shown, self.inner, name="detailContact")
         label.setToolTip(label.text())
         label.setWordWrap(True)
@@ -130,7 +131,7 @@ class AccountsPage(EditableRecordPage[AccountRecord]):
             "The companies you sell to.",
             model,
             loader,
-            widths=(154, 150, 120, 96, 100, 110, 100),
+            widths=(170, 150, 150, 100, 110, 130, 100),
             stretch=AccountsTableModel.DOMAIN,
             autoload=autoload,
             new_label="New account",

@@ -125,12 +125,10 @@ class ContactDetail(RecordDetail):
             return
         if relations.account is not None:
             self.account_names[relations.account.id] = relations.account.name
-        account_label = self.field_labels.get("Account")
-        if account_label is not None and contact.account_id is not None:
-            account_label.setText(
-                relations.account.name
-                if relations.account is not None
-                else "(an account you cannot see)"
+        account = relations.account
+        if contact.account_id is not None:
+            self.set_value(
+                "Account", account.name if account is not None else "(an account you cannot see)"
             )
         self.begin_sections()
         self.status_label.setText("Showing the first 50." if relations.more else "")
@@ -139,7 +137,8 @@ class ContactDetail(RecordDetail):
         if not relations.opportunities:
             self.add_note("Not the primary contact of any opportunity")
         for opportunity in relations.opportunities:
-            self.add_opportunity(opportunity)
+            theirs = account is not None and opportunity.account_id == account.id
+            self.add_opportunity(opportunity, account.name if account and theirs else "")
         self.end_sections()
 
 

@@ -123,7 +123,7 @@ class OpportunityDialog(QDialog):
         adding = record is None
         self.setWindowTitle("New opportunity" if record is None else f"Edit {record.name}")
         self.setModal(True)
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)  # room for a contact's name and title in the picker
 
         title = QLabel("New opportunity" if adding else "Edit opportunity", self)
         title.setProperty("role", "headline")
@@ -185,7 +185,7 @@ class OpportunityDialog(QDialog):
         self.currency_field = FormField("Currency", self.currency_combo, parent=self)
         self.stage_field = FormField("Stage", self.stage_combo, parent=self)
         self.probability_field = FormField(
-            "Probability (%)", self.probability_edit, "Empty: the stage's.", parent=self
+            "Probability (%)", self.probability_edit, "Leave empty to use the stage's.", parent=self
         )
         self.close_field = FormField("Close date", close_row, parent=self)
         self.reason_field = FormField("Why it was lost", self.reason_edit, parent=self)

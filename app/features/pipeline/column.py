@@ -20,6 +20,7 @@ from app.features.pipeline.model import (
     count_text,
     total_lines,
 )
+from app.features.records.detail import without_account
 from app.qt import (
     QAbstractItemView,
     QColor,
@@ -163,9 +164,13 @@ class CardDelegate(QStyledItemDelegate):
             painter.setPen(QColor("#3730a3"))
             painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, owner)
 
+        account = str(index.data(StageCardsModel.AccountRole))
+        # The account's name is the line under the title: "Acme — Renewal" reads
+        # "Renewal" there (the tooltip has the whole name).
+        title = without_account(str(index.data()), account)
         lines = (
-            (str(index.data()), _font(base, 13, QFont.Weight.DemiBold), INK, 18, tag_width + 6),
-            (str(index.data(StageCardsModel.AccountRole)), _font(base, 12), MUTED, 17, 0),
+            (title, _font(base, 13, QFont.Weight.DemiBold), INK, 18, tag_width + 6),
+            (account, _font(base, 12), MUTED, 17, 0),
             (
                 str(index.data(StageCardsModel.AmountRole)),
                 _font(base, 13, QFont.Weight.DemiBold),

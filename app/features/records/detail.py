@@ -25,11 +25,15 @@ from app.qt import (
     QWidget,
     Signal,
 )
+from app.widgets.elided_label import ElidedLabel
 
 PANEL_WIDTH = 340
 LABEL_WIDTH = 100
 """Room for a field's name ("Do not contact") before it wraps."""
 STATUS_LABELS = {"open": "Open", "won": "Won", "lost": "Lost"}
+NAME_SEPARATORS = (" \u2014 ", " \u2013 ", " - ", ": ")
+"""What separates an account's name from the rest in deal names ("Acme — Renewal"): an
+em or en dash, a hyphen or a colon between spaces."""
 
 
 def make_label(text: str, parent: QWidget, role: str = "", name: str = "") -> QLabel:
@@ -39,6 +43,33 @@ def make_label(text: str, parent: QWidget, role: str = "", name: str = "") -> QL
         label.setProperty("role", role)
     if name:
         label.setObjectName(name)
+    return label
+
+
+def without_account(name: str, account: str) -> str:
+    """A deal's name without a leading "<account> — ", for where the account is already
+    said (its card, the account's own panel): "Acme — Renewal" under Acme reads "Renewal".
+    A name that is nothing but the account's stays as it is."""
+    if account:
+        for separator in NAME_SEPARATORS:
+            prefix = f"{account}{separator}"
+            if len(name) > len(prefix) and name[: len(prefix)].casefold() == prefix.casefold():
+                return name[len(prefix) :].strip() or name
+    return name
+
+
+def value_label(text: str, parent: QWidget) -> QLabel:
+    """A field's value: wrapped at spaces; one long word (an email, a domain) elided
+    with "…" and whole in its tooltip, where wrapping could not break it."""
+    label: QLabel
+    if any(char.isspace() for char in text):
+        label = make_label(text, parent, name="detailValue")
+        label.setWordWrap(True)
+    else:
+        label = ElidedLabel(text, parent)
+        label.setObjectName("detailValue")
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     return label
 
 
@@ -200,19 +231,27 @@ class RecordDetail(QFrame):
             label.setWordWrap(True)
             label.setMaximumWidth(LABEL_WIDTH + 16)
             grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignTop)
-            value_label = make_label(value, box, name="detailValue")
-            value_label.setWordWrap(True)
-            value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            value_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-            grid.addWidget(value_label, row, 1, Qt.AlignmentFlag.AlignTop)
-            self.field_labels[name] = value_label
+            shown = value_label(value, box)
+            grid.addWidget(shown, row, 1, Qt.AlignmentFlag.AlignTop)
+            self.field_labels[name] = shown
         grid.setColumnMinimumWidth(0, LABEL_WIDTH)
         grid.setColumnStretch(1, 1)
         return box
 
     def values(self) -> dict[str, str]:
-        """Each field's text as shown, by its label (for tests)."""
-        return {name: label.text() for name, label in self.field_labels.items()}
+        """Each field's text (whole, even where it is elided), by its label (for tests)."""
+        return {
+            name: label.full_text() if isinstance(label, ElidedLabel) else label.text()
+            for name, label in self.field_labels.items()
+        }
+
+    def set_value(self, name: str, text: str) -> None:
+        """Show ``text`` as the value of the field labelled ``name`` (if it has one)."""
+        label = self.field_labels.get(name)
+        if isinstance(label, ElidedLabel):
+            label.set_full_text(text)
+        elif label is not None:
+            label.setText(text)
 
     def begin_sections(self) -> None:
         """Drop the trailing stretch so sections can follow (:meth:`end_sections` re-adds it)."""
@@ -251,14 +290,24 @@ class RecordDetail(QFrame):
         self.status_label.setText(" ".join(p for p in (message.title, message.text) if p))
         self.status_label.show()
 
-    def add_opportunity(self, opportunity: Opportunity) -> None:
-        """Add a row: the deal's name, status and close date, its amount on the right."""
+    def add_opportunity(self, opportunity: Opportunity, account: str = "") -> None:
+        """Add a row: the deal's name, status and close date, its amount on the right.
+
+        Args:
+            opportunity: The deal.
+            account: The name of the account the panel is about, if the deal is
+                theirs: the deal's name is shown without it ("Acme — Renewal" reads
+                "Renewal"; the tooltip has the whole name).
+        """
         row = QHBoxLayout()
         row.setSpacing(8)
         status = STATUS_LABELS.get(opportunity.status, opportunity.status.capitalize())
         close = opportunity.close_date.isoformat() if opportunity.close_date else NO_VALUE
-        name = make_label(f"{opportunity.name}\n{status} · closes {close}", self._inner)
+        closes = "closes" if opportunity.status == "open" else "closed"
+        title = without_account(opportunity.name, account)
+        name = make_label(f"{title}\n{status} · {closes} {close}", self._inner)
         name.setObjectName("detailOpportunity")
+        name.setToolTip(opportunity.name)
         name.setWordWrap(True)
         name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         amount = make_label(
@@ -271,5 +320,5 @@ class RecordDetail(QFrame):
         self.opportunity_rows.append((name, amount))
 
     def amounts(self) -> dict[str, str]:
-        """Each opportunity's amount as shown, by the opportunity's name (for tests)."""
-        return {name.text().split("\n")[0]: amount.text() for name, amount in self.opportunity_rows}
+        """Each opportunity's amount as shown, by the opportunity's whole name (for tests)."""
+        return {name.toolTip(): amount.text() for name, amount in self.opportunity_rows}

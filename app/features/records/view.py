@@ -191,7 +191,10 @@ class RecordListPage(QWidget, Generic[T]):
         self.search_edit.setObjectName("recordSearch")
         self.search_edit.setPlaceholderText(f"Filter {model.NOUN}s by {model.FILTER_LABEL}")
         self.search_edit.setClearButtonEnabled(True)
-        self.search_edit.setFixedWidth(260)
+        # As wide as it needs, but it gives way before the buttons beside it do (a
+        # narrow window, a view with "Delete view" shown).
+        self.search_edit.setMinimumWidth(150)
+        self.search_edit.setMaximumWidth(260)
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(FILTER_DELAY_MS)
@@ -201,19 +204,35 @@ class RecordListPage(QWidget, Generic[T]):
         self.count_label = QLabel("", self)
         self.count_label.setObjectName("recordCount")
         self.count_label.setProperty("role", "muted")
-        self.fixed_label = QLabel("", self)
-        self.fixed_label.setObjectName("viewConditions")
-        self.fixed_label.setProperty("role", "muted")
-        self.fixed_label.hide()
         tools = QHBoxLayout()
         tools.setSpacing(8)
         tools.addWidget(self.views_bar)
-        tools.addWidget(self.search_edit)
+        tools.addWidget(self.search_edit, 2)
         if store is not None:
             self.views_bar.add_tools(tools)
-        tools.addWidget(self.fixed_label)
         tools.addStretch(1)
         tools.addWidget(self.count_label)
+        # A view's conditions get a line of their own under the tools: beside them
+        # they would squeeze the buttons as soon as a view has two conditions.
+        self.conditions_row = QWidget(self)
+        self.conditions_row.setObjectName("viewConditionsRow")
+        conditions_title = QLabel("This view shows only:", self.conditions_row)
+        conditions_title.setObjectName("viewConditionsTitle")
+        self.fixed_label = QLabel("", self.conditions_row)
+        self.fixed_label.setObjectName("viewConditions")
+        self.fixed_label.setProperty("role", "muted")
+        self.fixed_label.setWordWrap(True)
+        self.fixed_label.hide()
+        conditions = QHBoxLayout(self.conditions_row)
+        conditions.setContentsMargins(2, 0, 0, 0)
+        conditions.setSpacing(6)
+        conditions.addWidget(conditions_title, 0, Qt.AlignmentFlag.AlignTop)
+        conditions.addWidget(self.fixed_label, 1)
+        self.conditions_row.hide()
+        filters = QVBoxLayout()
+        filters.setSpacing(8)
+        filters.addLayout(tools)
+        filters.addWidget(self.conditions_row)
 
         self.banner = ActionBanner(self)
 
@@ -252,7 +271,7 @@ class RecordListPage(QWidget, Generic[T]):
         layout.setSpacing(14)
         layout.addLayout(header)
         layout.addWidget(self.banner)
-        layout.addLayout(tools)
+        layout.addLayout(filters)
         layout.addLayout(self.content, 1)
 
         model.state_changed.connect(self._update_state)
@@ -395,6 +414,7 @@ class RecordListPage(QWidget, Generic[T]):
         self.fixed_label.setText(" · ".join(fixed))
         self.fixed_label.setToolTip("Conditions of this view besides the filter box")
         self.fixed_label.setVisible(bool(fixed))
+        self.conditions_row.setVisible(bool(fixed))
 
     def _show_chosen_columns(self) -> None:
         shown = set(self.views_bar.visible_columns())
@@ -412,6 +432,9 @@ class RecordListPage(QWidget, Generic[T]):
         scrolls sideways instead, e.g. while a detail panel takes room)."""
         header = self.table.horizontalHeader()
         stretch = self._stretch
+        # Without its wide column (a view hid it), the last column shown takes the rest
+        # of the width, so the rows do not end in a blank strip.
+        header.setStretchLastSection(self.table.isColumnHidden(stretch))
         if self.table.isColumnHidden(stretch):
             return
         others = sum(
