@@ -329,7 +329,10 @@ class Relay:
 
         The producer reconnects to a restarted broker by itself, so only asking the
         broker tells. Returns the producer to use."""
-        topics = await producer.client.fetch_all_metadata()
+        try:
+            topics = await producer.client.fetch_all_metadata()
+        except KafkaError as exc:  # no broker answered: it is away, not the events' fault
+            raise KafkaConnectionError(str(exc)) from exc
         if MARKER_TOPIC in topics.topics():
             return producer
         # A restarted broker is reached by the same producer, whose cached metadata
@@ -396,6 +399,8 @@ class Relay:
     ) -> None:
         retry_ids, retry_errors, delays, dead_ids, dead_errors = [], [], [], [], []
         for row, exc in failed:
+            if isinstance(exc, BROKER_ERRORS):
+                continue  # the connection, not the event: the next round tries again
             error = f"{type(exc).__name__}: {exc}"[:2000]
             if row["attempts"] + 1 >= self._settings.relay_max_attempts:
                 dead_ids.append(row["id"])
