@@ -9,6 +9,8 @@ file to fix and import again, by ``GET /imports/{id}/errors.csv``.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Mapping
 from datetime import datetime
@@ -108,6 +110,9 @@ class ImportRowError(BaseModel):
         row_number: The row's line in the file (the header is line 1).
         field: The column the problem is in, when it is one column's.
         message: What is wrong.
+        raw: The row as the file had it (column → cell), when known: the server's
+            list of problems does not say it (its error report does, see
+            :meth:`ImportsApi.refused_rows`); ``None`` when not known.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -116,6 +121,15 @@ class ImportRowError(BaseModel):
     row_number: int
     field: str | None = None
     message: str
+    raw: dict[str, str] | None = None
+
+    @property
+    def value(self) -> str | None:
+        """The cell the problem is about, as the file had it ("" for an empty one);
+        ``None`` when the row is not known or the problem is not one column's."""
+        if self.raw is None or self.field is None:
+            return None
+        return self.raw.get(self.field, "")
 
 
 class ImportRowErrorPage(BaseModel):
@@ -222,6 +236,32 @@ class ImportsApi:
             "GET", f"/api/v1/imports/{import_id}/errors", ImportRowErrorPage, params=params
         )
         return page.items
+
+    async def refused_rows(self, import_id: str, up_to_row: int) -> dict[int, dict[str, str]]:
+        """The refused rows as the file had them (column → cell) by line number, up to
+        line ``up_to_row``.
+
+        Read from the error report (``errors.csv``: ``row``, ``column``, ``problem``,
+        then the row as sent), the one place the server says them; its lines past
+        ``up_to_row`` are not parsed.
+
+        Raises:
+            ApiError: The server refused the report.
+            csv.Error: The report is not CSV.
+            ValueError: A line's ``row`` is not a number.
+        """
+        text = (await self.error_report(import_id)).decode("utf-8-sig")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, [])
+        rows: dict[int, dict[str, str]] = {}
+        for cells in reader:
+            if not cells:
+                continue
+            number = int(cells[0])
+            if number > up_to_row:
+                break
+            rows[number] = dict(zip(header[3:], cells[3:], strict=False))
+        return rows
 
     async def error_report(self, import_id: str) -> bytes:
         """The refused rows as CSV: ``row``, ``column``, ``problem``, then the row as sent."""

@@ -420,6 +420,8 @@ class ImportErrorOut(_Out):
     row_number: int
     field: str | None
     message: str
+    raw: dict[str, str] | None = None
+    """The row as the file had it (column -> cell), so a reader can show the value."""
 
 
 class ImportErrorPage(BaseModel):

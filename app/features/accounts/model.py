@@ -15,6 +15,7 @@ class AccountsTableModel(RecordTableModel[AccountRecord]):
     NAME, DOMAIN, INDUSTRY, EMPLOYEES, CITY, COUNTRY, UPDATED = range(7)
     HEADERS = ("Name", "Domain", "Industry", "Employees", "City", "Country", "Updated")
     SORT_KEYS = ("name", "domain", "industry", "size", "city", "country", "updated_at")
+    NUMBER_COLUMNS = (EMPLOYEES,)
     DEFAULT_SORT = "name"
     FILTER_FIELD = "name"
     NOUN = "account"

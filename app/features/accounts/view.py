@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from app.api.live import Change
 from app.api.models import Contact
 from app.api.records import AccountRecord
 from app.features.accounts.model import AccountsTableModel
 from app.features.accounts.ops import AccountRecordOps, AccountRelations
+from app.features.live.model import LiveChanges
 from app.features.records.detail import RecordDetail, make_label
 from app.features.records.editing import EditableRecordPage
 from app.features.records.form import FormEntry, entry
 from app.features.records.model import NO_VALUE, short_date, text_or_dash
 from app.features.records.ops import RecordLoader
-from app.qt import QLabel, QModelIndex, QSizePolicy, QWidget
+from app.qt import QElapsedTimer, QLabel, QModelIndex, QSizePolicy, QTimer, QWidget
 from app.widgets.record_form import TextInput, WholeNumberInput
+
+RELATED_KINDS = frozenset({"contact", "opportunity"})
+"""The kinds of record an account's panel lists."""
+RELATED_DELAY_MS = 300
+"""Changes to contacts and deals heard within this pause of each other cause one reload
+of the panel's lists (an import or a bulk edit is a burst of many)."""
+RELATED_MAX_DELAY_MS = 1500
+"""A steady trickle of such changes reloads the lists at least this often."""
 
 
 def account_entries(parent: QWidget) -> list[FormEntry]:
@@ -47,6 +59,8 @@ class AccountDetail(RecordDetail):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("accountDetailPanel", parent)
         self.contact_labels: list[QLabel] = []
+        self.listed_ids: frozenset[str] = frozenset()
+        """The ids of the contacts and opportunities listed."""
 
     @property
     def account(self) -> AccountRecord | None:
@@ -72,12 +86,18 @@ class AccountDetail(RecordDetail):
     def show_account(self, account: AccountRecord) -> None:
         """Show ``account``'s fields, and "Loading…" for its contacts and deals."""
         self.contact_labels = []
+        self.listed_ids = frozenset()
         self.show_record(account, "Loading contacts and opportunities…")
 
     def show_relations(self, relations: AccountRelations) -> None:
-        """Add the account's contacts and opportunities (if it is still the one shown)."""
+        """Show the account's contacts and opportunities (if it is still the one shown),
+        in place of those shown before."""
         if self.account is None or relations.account.id != self.account.id:
             return
+        self.contact_labels = []
+        self.listed_ids = frozenset(
+            [c.id for c in relations.contacts] + [o.id for o in relations.opportunities]
+        )
         self.begin_sections()
         self.status_label.setText("Showing the first 50 of each." if relations.more else "")
         self.status_label.setVisible(relations.more)
@@ -131,7 +151,7 @@ class AccountsPage(EditableRecordPage[AccountRecord]):
             "The companies you sell to.",
             model,
             loader,
-            widths=(170, 150, 150, 100, 110, 130, 100),
+            widths=(170, 150, 150, 115, 110, 130, 100),
             stretch=AccountsTableModel.DOMAIN,
             autoload=autoload,
             new_label="New account",
@@ -141,6 +161,12 @@ class AccountsPage(EditableRecordPage[AccountRecord]):
         model.setParent(self)
         loader.setParent(self)
         self._accounts = accounts
+        self._relations: asyncio.Task[AccountRelations] | None = None
+        self._related_timer = QTimer(self)
+        self._related_timer.setSingleShot(True)
+        self._related_timer.setInterval(RELATED_DELAY_MS)
+        self._related_timer.timeout.connect(self.reload_related)
+        self._related_waiting = QElapsedTimer()
 
     def form_entries(self, parent: QWidget) -> list[FormEntry]:
         return account_entries(parent)
@@ -157,5 +183,55 @@ class AccountsPage(EditableRecordPage[AccountRecord]):
         self.load_relations(record)
 
     def load_relations(self, record: AccountRecord) -> None:
+        if self._relations is not None and not self._relations.done():
+            self._relations.cancel()  # its answer would be older than this one's
         detail = self.detail
-        self._accounts.load_relations(record, detail.show_relations, detail.show_failure)
+        self._relations = self._accounts.load_relations(
+            record, detail.show_relations, detail.show_failure
+        )
+
+    # ------------------------------------------------------------------ related changes
+
+    def follow(self, live: LiveChanges) -> None:
+        """Keep the list up to date (see the base class), and the open account's
+        contacts and opportunities too: when one changes elsewhere, the panel lists
+        them again, once per burst of changes."""
+        super().follow(live)
+        live.changed.connect(self.related_changed)
+        live.stopped.connect(self._stop_reloading_related)
+
+    @property
+    def related_reload_pending(self) -> bool:
+        """Whether the panel's lists wait to be loaded again after changes."""
+        return self._related_timer.isActive()
+
+    def related_changed(self, change: Change) -> None:
+        """A contact or opportunity changed somewhere: list the open account's again soon.
+
+        The change does not say whose it is, and one that was not listed may have just
+        joined this account; only a deletion of one not listed can be left out. This
+        window's own changes come here too and do no harm: the lists are replaced in
+        place, the rest of the panel and the list beside it stay as they are.
+        """
+        if change.kind not in RELATED_KINDS or self.shown_record() is None:
+            return
+        if change.deleted and change.id not in self.detail.listed_ids:
+            return
+        if not self._related_timer.isActive():
+            self._related_waiting.start()
+            self._related_timer.start()
+        elif self._related_waiting.elapsed() < RELATED_MAX_DELAY_MS:
+            self._related_timer.start()  # the burst goes on: wait for its end
+
+    def reload_related(self) -> None:
+        """List the open account's contacts and opportunities again, quietly."""
+        self._related_timer.stop()
+        shown = self.shown_record()
+        if shown is not None:
+            self.load_relations(shown)
+
+    def _stop_reloading_related(self) -> None:
+        self._related_timer.stop()
+        if self._relations is not None:
+            self._relations.cancel()
+            self._relations = None

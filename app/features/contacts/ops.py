@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from app.api.client import GatewayClient
@@ -11,7 +11,7 @@ from app.api.errors import ApiError
 from app.api.models import Opportunity
 from app.api.records import ACCOUNTS, CONTACTS, AccountRecord, ContactRecord, RecordsApi
 from app.features.records.model import RecordQuery
-from app.features.records.ops import RecordPage, RecordStore
+from app.features.records.ops import MAX_READ_AT_ONCE, RecordPage, RecordStore
 from app.ops import FailureHandler, Operations
 
 DETAIL_LIMIT = 50
@@ -120,4 +120,30 @@ class ContactRecordOps:
         """Look up the name of the account ``account_id``."""
         return self._ops.run(
             self._account_name(account_id), on_success=done, on_failure=failed, name="account-name"
+        )
+
+    async def _names_of(self, account_ids: Sequence[str]) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for start in range(0, len(account_ids), MAX_READ_AT_ONCE):
+            chunk = account_ids[start : start + MAX_READ_AT_ONCE]
+            page = await self._api.page(
+                ACCOUNTS, filters=(f"id:in:{','.join(chunk)}",), limit=len(chunk)
+            )
+            names.update((account.id, account.name) for account in page.items)
+        return names
+
+    def account_names(
+        self,
+        account_ids: Sequence[str],
+        done: Callable[[dict[str, str]], None],
+        failed: FailureHandler,
+    ) -> asyncio.Task[dict[str, str]]:
+        """The names of the accounts ``account_ids`` by id, in one call (for a page of
+        contacts: at most :data:`~app.features.records.ops.MAX_READ_AT_ONCE` ids a call).
+        Accounts in the trash or out of the user's reach are not among them."""
+        return self._ops.run(
+            self._names_of(list(account_ids)),
+            on_success=done,
+            on_failure=failed,
+            name="account-names",
         )

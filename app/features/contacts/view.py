@@ -6,17 +6,20 @@ from __future__ import annotations
 import zoneinfo
 from functools import cache
 
+from app.api.live import Change
 from app.api.records import ContactRecord
 from app.errors import UserMessage
 from app.features.contacts.model import ContactsTableModel
 from app.features.contacts.ops import ContactRecordOps, ContactRelations
+from app.features.live.model import LiveChanges
 from app.features.records.detail import RecordDetail
 from app.features.records.editing import EditableRecordPage
 from app.features.records.form import FormEntry, RecordDialog, entry
+from app.features.records.live import GATHER_MS
 from app.features.records.model import NO_VALUE, short_date, text_or_dash
 from app.features.records.ops import RecordLoader
 from app.features.records.view import message_text
-from app.qt import QWidget
+from app.qt import QTimer, QWidget
 from app.widgets.record_form import CheckInput, ChoiceInput, SearchPicker, TextInput
 
 COMMON_ZONES = (
@@ -143,7 +146,8 @@ class ContactDetail(RecordDetail):
 
 
 class ContactsPage(EditableRecordPage[ContactRecord]):
-    """The people at the accounts, sortable by header and filtered by last name.
+    """The people at the accounts, each with their account's name, sortable by header
+    and filtered by last name.
 
     Args:
         contacts: The contact calls.
@@ -166,7 +170,7 @@ class ContactsPage(EditableRecordPage[ContactRecord]):
             "The people you sell to, at every account you can see.",
             model,
             loader,
-            widths=(170, 240, 170, 150, 100),
+            widths=(160, 160, 230, 160, 150, 100),
             stretch=ContactsTableModel.EMAIL,
             autoload=autoload,
             new_label="New contact",
@@ -176,6 +180,49 @@ class ContactsPage(EditableRecordPage[ContactRecord]):
         model.setParent(self)
         loader.setParent(self)
         self._contacts = contacts
+        self._rows = model
+        model.account_names_wanted.connect(self.load_account_names)
+        self._changed_accounts: set[str] = set()
+        self._accounts_timer = QTimer(self)
+        self._accounts_timer.setSingleShot(True)
+        self._accounts_timer.setInterval(GATHER_MS)
+        self._accounts_timer.timeout.connect(self._names_changed)
+
+    def follow(self, live: LiveChanges) -> None:
+        """Keep the list up to date (see the base class), its account names too: an
+        account changed elsewhere (renamed, trashed) is asked for again, a burst of
+        such changes in one call."""
+        super().follow(live)
+        live.changed.connect(self.account_changed)
+        live.stopped.connect(self._accounts_timer.stop)
+
+    def account_changed(self, change: Change) -> None:
+        """An account changed somewhere: read its name again soon if a row shows it."""
+        if change.kind != "account" or change.created:
+            return
+        self._changed_accounts.add(change.id)
+        if not self._accounts_timer.isActive():
+            self._accounts_timer.start()
+
+    def _names_changed(self) -> None:
+        changed, self._changed_accounts = self._changed_accounts, set()
+        self._rows.names_changed(changed)
+
+    def load_account_names(self, account_ids: list[str]) -> None:
+        """Ask for the names of ``account_ids`` (the accounts of a page of contacts) in
+        one call; the Account column fills in when they arrive."""
+        model = self._rows
+
+        def arrived(names: dict[str, str]) -> None:
+            model.set_account_names(names, account_ids)
+            self.detail.account_names.update(names)
+
+        def failed(message: UserMessage) -> None:
+            model.account_names_failed(account_ids)
+            text = f"The contacts' account names could not be loaded. {message_text(message)}"
+            self.banner.show_message(text, "error")
+
+        self._contacts.account_names(account_ids, arrived, failed)
 
     def form_entries(self, parent: QWidget) -> list[FormEntry]:
         return contact_entries(parent)

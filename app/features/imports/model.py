@@ -298,17 +298,32 @@ def problem_text(message: str) -> str:
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
-class RowErrorsModel(RowTableModel[ImportRowError]):
-    """The problems of the rows that were not imported: line, column, what is wrong."""
+def refused_value_text(value: str | None) -> str:
+    """A refused cell as the table shows it, on one line: quoted (“not-an-email”),
+    "(empty)" for an empty one, "" when it is not known."""
+    if value is None:
+        return ""
+    if not value.strip():
+        return "(empty)"
+    return "“" + " ↵ ".join(value.splitlines()) + "”"
 
-    ROW, COLUMN, PROBLEM = range(3)
-    HEADERS = ("Row", "Column", "Problem")
+
+class RowErrorsModel(RowTableModel[ImportRowError]):
+    """The problems of the rows that were not imported: line, column, the value the
+    file had there (when the row is known), what is wrong."""
+
+    ROW, COLUMN, VALUE, PROBLEM = range(4)
+    HEADERS = ("Row", "Column", "Value", "Problem")
 
     def set_errors(self, errors: list[ImportRowError]) -> None:
         """Show ``errors``, in the order given."""
         self.beginResetModel()
         self._rows = list(errors)
         self.endResetModel()
+
+    def has_values(self) -> bool:
+        """Whether any problem listed comes with its row (else the Value column is idle)."""
+        return any(error.raw is not None for error in self._rows)
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
@@ -322,6 +337,11 @@ class RowErrorsModel(RowTableModel[ImportRowError]):
                 return f"{error.row_number:,}"
             if column == self.COLUMN:
                 return error.field or "—"
+            if column == self.VALUE:
+                value = error.value
+                if role == Qt.ItemDataRole.ToolTipRole and value is not None and value.strip():
+                    return value  # whole, line breaks and all
+                return refused_value_text(value)
             if column == self.PROBLEM:
                 return problem_text(error.message)
         return None

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import logging
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
+
 from app.api.client import GatewayClient
+from app.api.errors import ApiError, UnexpectedResponseError
 from app.api.imports import ImportJob, ImportPreview, ImportRowError, ImportsApi
 from app.errors import ErrorKind, UserMessage
 from app.features.imports.model import ProgressMeter
 from app.ops import FailureHandler, Operations
 from app.qt import QObject, QTimer, Signal
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -107,15 +114,34 @@ class ImportOps:
         """How far the import has got."""
         return await self._api.job(import_id)
 
+    async def _first_errors(self, import_id: str) -> list[ImportRowError]:
+        errors = await self._api.row_errors(import_id, limit=FIRST_ERRORS)
+        if not errors or all(error.raw is not None for error in errors):
+            return errors
+        try:
+            rows = await self._api.refused_rows(import_id, errors[-1].row_number)
+        except (ApiError, UnexpectedResponseError, httpx.HTTPError, csv.Error, ValueError) as exc:
+            # The refused values are a help, not the point: the problems show without them.
+            log.info("the refused rows of import %s were not read: %s", import_id, exc)
+            return errors
+        return [
+            error
+            if error.raw is not None
+            else error.model_copy(update={"raw": rows.get(error.row_number)})
+            for error in errors
+        ]
+
     def first_errors(
         self,
         import_id: str,
         done: Callable[[list[ImportRowError]], None],
         failed: FailureHandler,
     ) -> asyncio.Task[Any]:
-        """The first :data:`FIRST_ERRORS` problems of the rows not imported."""
+        """The first :data:`FIRST_ERRORS` problems of the rows not imported, each with
+        its row as the file had it (so the refused value can be shown) when it can be
+        read."""
         return self._ops.run(
-            self._api.row_errors(import_id, limit=FIRST_ERRORS),
+            self._first_errors(import_id),
             on_success=done,
             on_failure=failed,
             name="import-errors",

@@ -81,10 +81,19 @@ class SummaryStep(QWidget):
         self.error_table = list_table(self.errors, "importErrorTable")
         self.error_table.setModel(self.error_model)
         self.error_table.verticalHeader().setDefaultSectionSize(32)
+        # A long problem wraps onto a second line rather than losing its end; a value
+        # (often one long word, an email) is elided, whole in its tooltip. At most
+        # FIRST_ERRORS rows: measuring them costs nothing.
+        self.error_table.setWordWrap(True)
+        self.error_table.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.error_table.verticalHeader().setMinimumSectionSize(32)
         header = self.error_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header.resizeSection(RowErrorsModel.ROW, 64)
-        header.resizeSection(RowErrorsModel.COLUMN, 150)
+        header.resizeSection(RowErrorsModel.COLUMN, 120)
+        header.resizeSection(RowErrorsModel.VALUE, 220)
         header.setSectionResizeMode(RowErrorsModel.PROBLEM, QHeaderView.ResizeMode.Stretch)
         head = QHBoxLayout()
         head.addWidget(self.errors_title, 1)
@@ -149,6 +158,8 @@ class SummaryStep(QWidget):
             complete: Whether these are all of them.
         """
         self.error_model.set_errors(errors)
+        # Without the rows (the server's report could not be read) the column says nothing.
+        self.error_table.setColumnHidden(RowErrorsModel.VALUE, not self.error_model.has_values())
         shown = "" if complete else f"The first {len(errors)} problems are shown. "
         self.errors_note.setText(
             f"{shown}Save the error report to get every refused row with its reason; "
@@ -160,9 +171,15 @@ class SummaryStep(QWidget):
         self.errors_note.setText(f"The problems could not be listed: {text}")
 
     def shown_errors(self) -> list[list[str]]:
-        """The problems listed, as [row, column, problem] texts (for tests)."""
+        """The problems listed, as [row, column, value, problem] texts, without the
+        columns hidden (for tests)."""
         model = self.error_model
+        columns = [
+            column
+            for column in range(model.columnCount())
+            if not self.error_table.isColumnHidden(column)
+        ]
         return [
-            [str(model.data(model.index(row, column))) for column in range(3)]
+            [str(model.data(model.index(row, column))) for column in columns]
             for row in range(model.rowCount())
         ]

@@ -183,6 +183,8 @@ class RecordDetail(QFrame):
         self._fields_box: QWidget | None = None
         self.status_label = make_label("", self._inner, "muted", "detailStatus")
         self.status_label.setWordWrap(True)
+        self._sections: QWidget | None = None
+        self._section_body = self._body
         self.field_labels = {}
         self.opportunity_rows = []
 
@@ -254,36 +256,48 @@ class RecordDetail(QFrame):
             label.setText(text)
 
     def begin_sections(self) -> None:
-        """Drop the trailing stretch so sections can follow (:meth:`end_sections` re-adds it)."""
-        item = self._body.takeAt(self._body.count() - 1)
-        del item
+        """Start the sections under the fields afresh: those of an earlier load (what
+        hangs off the record, read again) go, in the same pass, so the panel neither
+        flickers nor jumps. What :meth:`section`, :meth:`add_widget`, :meth:`add_note`
+        and :meth:`add_opportunity` add goes in them."""
+        old = self._sections
+        if old is not None:
+            self._body.removeWidget(old)
+            old.hide()
+            old.deleteLater()
+        sections = self._sections = QWidget(self._inner)
+        sections.setObjectName("detailSections")
+        self._section_body = QVBoxLayout(sections)
+        self._section_body.setContentsMargins(0, 0, 0, 0)
+        self._section_body.setSpacing(self._body.spacing())
+        self._body.insertWidget(self._body.indexOf(self.status_label) + 1, sections)
+        self.opportunity_rows = []
 
     def end_sections(self) -> None:
-        """Push the sections to the top."""
-        self._body.addStretch(1)
+        """The sections are complete (they sit above the body's closing stretch)."""
 
     def section(self, title: str) -> QLabel:
         """Add a section heading."""
-        self._body.addSpacing(10)
-        label = make_label(title, self._inner, "sectionLabel")
-        self._body.addWidget(label)
+        self._section_body.addSpacing(10)
+        label = make_label(title, self.inner, "sectionLabel")
+        self._section_body.addWidget(label)
         return label
 
     def add_widget(self, widget: QWidget) -> None:
-        """Add ``widget`` to the body."""
-        self._body.addWidget(widget)
+        """Add ``widget`` to the sections."""
+        self._section_body.addWidget(widget)
 
     def add_note(self, text: str) -> QLabel:
         """Add a muted line."""
-        label = make_label(text, self._inner, "muted")
+        label = make_label(text, self.inner, "muted")
         label.setWordWrap(True)
-        self._body.addWidget(label)
+        self._section_body.addWidget(label)
         return label
 
     @property
     def inner(self) -> QWidget:
-        """The body's widget (the parent of what sections add)."""
-        return self._inner
+        """The parent of what sections add (the sections' widget once begun)."""
+        return self._sections if self._sections is not None else self._inner
 
     def show_failure(self, message: UserMessage) -> None:
         """Say why what hangs off the record could not be loaded."""
@@ -305,18 +319,18 @@ class RecordDetail(QFrame):
         close = opportunity.close_date.isoformat() if opportunity.close_date else NO_VALUE
         closes = "closes" if opportunity.status == "open" else "closed"
         title = without_account(opportunity.name, account)
-        name = make_label(f"{title}\n{status} · {closes} {close}", self._inner)
+        name = make_label(f"{title}\n{status} · {closes} {close}", self.inner)
         name.setObjectName("detailOpportunity")
         name.setToolTip(opportunity.name)
         name.setWordWrap(True)
         name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         amount = make_label(
-            format_money(opportunity.amount, opportunity.currency), self._inner, name="detailAmount"
+            format_money(opportunity.amount, opportunity.currency), self.inner, name="detailAmount"
         )
         amount.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         row.addWidget(name, 1)
         row.addWidget(amount, 0, Qt.AlignmentFlag.AlignTop)
-        self._body.addLayout(row)
+        self._section_body.addLayout(row)
         self.opportunity_rows.append((name, amount))
 
     def amounts(self) -> dict[str, str]:

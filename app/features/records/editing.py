@@ -148,6 +148,16 @@ class EditableRecordPage(RecordListPage[E]):
 
     # ------------------------------------------------------------------ custom fields
 
+    def field_labels(self) -> dict[str, str]:
+        labels = super().field_labels()
+        for definition in self.custom_fields or ():
+            labels[f"cf.{definition.key}"] = definition.label
+        return labels
+
+    def number_fields(self) -> frozenset[str]:
+        numbers = {f"cf.{d.key}" for d in self.custom_fields or () if d.field_type == "number"}
+        return super().number_fields() | numbers
+
     def first_shown(self) -> None:
         super().first_shown()
         self.load_custom_fields()

@@ -37,6 +37,10 @@ class RecordQuery:
 NO_VALUE = "—"
 """What an empty field shows (never "None")."""
 
+ARROW_ROOM = "\u2007" * 2
+"""Figure spaces after a right-aligned header the list is sorted by: the sort arrow is
+drawn at the section's right edge, over the end of the text otherwise."""
+
 
 def short_date(moment: datetime | None) -> str:
     """``2026-11-25`` for a moment, in local time; "—" for none."""
@@ -52,8 +56,9 @@ class RecordTableModel(PagedRowTableModel[T]):
     """Rows of records under ``HEADERS``, in the order the server gave them.
 
     Subclasses set ``SORT_KEYS`` (the server's sort field of each column, ``None``
-    for a column the server cannot sort by), ``DEFAULT_SORT``, ``FILTER_FIELD``
-    and the empty-state wording, and implement :meth:`cell`.
+    for a column the server cannot sort by), ``DEFAULT_SORT``, ``FILTER_FIELD``,
+    ``NUMBER_COLUMNS`` (right-aligned, header too) and the empty-state wording, and
+    implement :meth:`cell`.
 
     Args:
         parent: The parent object.
@@ -68,6 +73,8 @@ class RecordTableModel(PagedRowTableModel[T]):
     state_changed = Signal()
 
     SORT_KEYS: tuple[str | None, ...] = ()
+    NUMBER_COLUMNS: tuple[int, ...] = ()
+    """Columns of numbers: right-aligned (header too) so their digits line up."""
     DEFAULT_SORT = "name"
     FILTER_FIELD = "name"
     FILTER_LABEL = "name"
@@ -115,6 +122,7 @@ class RecordTableModel(PagedRowTableModel[T]):
         self._text = text
         self._fixed = tuple(fixed)
         self._sort = sort or self.DEFAULT_SORT
+        self._sort_changed()
         self.first_page_wanted.emit()
 
     def column_keys(self) -> tuple[str, ...]:
@@ -122,6 +130,15 @@ class RecordTableModel(PagedRowTableModel[T]):
         return tuple(
             key if key is not None else header.lower().replace(" ", "_")
             for key, header in zip(self.SORT_KEYS, self.HEADERS, strict=False)
+        )
+
+    def number_fields(self) -> frozenset[str]:
+        """The list fields that hold numbers (``size``): a saved view's conditions on
+        them read as numbers ("at least 1,000"), not as quoted text."""
+        return frozenset(
+            key
+            for column in self.NUMBER_COLUMNS
+            if 0 <= column < len(self.SORT_KEYS) and (key := self.SORT_KEYS[column]) is not None
         )
 
     @property
@@ -153,6 +170,7 @@ class RecordTableModel(PagedRowTableModel[T]):
         if wanted == self._sort:
             return
         self._sort = wanted
+        self._sort_changed()
         self.first_page_wanted.emit()
 
     def sort_column(self) -> tuple[int, Qt.SortOrder]:
@@ -276,4 +294,34 @@ class RecordTableModel(PagedRowTableModel[T]):
             return record
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self.cell(record, index.column())
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return self.alignment(index.column())
         return None
+
+    def alignment(self, column: int) -> Qt.AlignmentFlag:
+        """Numbers to the right, everything else to the left; centred vertically."""
+        side = (
+            Qt.AlignmentFlag.AlignRight
+            if column in self.NUMBER_COLUMNS
+            else Qt.AlignmentFlag.AlignLeft
+        )
+        return side | Qt.AlignmentFlag.AlignVCenter
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation is Qt.Orientation.Horizontal and 0 <= section < len(self.HEADERS):
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return self.alignment(section)
+            if (
+                role == Qt.ItemDataRole.DisplayRole
+                and section in self.NUMBER_COLUMNS
+                and section == self.sort_column()[0]
+            ):
+                return self.HEADERS[section] + ARROW_ROOM
+        return super().headerData(section, orientation, role)
+
+    def _sort_changed(self) -> None:
+        """The sort arrow moved: the right-aligned headers make room for it, or stop."""
+        if self.NUMBER_COLUMNS:
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.HEADERS) - 1)

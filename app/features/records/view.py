@@ -3,7 +3,7 @@ table and its states."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from app.api.records import SavedView
@@ -382,8 +382,19 @@ class RecordListPage(QWidget, Generic[T]):
 
     # ------------------------------------------------------------------ saved views
 
-    def _labels(self) -> dict[str, str]:
+    def field_labels(self) -> dict[str, str]:
+        """What people call each field a view may filter or sort by (``size`` →
+        "Employees"), for wording a view's conditions."""
         return dict(zip(self.model.column_keys(), self.model.HEADERS, strict=False))
+
+    def number_fields(self) -> frozenset[str]:
+        """The fields that hold numbers (their conditions read "at least 1,000")."""
+        return self.model.number_fields()
+
+    def describe(self, conditions: Sequence[str]) -> list[str]:
+        """Each condition worded for people (``Employees is at least 1,000``)."""
+        labels, numbers = self.field_labels(), self.number_fields()
+        return [describe_condition(condition, labels, numbers) for condition in conditions]
 
     def load_views(self, current: str | None = None) -> None:
         """Fetch the user's saved views and list them, ``current`` (an id) picked."""
@@ -410,7 +421,7 @@ class RecordListPage(QWidget, Generic[T]):
         self.search_edit.setText(self.model.filter_text)
         self.search_edit.blockSignals(False)
         self._keep_indicator_honest()
-        fixed = [describe_condition(c, self._labels()) for c in self.model.fixed_filters]
+        fixed = self.describe(self.model.fixed_filters)
         self.fixed_label.setText(" · ".join(fixed))
         self.fixed_label.setToolTip("Conditions of this view besides the filter box")
         self.fixed_label.setVisible(bool(fixed))
@@ -454,12 +465,12 @@ class RecordListPage(QWidget, Generic[T]):
         if self.store is None:
             return None
         store = self.store
-        labels = self._labels()
+        labels = self.field_labels()
         query = self.model.query()
         columns = self.views_bar.visible_columns()
         dialog = SaveViewDialog(
             f"{self.model.NOUN}s",
-            [describe_condition(condition, labels) for condition in query.filters],
+            self.describe(query.filters),
             describe_sort(query.sort, labels),
             [labels.get(key, key) for key in columns],
             self,

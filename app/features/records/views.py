@@ -3,7 +3,8 @@ saves or deletes views, and the dialog that names a new one."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
 
 from app.api.records import SavedView
 from app.errors import UserMessage
@@ -49,15 +50,45 @@ def field_label(field: str, labels: Mapping[str, str]) -> str:
     return field.removeprefix("cf.").replace("_", " ").capitalize()
 
 
-def describe_condition(condition: str, labels: Mapping[str, str]) -> str:
-    """``name:contains:acme`` → ``Name contains "acme"``."""
+def number_text(value: str) -> str | None:
+    """``1000`` → "1,000", ``2500.5`` → "2,500.5"; ``None`` if ``value`` is not a number."""
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    if number == number.to_integral_value():
+        return f"{int(number):,}"
+    return f"{number:,}"
+
+
+def value_text(value: str, is_number: bool) -> str:
+    """A condition's value as people write it: a number bare ("1,000"), text quoted."""
+    if is_number:
+        shown = number_text(value)
+        if shown is not None:
+            return shown
+    return f'"{value}"'
+
+
+def describe_condition(
+    condition: str, labels: Mapping[str, str], numbers: Collection[str] = ()
+) -> str:
+    """``name:contains:acme`` → ``Name contains "acme"``; ``size:gte:1000`` →
+    ``Employees is at least 1,000`` when ``size`` is among ``numbers`` (fields that
+    hold numbers: a postal code or a phone number stays quoted text)."""
     field, _, rest = condition.partition(":")
     op, _, value = rest.partition(":")
     words = OPERATOR_WORDS.get(op, op)
     name = field_label(field, labels)
     if op in ("empty", "notempty"):
         return f"{name} {words}"
-    return f'{name} {words} "{value}"'
+    is_number = field in numbers
+    if op == "in":
+        values = [value_text(part.strip(), is_number) for part in value.split(",")]
+        return f"{name} {words} {', '.join(values)}"
+    return f"{name} {words} {value_text(value, is_number)}"
 
 
 def describe_sort(sort: str, labels: Mapping[str, str]) -> str:

@@ -135,6 +135,7 @@ class TestImport:
         assert (job["created_count"], job["skipped_count"], job["error_count"]) == (1, 2, 2)
         errors = (await api.get(f"{IMPORTS}/{job['id']}/errors", headers=h)).json()["items"]
         assert [(e["row_number"], e["field"]) for e in errors] == [(4, "E-mail"), (6, "Last name")]
+        assert errors[0]["raw"]["E-mail"] == "not-an-email"
         report = await api.get(f"{IMPORTS}/{job['id']}/errors.csv", headers=h)
         assert report.headers["content-type"].startswith("text/csv")
         rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))

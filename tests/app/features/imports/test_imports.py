@@ -12,12 +12,14 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.api.client import GatewayClient
+from app.api.imports import ImportRowError, ImportsApi
 from app.features.imports import view as import_view
 from app.features.imports.model import RowErrorsModel, check_mapping, target_of
-from app.features.imports.ops import ImportOps
+from app.features.imports.ops import FIRST_ERRORS, ImportOps
+from app.features.imports.summary import SummaryStep
 from app.features.imports.view import ImportWizard, open_import_wizard
 from app.ops import Operations
-from app.qt import QWidget
+from app.qt import Qt, QWidget
 from tests.app.crm_support import Tenant, sign_up
 from tests.app.support import SIGN_IN_TIMEOUT_MS, STRONG_PASSWORD, SoloServer
 
@@ -124,8 +126,8 @@ class TestImportingContacts:
             f"grace.{tag}@example.org",
         ]
         qtbot.waitUntil(lambda: summary.error_model.rowCount() > 0, timeout=WAIT_MS)
-        row, column, problem = summary.shown_errors()[0]
-        assert (row, column) == ("5", "Email")
+        row, column, value, problem = summary.shown_errors()[0]
+        assert (row, column, value) == ("5", "Email", "“not-an-email”")
         assert "not an email address" in problem
         assert not summary.errors.isHidden()
 
@@ -268,6 +270,72 @@ class TestProblems:
         assert wizard.mapping_step.mapping()["Job Title"] == ""
 
 
+class TestRefusedValues:
+    """Each refused row's problem shows the value the file had in that column."""
+
+    def test_an_empty_cell_and_a_quoted_one_with_a_comma_and_a_line_break(
+        self, wizard: ImportWizard, qtbot: QtBot, tmp_path: Path
+    ) -> None:
+        tag = uuid.uuid4().hex[:8]
+        path = tmp_path / "values.csv"
+        path.write_text(
+            "Last Name,Email\n"
+            f"Lovelace,ada.{tag}@example.org\n"
+            f",nobody.{tag}@example.org\n"
+            'Quote,"bad, ""quoted""\nmail"\n',
+            encoding="utf-8",
+        )
+        read_columns(wizard, qtbot, path)
+        run_import(wizard, qtbot)
+        summary = wizard.summary_step
+        qtbot.waitUntil(lambda: summary.error_model.rowCount() == 2, timeout=WAIT_MS)
+
+        shown = summary.shown_errors()
+        assert [row[:3] for row in shown] == [
+            ["3", "Last Name", "(empty)"],
+            ["4", "Email", '“bad, "quoted" ↵ mail”'],
+        ]
+        assert not summary.error_table.isColumnHidden(RowErrorsModel.VALUE)
+        model = summary.error_model
+        tip = model.data(model.index(1, model.VALUE), Qt.ItemDataRole.ToolTipRole)
+        assert tip == 'bad, "quoted"\nmail'
+
+    def test_the_values_of_the_rows_listed_come_from_the_report(
+        self,
+        wizard: ImportWizard,
+        client: GatewayClient,
+        qloop: asyncio.AbstractEventLoop,
+        qtbot: QtBot,
+        tmp_path: Path,
+    ) -> None:
+        bad = FIRST_ERRORS + 5
+        lines = ["Last Name,Email", *(f"Row{n},bad-{n}" for n in range(bad))]
+        read_columns(wizard, qtbot, write_csv(tmp_path / "many.csv", lines))
+        run_import(wizard, qtbot)
+        summary = wizard.summary_step
+        qtbot.waitUntil(lambda: summary.error_model.rowCount() == FIRST_ERRORS, timeout=WAIT_MS)
+        values = [row[2] for row in summary.shown_errors()]
+        assert values == [f"“bad-{n}”" for n in range(FIRST_ERRORS)]
+
+        assert wizard.job is not None
+        task = qloop.create_task(ImportsApi(client).refused_rows(wizard.job.id, 4))
+        qtbot.waitUntil(task.done, timeout=WAIT_MS)
+        assert task.result() == {
+            2: {"Last Name": "Row0", "Email": "bad-0"},
+            3: {"Last Name": "Row1", "Email": "bad-1"},
+            4: {"Last Name": "Row2", "Email": "bad-2"},
+        }
+
+    def test_without_the_rows_the_value_column_is_hidden(self, qtbot: QtBot) -> None:
+        step = SummaryStep()
+        qtbot.addWidget(step)
+        step.show_errors(
+            [ImportRowError(row_number=3, field="Email", message="Field required")], True
+        )
+        assert step.error_table.isColumnHidden(RowErrorsModel.VALUE)
+        assert step.shown_errors() == [["3", "Email", "This cell is empty, and it is required."]]
+
+
 class TestImportingAccounts:
     def test_accounts_are_imported_from_the_first_step_choice(
         self, wizard: ImportWizard, qtbot: QtBot, tmp_path: Path, tenant: Tenant
@@ -334,8 +402,6 @@ class TestMappingRules:
         assert set(both.columns) == {"A", "B"}
 
     def test_the_error_table_passes_qt_model_checks(self, qtmodeltester: Any) -> None:
-        from app.api.imports import ImportRowError
-
         model = RowErrorsModel()
         model.set_errors([ImportRowError(row_number=3, field="Email", message="Field required")])
         qtmodeltester.check(model)

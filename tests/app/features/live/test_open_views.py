@@ -1,6 +1,7 @@
 """Open lists follow changes made elsewhere, through the real solo backend's live stream:
 a changed account's row is replaced where it is, a deleted one's row goes, added ones
-are announced ("1 new account — Show"), and this window's own changes do no harm.
+are announced ("1 new account — Show"), an open account's panel lists its contacts and
+deals again when they change, and this window's own changes do no harm.
 
 "Elsewhere" is another session of the same company, calling the API over HTTP.
 """
@@ -321,3 +322,184 @@ class TestTheWindowsStream:
 
         assert not live.connected
         assert team_shell.live is None
+
+
+def contact_names(page: AccountsPage) -> list[str]:
+    """The names of the contacts the account's panel lists."""
+    return [label.text().split("\n")[0] for label in page.detail.contact_labels]
+
+
+def open_account(page: AccountsPage, qtbot: QtBot, account: dict[str, Any]) -> None:
+    """Show ``account`` beside the list and wait for its contacts and deals."""
+    row = page.model.row_of_id(account["id"])
+    assert row is not None
+    page.open_index(page.model.index(row, 0))
+    qtbot.waitUntil(lambda: "Loading" not in page.detail.status_label.text(), timeout=TIMEOUT_MS)
+
+
+class TestAccountPanelFollowsItsContactsAndDeals:
+    def test_a_contact_added_and_a_deal_changed_elsewhere_show_in_the_open_panel(
+        self, team_shell: DesktopShell, qtbot: QtBot, tenant: Tenant
+    ) -> None:
+        tag = uuid.uuid4().hex[:6]
+        account = made_elsewhere(tenant, name=f"Aalborg {tag}")
+        tenant.create("contacts", first_name="Ada", last_name="Aalto", account_id=account["id"])
+        deal = tenant.create(
+            "opportunities", name="Renewal", account_id=account["id"], amount="100.00"
+        )
+        page: AccountsPage = open_page(team_shell, qtbot, tenant, "Accounts")
+        following(team_shell, qtbot)
+        open_account(page, qtbot, account)
+        assert contact_names(page) == ["Ada Aalto"]
+        assert page.detail.amounts() == {"Renewal": "$100.00"}
+        resets = resets_of(page)
+
+        tenant.create("contacts", first_name="Bo", last_name="Berg", account_id=account["id"])
+        change(tenant, "opportunities", deal["id"], amount="2500.00")
+
+        qtbot.waitUntil(lambda: contact_names(page) == ["Ada Aalto", "Bo Berg"], timeout=TIMEOUT_MS)
+        qtbot.waitUntil(
+            lambda: page.detail.amounts() == {"Renewal": "$2,500.00"}, timeout=TIMEOUT_MS
+        )
+        assert resets == []  # the list beside it stays as it is
+        assert page.detail.isVisible()
+        assert page.detail.name_label.text() == account["name"]
+        assert not page.banner.isVisible()
+
+    def test_a_contact_deleted_elsewhere_leaves_the_panel(
+        self, team_shell: DesktopShell, qtbot: QtBot, tenant: Tenant
+    ) -> None:
+        account = made_elsewhere(tenant, name=f"Aarhus {uuid.uuid4().hex[:6]}")
+        leaving = tenant.create("contacts", last_name="Leaving", account_id=account["id"])
+        tenant.create("contacts", last_name="Staying", account_id=account["id"])
+        page: AccountsPage = open_page(team_shell, qtbot, tenant, "Accounts")
+        following(team_shell, qtbot)
+        open_account(page, qtbot, account)
+        assert contact_names(page) == ["Leaving", "Staying"]
+
+        delete(tenant, "contacts", leaving["id"])
+
+        qtbot.waitUntil(lambda: contact_names(page) == ["Staying"], timeout=TIMEOUT_MS)
+
+    def test_a_burst_of_changes_reloads_the_panel_once(
+        self,
+        team_shell: DesktopShell,
+        qtbot: QtBot,
+        tenant: Tenant,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        account = made_elsewhere(tenant, name=f"Aachen {uuid.uuid4().hex[:6]}")
+        page: AccountsPage = open_page(team_shell, qtbot, tenant, "Accounts")
+        live = team_shell.live
+        assert live is not None
+        open_account(page, qtbot, account)
+        reloads: list[str] = []
+        load = page.load_relations
+
+        def counted(record: Any) -> None:
+            reloads.append(record.id)
+            load(record)
+
+        monkeypatch.setattr(page, "load_relations", counted)
+
+        for number in range(5):  # what the stream says of an import of five contacts
+            live.changed.emit(Change("crm.contact.created", "contact", f"c{number}"))
+        live.changed.emit(Change("crm.opportunity.updated", "opportunity", "o1"))
+        live.changed.emit(Change("crm.account.updated", "account", "elsewhere"))
+        live.changed.emit(Change("crm.contact.deleted", "contact", "not-listed"))
+
+        qtbot.waitUntil(lambda: bool(reloads), timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: not page.related_reload_pending, timeout=TIMEOUT_MS)
+        assert reloads == [account["id"]]
+
+    def test_a_closed_panel_is_not_reloaded(
+        self, team_shell: DesktopShell, qtbot: QtBot, tenant: Tenant
+    ) -> None:
+        page: AccountsPage = open_page(team_shell, qtbot, tenant, "Accounts")
+        live = team_shell.live
+        assert live is not None
+        assert page.detail.isHidden()
+
+        live.changed.emit(Change("crm.contact.created", "contact", "someone"))
+
+        assert not page.related_reload_pending
+
+    def test_a_contact_edited_in_this_window_does_no_harm(
+        self, team_shell: DesktopShell, qtbot: QtBot, tenant: Tenant
+    ) -> None:
+        account = made_elsewhere(tenant, name=f"Aabenraa {uuid.uuid4().hex[:6]}")
+        tenant.create("contacts", last_name="Own", account_id=account["id"])
+        page: AccountsPage = open_page(team_shell, qtbot, tenant, "Accounts")
+        heard = following(team_shell, qtbot)
+        window = team_shell.main_window
+        assert window is not None
+        contacts = window.show_page("Contacts")
+        assert isinstance(contacts, ContactsPage)
+        wait_loaded(contacts.model, qtbot)
+        window.show_page("Accounts")
+        open_account(page, qtbot, account)
+        resets = resets_of(page)
+        assert contact_names(page) == ["Own"]
+
+        row = next(
+            r for r, c in enumerate(contacts.model.records()) if c.account_id == account["id"]
+        )
+        contacts.open_index(contacts.model.index(row, 0))
+        contact = contacts.detail.record
+        dialog = open_dialog(contacts, qtbot, contact)
+        type_into(dialog, "last_name", "Ownsworth")
+        save(dialog, qtbot)
+
+        qtbot.waitUntil(lambda: any(c.id == contact.id for c in heard), timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: contact_names(page) == ["Ownsworth"], timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: not page.related_reload_pending, timeout=TIMEOUT_MS)
+        assert resets == []
+        assert page.detail.name_label.text() == account["name"]
+        assert not page.banner.isVisible()
+        assert page.detail.status_label.isHidden()
+
+
+class TestContactsAccountColumnFollowsChanges:
+    def test_a_contact_moved_to_another_account_elsewhere_shows_its_new_account(
+        self, team_shell: DesktopShell, qtbot: QtBot, tenant: Tenant
+    ) -> None:
+        tag = uuid.uuid4().hex[:6]
+        first = tenant.create("accounts", name=f"First {tag}")
+        second = tenant.create("accounts", name=f"Second {tag}")
+        ada = tenant.create(
+            "contacts", first_name="Ada", last_name=f"Aaberg {tag}", account_id=first["id"]
+        )
+        page: ContactsPage = open_page(team_shell, qtbot, tenant, "Contacts")
+        following(team_shell, qtbot)
+
+        def account_shown() -> str:
+            row = page.model.row_of_id(ada["id"])
+            assert row is not None
+            return str(page.model.index(row, ContactsTableModel.ACCOUNT).data())
+
+        qtbot.waitUntil(lambda: account_shown() == first["name"], timeout=TIMEOUT_MS)
+
+        change(tenant, "contacts", ada["id"], account_id=second["id"])
+
+        qtbot.waitUntil(lambda: account_shown() == second["name"], timeout=TIMEOUT_MS)
+
+    def test_an_account_renamed_elsewhere_is_renamed_in_the_column(
+        self, team_shell: DesktopShell, qtbot: QtBot, tenant: Tenant
+    ) -> None:
+        tag = uuid.uuid4().hex[:6]
+        account = tenant.create("accounts", name=f"Old name {tag}")
+        ada = tenant.create(
+            "contacts", first_name="Ada", last_name=f"Aabye {tag}", account_id=account["id"]
+        )
+        page: ContactsPage = open_page(team_shell, qtbot, tenant, "Contacts")
+        following(team_shell, qtbot)
+        row = page.model.row_of_id(ada["id"])
+        assert row is not None
+        cell = page.model.index(row, ContactsTableModel.ACCOUNT)
+        qtbot.waitUntil(lambda: cell.data() == f"Old name {tag}", timeout=TIMEOUT_MS)
+        resets = resets_of(page)
+
+        change(tenant, "accounts", account["id"], name=f"New name {tag}")
+
+        qtbot.waitUntil(lambda: cell.data() == f"New name {tag}", timeout=TIMEOUT_MS)
+        assert resets == []

@@ -13,6 +13,7 @@ from app.errors import UserMessage
 from app.features.accounts.ops import AccountRecordOps
 from app.features.accounts.view import AccountsPage
 from app.features.records.form import CONFLICT_TEXT
+from app.features.records.views import describe_condition
 from app.ops import Operations
 from app.shell import DesktopShell
 from app.widgets.record_form import CheckInput, ChoiceInput, MultiChoiceInput, OptionalDateInput
@@ -44,7 +45,7 @@ def select(page: AccountsPage, name: str) -> None:
 def company(solo_server: SoloServer) -> Tenant:
     """A company of its own per test, with two accounts."""
     tenant = sign_up(solo_server)
-    tenant.create("accounts", name="Acme", domain="acme.example", size=120)
+    tenant.create("accounts", name="Acme", domain="acme.example", size=1200, postal_code="10001")
     tenant.create("accounts", name="Globex", city="Springfield")
     return tenant
 
@@ -334,7 +335,7 @@ class TestSavedViews:
             json={
                 "object_type": "account",
                 "name": "Big ones",
-                "filters": ["size:gte:100"],
+                "filters": ["size:gte:1000", "postal_code:eq:10001"],
                 "sort": "-name",
             },
         )
@@ -345,7 +346,8 @@ class TestSavedViews:
         wait_loaded(page.model, qtbot)
         assert names(page) == ["Acme"]
         assert page.model.sort_key == "-name"
-        assert page.fixed_label.text() == 'Employees is at least "100"'
+        # A number reads as people write it; text that looks like one stays quoted text.
+        assert page.fixed_label.text() == 'Employees is at least 1,000 · Postal code is "10001"'
 
         page.views_bar.choose(None)
         wait_loaded(page.model, qtbot)
@@ -395,3 +397,42 @@ class TestStaleWriteWording:
         assert message.text == "Reload it and try again."
         assert message.fields == {}  # not "A field needs attention" (the If-Match header)
         assert "HTTP 412" in message.details
+
+
+class TestConditionWording:
+    """How a view's conditions read (pure wording; the server filters on them above)."""
+
+    def test_numbers_are_bare_with_thousands_and_text_is_quoted(self) -> None:
+        labels = {"size": "Employees", "cf.seats": "Seats"}
+        numbers = {"size", "cf.seats"}
+        assert describe_condition("size:lt:25000", labels, numbers) == (
+            "Employees is less than 25,000"
+        )
+        assert describe_condition("cf.seats:gt:2500.5", labels, numbers) == (
+            "Seats is more than 2,500.5"
+        )
+        assert describe_condition("size:in:10,2000", labels, numbers) == (
+            "Employees is one of 10, 2,000"
+        )
+        assert describe_condition("industry:in:Retail,Energy", labels, numbers) == (
+            'Industry is one of "Retail", "Energy"'
+        )
+        assert describe_condition("size:gte:lots", labels, numbers) == (
+            'Employees is at least "lots"'
+        )
+        assert describe_condition("phone:starts:555", labels, numbers) == 'Phone starts with "555"'
+        assert describe_condition("size:empty:", labels, numbers) == "Employees is empty"
+
+    def test_a_custom_number_field_reads_as_a_number_under_its_label(
+        self, page: AccountsPage, qtbot: QtBot, company: Tenant
+    ) -> None:
+        add_custom_field(company, "account", "seats", "Licensed seats", "number")
+        add_custom_field(company, "account", "code", "Branch code", "text")
+        page.custom_fields = None
+        page.load_custom_fields()
+        qtbot.waitUntil(lambda: page.custom_fields is not None, timeout=TIMEOUT_MS)
+
+        assert page.describe(["cf.seats:gte:1500", "cf.code:eq:1500"]) == [
+            "Licensed seats is at least 1,500",
+            'Branch code is "1500"',
+        ]
