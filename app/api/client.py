@@ -312,13 +312,7 @@ class GatewayClient:
         filters: Sequence[str],
         limit: int,
     ) -> M:
-        params: list[tuple[str, str | int | float | bool | None]] = [("limit", limit)]
-        if cursor:
-            params.append(("cursor", cursor))
-        if sort:
-            params.append(("sort", sort))
-        params.extend(("filter", condition) for condition in filters)
-        query = httpx.QueryParams(params)  # ``filter`` repeats
+        query = list_params(cursor, sort, filters, limit)
         return _read(await self._call("GET", path, params=query), model)
 
     # ------------------------------------------------------------------ the call
@@ -487,6 +481,24 @@ class GatewayClient:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def list_params(
+    cursor: str | None, sort: str | None, filters: Sequence[str], limit: int
+) -> httpx.QueryParams:
+    """The query of a record list (``filter`` repeats)."""
+    params: list[tuple[str, str | int | float | bool | None]] = [("limit", limit)]
+    if cursor:
+        params.append(("cursor", cursor))
+    if sort:
+        params.append(("sort", sort))
+    params.extend(("filter", condition) for condition in filters)
+    return httpx.QueryParams(params)
+
+
+def etag_of(version: int) -> str:
+    """The ``If-Match`` value naming a record's ``version`` (the server's ETag)."""
+    return f'"{version}"'
 
 
 def _read(response: httpx.Response, model: type[M], status: int = 200) -> M:

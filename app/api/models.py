@@ -7,8 +7,11 @@ kept as they are) so an older desktop keeps working against a newer server.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
 
 
 class ComponentHealth(BaseModel):
@@ -278,28 +281,16 @@ class Opportunity(BaseModel):
     updated_at: datetime | None = None
 
 
-class AccountPage(BaseModel):
-    """One page of ``GET /accounts``; ``next_cursor`` is ``None`` on the last one."""
+class Page(BaseModel, Generic[T]):
+    """One page of a record list (``GET /accounts``, ...); ``next_cursor`` is ``None``
+    on the last one."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    items: list[Account]
+    items: list[T]
     next_cursor: str | None = None
 
 
-class ContactPage(BaseModel):
-    """One page of ``GET /contacts``; ``next_cursor`` is ``None`` on the last one."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    items: list[Contact]
-    next_cursor: str | None = None
-
-
-class OpportunityPage(BaseModel):
-    """One page of ``GET /opportunities``; ``next_cursor`` is ``None`` on the last one."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    items: list[Opportunity]
-    next_cursor: str | None = None
+AccountPage = Page[Account]
+ContactPage = Page[Contact]
+OpportunityPage = Page[Opportunity]

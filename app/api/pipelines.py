@@ -13,11 +13,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.client import RECORDS_PAGE_SIZE, GatewayClient
-from app.api.models import Account, Contact, UserPage
+from app.api.client import RECORDS_PAGE_SIZE, GatewayClient, etag_of, list_params
+from app.api.models import Account, Contact, Page, UserPage
 
 CARDS_PAGE_SIZE = RECORDS_PAGE_SIZE
 """How many cards a board column asks for at once."""
@@ -162,16 +161,10 @@ class OpportunityRecord(BaseModel):
     @property
     def if_match(self) -> str:
         """The ``If-Match`` value of this version (the server's ETag is the quoted version)."""
-        return f'"{self.version}"'
+        return etag_of(self.version)
 
 
-class OpportunityRecordPage(BaseModel):
-    """One page of ``GET /opportunities``; ``next_cursor`` is ``None`` on the last one."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    items: list[OpportunityRecord]
-    next_cursor: str | None = None
+OpportunityRecordPage = Page[OpportunityRecord]
 
 
 def wire(changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -236,15 +229,9 @@ class PipelinesApi:
             limit: At most this many deals.
             sort: The server's sort key.
         """
-        params: list[tuple[str, str | int | float | bool | None]] = [
-            ("filter", f"stage_id:eq:{stage_id}"),
-            ("sort", sort),
-            ("limit", limit),
-        ]
-        if cursor:
-            params.append(("cursor", cursor))
+        params = list_params(cursor, sort, (f"stage_id:eq:{stage_id}",), limit)
         return await self._client.call_json(
-            "GET", "/api/v1/opportunities", OpportunityRecordPage, params=httpx.QueryParams(params)
+            "GET", "/api/v1/opportunities", OpportunityRecordPage, params=params
         )
 
     async def opportunities_by_id(self, opportunity_ids: Sequence[str]) -> list[OpportunityRecord]:
@@ -254,9 +241,7 @@ class PipelinesApi:
         found: list[OpportunityRecord] = []
         for start in range(0, len(opportunity_ids), ID_BATCH):
             chunk = opportunity_ids[start : start + ID_BATCH]
-            params = httpx.QueryParams(
-                [("filter", f"id:in:{','.join(chunk)}"), ("limit", len(chunk))]
-            )
+            params = list_params(None, None, (f"id:in:{','.join(chunk)}",), len(chunk))
             page = await self._client.call_json(
                 "GET", "/api/v1/opportunities", OpportunityRecordPage, params=params
             )

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.client import RECORDS_PAGE_SIZE, GatewayClient
-from app.api.models import Account, Contact, OpportunityPage
+from app.api.client import RECORDS_PAGE_SIZE, GatewayClient, etag_of, list_params
+from app.api.models import Account, Contact, OpportunityPage, Page
 
 STALE_WRITE = "stale_write"
 """The error code of a change refused because the record changed since it was read."""
@@ -54,22 +53,10 @@ class ContactRecord(Contact):
     deleted_at: datetime | None = None
 
 
-class AccountRecordPage(BaseModel):
-    """One page of ``GET /accounts``; ``next_cursor`` is ``None`` on the last one."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    items: list[AccountRecord]
-    next_cursor: str | None = None
+AccountRecordPage = Page[AccountRecord]
 
 
-class ContactRecordPage(BaseModel):
-    """One page of ``GET /contacts``; ``next_cursor`` is ``None`` on the last one."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    items: list[ContactRecord]
-    next_cursor: str | None = None
+ContactRecordPage = Page[ContactRecord]
 
 
 class CustomField(BaseModel):
@@ -160,24 +147,6 @@ ACCOUNTS: RecordKind[AccountRecord, AccountRecordPage] = RecordKind(
 CONTACTS: RecordKind[ContactRecord, ContactRecordPage] = RecordKind(
     "/api/v1/contacts", "contact", ContactRecord, ContactRecordPage
 )
-
-
-def etag_of(version: int) -> str:
-    """The ETag the server gives a record of ``version`` (what ``If-Match`` sends)."""
-    return f'"{version}"'
-
-
-def list_params(
-    cursor: str | None, sort: str | None, filters: Sequence[str], limit: int
-) -> httpx.QueryParams:
-    """The query of a record list (``filter`` repeats)."""
-    params: list[tuple[str, str | int | float | bool | None]] = [("limit", limit)]
-    if cursor:
-        params.append(("cursor", cursor))
-    if sort:
-        params.append(("sort", sort))
-    params.extend(("filter", condition) for condition in filters)
-    return httpx.QueryParams(params)
 
 
 class RecordsApi:
