@@ -10,13 +10,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 
 from backend.crm import schemas as s
 from backend.crm.api_transfer import router as transfer_router
 from backend.crm.deps import AccessDep, E, Filters, IfMatch, Limit, TeamDirectory
 from backend.crm.merge import MergeService
-from backend.crm.models import Account, CustomField, SavedView
+from backend.crm.models import CustomField, SavedView
 from backend.crm.pipelines import PipelineService, weighted
 from backend.crm.repository import (
     CustomFieldRepository,
@@ -465,18 +464,11 @@ async def search(
 ) -> s.SearchResults:
     """Accounts, contacts and opportunities by name, email, domain or title; prefixes and
     small typos find the record."""
-    rows = await SearchRepository.from_session(session).search(
-        q, limit, access.owners(Permission.RECORDS_READ)
+    repository = SearchRepository.from_session(session)
+    rows = await repository.search(q, limit, access.owners(Permission.RECORDS_READ))
+    names = await repository.account_names(
+        {r.account_id for kind, (r, _) in rows if kind != "account" and r.account_id}
     )
-    wanted = {r.account_id for kind, (r, _) in rows if kind != "account" and r.account_id}
-    names: dict[uuid.UUID, str] = {}
-    if wanted:
-        found = await session.execute(
-            select(Account.id, Account.name).where(
-                Account.id.in_(wanted), Account.deleted_at.is_(None)
-            )
-        )
-        names = {row[0]: row[1] for row in found}
     hits = []
     for kind, (record, score) in rows:
         hit = s.SearchHit(type=kind, id=record.id, title="", score=float(score))

@@ -497,3 +497,16 @@ class SearchRepository(TenantRepositoryBase[Account]):
             results += [(kind, row) for row in (await self.session.execute(stmt)).all()]
         results.sort(key=lambda item: -float(item[1][1]))
         return results[:limit]
+
+    async def account_names(self, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """The names of the live accounts among ``ids`` (to say where a hit works)."""
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            select(Account.id, Account.name).where(
+                Account.customer_id == self.customer_id,
+                Account.id.in_(ids),
+                Account.deleted_at.is_(None),
+            )
+        )
+        return {row[0]: row[1] for row in rows}
