@@ -134,7 +134,7 @@ async def seed_demo_crm(
         await session.flush()
         await _emit(
             session,
-            events.AccountCreated(account_id=account.id, record={"name": name}),
+            events.AccountCreated(account_id=account.id, version=1, record={"name": name}),
             account.id,
             customer_id,
         )
@@ -159,7 +159,7 @@ async def seed_demo_crm(
             await session.flush()
             await _emit(
                 session,
-                events.ContactCreated(contact_id=contact.id, record={"last_name": last}),
+                events.ContactCreated(contact_id=contact.id, version=1, record={"last_name": last}),
                 contact.id,
                 customer_id,
             )
@@ -186,7 +186,7 @@ async def seed_demo_crm(
             session.add(opp)
             await session.flush()
             created = events.OpportunityCreated(
-                opportunity_id=opp.id, record={"name": opp.name, "amount": str(amount)}
+                opportunity_id=opp.id, version=1, record={"name": opp.name, "amount": str(amount)}
             )
             await _emit(session, created, opp.id, customer_id)
             count += 1

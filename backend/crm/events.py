@@ -9,19 +9,26 @@ from backend.messaging import topics
 from backend.messaging.envelope import DomainEvent
 
 
-class _AccountEvent(DomainEvent):
+class RecordEvent(DomainEvent):
+    """An event about one account, contact or opportunity."""
+
+    version: int
+    """The record's version after the change (what its ETag names)."""
+
+
+class _AccountEvent(RecordEvent):
     topic: ClassVar[topics.Topic] = topics.CRM_ACCOUNTS
     aggregate_type: ClassVar[str] = "account"
     account_id: uuid.UUID
 
 
-class _ContactEvent(DomainEvent):
+class _ContactEvent(RecordEvent):
     topic: ClassVar[topics.Topic] = topics.CRM_CONTACTS
     aggregate_type: ClassVar[str] = "contact"
     contact_id: uuid.UUID
 
 
-class _OpportunityEvent(DomainEvent):
+class _OpportunityEvent(RecordEvent):
     topic: ClassVar[topics.Topic] = topics.CRM_OPPORTUNITIES
     aggregate_type: ClassVar[str] = "opportunity"
     opportunity_id: uuid.UUID

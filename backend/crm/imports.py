@@ -414,7 +414,14 @@ class ImportRunner:
                         for k, v in changed.items()
                     }
                     updated_events.append(
-                        (target.updated(**{target.id_field: record.id}, changes=payload), record.id)
+                        (
+                            target.updated(
+                                **{target.id_field: record.id},
+                                version=record.version,
+                                changes=payload,
+                            ),
+                            record.id,
+                        )
                     )
                 counts["updated"] += 1
                 continue
@@ -435,7 +442,10 @@ class ImportRunner:
                 k: (str(v) if not isinstance(v, (str, int, bool)) else v) for k, v in values.items()
             }
             created_events.append(
-                (target.created(**{target.id_field: record.id}, record=snapshot), record.id)
+                (
+                    target.created(**{target.id_field: record.id}, version=1, record=snapshot),
+                    record.id,
+                )
             )
             counts["created"] += 1
         session.add_all(new_records)

@@ -33,7 +33,6 @@ from backend.crm.repository import (
 )
 from backend.kit.errors import ErrorDetail, Forbidden, NotFound, ValidationFailed
 from backend.kit.security import Permission, Principal, Scope
-from backend.messaging.envelope import DomainEvent
 from backend.messaging.outbox import emit
 
 R = TypeVar("R", Account, Contact, Opportunity)
@@ -68,10 +67,10 @@ class Spec(Generic[R]):
     label: str
     model: type[R]
     id_field: str
-    created: type[DomainEvent]
-    updated: type[DomainEvent]
-    deleted: type[DomainEvent]
-    restored: type[DomainEvent]
+    created: type[events.RecordEvent]
+    updated: type[events.RecordEvent]
+    deleted: type[events.RecordEvent]
+    restored: type[events.RecordEvent]
     default_sort: str
     references: dict[str, tuple[type[Any], str]] = field(default_factory=dict)
 
@@ -279,7 +278,7 @@ class RecordService(Generic[R]):
         )
         await self.before_create(record)
         await self.repo.create(record)
-        await self._emit(self.spec.created, record.id, record=self.snapshot(record))
+        await self._emit(self.spec.created, record, record=self.snapshot(record))
         created: R = record
         return created
 
@@ -306,7 +305,7 @@ class RecordService(Generic[R]):
             k: _jsonable(getattr(record, k)) for k in changes if before[k] != getattr(record, k)
         }
         if diff:
-            await self._emit(self.spec.updated, record.id, changes=diff)
+            await self._emit(self.spec.updated, record, changes=diff)
         await self.after_update(record, before)
         return record
 
@@ -316,7 +315,7 @@ class RecordService(Generic[R]):
         record.deleted_at = _now()
         record.version += 1
         await self.session.flush()
-        await self._emit(self.spec.deleted, record.id)
+        await self._emit(self.spec.deleted, record)
         return record
 
     async def restore(self, record_id: uuid.UUID) -> R:
@@ -328,7 +327,7 @@ class RecordService(Generic[R]):
         record.version += 1
         record.updated_at = _now()
         await self.session.flush()
-        await self._emit(self.spec.restored, record.id)
+        await self._emit(self.spec.restored, record)
         return record
 
     async def bulk_update(self, ids: Sequence[uuid.UUID], changes: dict[str, Any]) -> int:
@@ -367,14 +366,12 @@ class RecordService(Generic[R]):
         return {c: _jsonable(getattr(record, c)) for c in self.editable_fields()}
 
     # ------------------------------------------------------------------ internals
-    async def _emit(
-        self, event_type: type[DomainEvent], record_id: uuid.UUID, **payload: Any
-    ) -> None:
-        event = event_type(**{self.spec.id_field: record_id}, **payload)
+    async def _emit(self, event_type: type[events.RecordEvent], subject: R, **payload: Any) -> None:
+        event = event_type(**{self.spec.id_field: subject.id}, version=subject.version, **payload)
         await emit(
             self.session,
             event,
-            aggregate_id=record_id,
+            aggregate_id=subject.id,
             customer_id=self.access.principal.customer_id,
         )
 
@@ -482,17 +479,15 @@ class OpportunityService(RecordService[Opportunity]):
             return
         await self._emit(
             events.OpportunityStageChanged,
-            record.id,
+            record,
             from_stage_id=old_stage,
             to_stage_id=record.stage_id,
         )
         if record.status == "won":
             amount = format(record.amount, "f") if record.amount is not None else None
-            await self._emit(
-                events.OpportunityWon, record.id, amount=amount, currency=record.currency
-            )
+            await self._emit(events.OpportunityWon, record, amount=amount, currency=record.currency)
         elif record.status == "lost":
-            await self._emit(events.OpportunityLost, record.id, reason=record.closed_reason)
+            await self._emit(events.OpportunityLost, record, reason=record.closed_reason)
 
     def _close_by_stage(self, record: Opportunity, stage: Stage) -> None:
         record.status = stage.outcome

@@ -7,6 +7,7 @@ event's tenant only. A stream carries what changed, never the record itself:
     event: change
     id: <event id>
     data: {"type": "crm.account.updated", "kind": "account", "id": "<record id>",
+           "version": 4, "origin": "<request id of the change>",
            "at": "2026-11-26T01:00:00+00:00"}
 
 The desktop fetches the record again through the API, which applies the user's
@@ -147,10 +148,13 @@ class LiveFeed:
             event = json.loads(value)
         except ValueError:
             return
+        payload = event.get("payload") or {}
         change = {
             "type": event.get("type"),
             "kind": event.get("aggregate_type"),
             "id": event.get("aggregate_id"),
+            "version": payload.get("version"),
+            "origin": (event.get("headers") or {}).get("request_id"),
             "at": event.get("occurred_at"),
         }
         frame = f"event: change\nid: {event.get('id')}\ndata: {json.dumps(change)}\n\n"

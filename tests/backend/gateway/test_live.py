@@ -72,7 +72,9 @@ async def test_a_change_reaches_the_tenants_stream_and_no_other(served: str) -> 
             await asyncio.wait_for(asyncio.gather(ready_a.wait(), ready_b.wait()), 20)
             t0 = time.monotonic()
             r = await client.post(
-                "/api/v1/accounts", json={"name": "Pushed Co"}, headers=a.admin.headers
+                "/api/v1/accounts",
+                json={"name": "Pushed Co"},
+                headers={**a.admin.headers, "X-Request-Id": "desktop-req-0001"},
             )
             assert r.status_code == 201, r.text
             account_id = r.json()["id"]
@@ -83,7 +85,18 @@ async def test_a_change_reaches_the_tenants_stream_and_no_other(served: str) -> 
             change = next(c for c in seen_a if c["id"] == account_id)
             assert change["type"] == "crm.account.created"
             assert change["kind"] == "account"
-            await asyncio.sleep(0.5)
+            assert change["version"] == 1  # the version the create answered with
+            assert change["origin"] == "desktop-req-0001"  # the request that made it
+            # Frames reach every stream of a tenant in one step, in order: once B sees a
+            # change of its own made after A's, A's change would have been before it.
+            r = await client.post(
+                "/api/v1/accounts", json={"name": "B's own"}, headers=b.admin.headers
+            )
+            own_id = r.json()["id"]
+            deadline = time.monotonic() + 10
+            while not any(c["id"] == own_id for c in seen_b) and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            assert any(c["id"] == own_id for c in seen_b)
             assert all(c["id"] != account_id for c in seen_b)  # B never hears of A's account
             print(f"change pushed in {took * 1000:.0f} ms")
         finally:
