@@ -20,7 +20,7 @@ from backend.embedded.postgres import EmbeddedPostgres
 from backend.kit import loop as event_loop
 from backend.kit import migrate
 from backend.kit.logging import configure_logging
-from backend.kit.settings import DEFAULT_PORTS, SERVICES, ConfigError, Settings, load_settings
+from backend.kit.settings import GATEWAY_PORT, ConfigError, Settings, load_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument(
         "--all", action="store_true", help="the gateway with every service in-process"
     )
-    which.add_argument("--service", choices=SERVICES, help="one service alone")
+    which.add_argument("--service", metavar="NAME", help="one service alone: gateway, auth, crm, …")
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
@@ -67,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Run one background worker against DATABASE_URL and "
         "KAFKA_BOOTSTRAP_SERVERS. Several relays may run: one leads, the others wait.",
     )
-    worker.add_argument("kind", choices=("relay", "consumers"))
+    worker.add_argument("kind", help="relay, consumers, or a context's job (e.g. email, scheduler)")
     worker.add_argument(
         "--metrics-port", type=int, default=None, help="serve /metrics on this port"
     )
@@ -158,10 +158,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from backend import registry
     from backend.server import serve_team
 
     service = None if args.all else args.service
-    port = args.port if args.port is not None else DEFAULT_PORTS[service or "gateway"]
+    if service not in (None, "gateway") and service not in registry.names():
+        print(
+            f"salesos serve: --service {service!r} is not one of "
+            f"gateway, {', '.join(registry.names())}",
+            file=sys.stderr,
+        )
+        return 2
+    port = args.port
+    if port is None:
+        port = GATEWAY_PORT if service in (None, "gateway") else registry.context(service).port
     settings.require_secret_key()
     infra = Infrastructure(settings)
     try:
@@ -265,10 +275,13 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 
     from backend.kit.resources import open_resources
     from backend.messaging import metrics
-    from backend.messaging.workers import start_workers
-    from backend.server import serve_app
+    from backend.server import job_names, serve_app, start_background
 
     kind = args.kind
+    kinds = ("relay", "consumers", *job_names())
+    if kind not in kinds:
+        print(f"salesos worker: {kind!r} is not one of {', '.join(kinds)}", file=sys.stderr)
+        return 2
 
     infra = Infrastructure(settings)
     try:
@@ -285,7 +298,12 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            running = start_workers(resources, relay=kind == "relay", consumers=kind == "consumers")
+            running = start_background(
+                resources,
+                relay=kind == "relay",
+                consumers=kind == "consumers",
+                jobs=[kind] if kind not in ("relay", "consumers") else [],
+            )
             print(f"salesos: {kind} worker running", flush=True)
             try:
                 if args.metrics_port is not None:

@@ -4,13 +4,15 @@ context's own seeding code."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 
 import asyncpg
 
 from backend.auth.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_users
-from backend.crm.demo import generate_scale, seed_demo_crm
+from backend.auth.repository import DemoCompanyLookup
+from backend.crm.demo.book import seed_demo_crm
+from backend.crm.demo.repository import ScaleStore
+from backend.crm.demo.scale import generate_scale
 from backend.kit.db import create_engine, create_sessionmaker, plain_url
 from backend.kit.tenancy import APP_ROLE
 
@@ -44,24 +46,14 @@ async def seed_scale(
     """
     conn = await asyncpg.connect(plain_url(database_url))
     try:
-        row = await conn.fetchrow(
-            "SELECT customer_id FROM auth.users WHERE email = $1", DEMO_USERS[0][0]
-        )
-        if row is None:
+        company = await DemoCompanyLookup(conn).find(DEMO_USERS[0][0])
+        if company is None:
             raise RuntimeError("no demo company; run salesos seed-demo first")
-        customer_id: uuid.UUID = row["customer_id"]
-        owners = [
-            r["id"]
-            for r in await conn.fetch(
-                "SELECT id FROM auth.users WHERE customer_id = $1", customer_id
-            )
-        ]
+        customer_id, owners = company
         counts = await generate_scale(
             conn, customer_id, owners, accounts=accounts, progress=progress
         )
-        # Fresh statistics and visibility for the planner now, not whenever autovacuum
-        # gets to it (until then search ran 20x slower at p95).
-        await conn.execute("VACUUM (ANALYZE) crm.accounts, crm.contacts, crm.opportunities")
+        await ScaleStore(conn).vacuum()
         return counts
     finally:
         await conn.close()

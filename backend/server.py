@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
+import functools
 import logging
 import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
@@ -28,6 +28,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from backend import registry
+from backend.context import BoundedContext, ContextEnv, ContextState
 from backend.demo import seed_demo
 from backend.embedded.errors import InfrastructureError
 from backend.embedded.infrastructure import Infrastructure
@@ -39,19 +41,21 @@ from backend.gateway.middleware import BodyLimitMiddleware, SecurityHeadersMiddl
 from backend.gateway.openapi import combined_openapi
 from backend.gateway.proxy import CustomerRateLimit, GatewayProxy, Upstream
 from backend.gateway.sessions import SessionGate
+from backend.gateway.state import GatewayState
 from backend.gateway.upstream import Upstreams, in_process_client, remote_client
 from backend.kit import loop as event_loop
 from backend.kit import migrate
 from backend.kit.errors import SalesOSError, error_response
-from backend.kit.http import ComponentHealth, ServiceHealth, create_service_app
+from backend.kit.http import ComponentHealth, ServiceHealth, create_service_app, resources_of
 from backend.kit.logging import configure_logging
 from backend.kit.resources import Resources, open_resources
-from backend.kit.settings import SERVICES, ConfigError, Settings, load_settings
-from backend.messaging.workers import start_workers
+from backend.kit.settings import ConfigError, Settings, load_settings
+from backend.messaging.workers import Workers, start_workers
 
 log = logging.getLogger(__name__)
 
-CONTEXTS: tuple[str, ...] = tuple(s for s in SERVICES if s != "gateway")
+SESSIONS_SERVICE = "auth"
+"""The service that knows whether a session is live (the gateway asks it)."""
 
 
 def _health_router(name: str) -> APIRouter:
@@ -59,7 +63,7 @@ def _health_router(name: str) -> APIRouter:
 
     @router.get("/health", response_model=ServiceHealth, responses={503: {"model": ServiceHealth}})
     async def health(request: Request) -> JSONResponse:
-        resources: Resources = request.app.state.resources
+        resources = resources_of(request)
         try:
             detail = await resources.check_database()
             database = ComponentHealth(status="ok", detail=detail)
@@ -71,39 +75,54 @@ def _health_router(name: str) -> APIRouter:
     return router
 
 
-PEERS: dict[str, tuple[str, ...]] = {"crm": ("auth",)}
-"""Which services a service calls over HTTP (a typed client, never a cross-schema read)."""
+def route_table() -> routes.RouteTable:
+    """Which service owns which ``/api/v1`` path, from the contexts' descriptors."""
+    return routes.RouteTable.of(
+        routes.ServiceRoutes(c.name, c.paths, c.public, c.public_prefixes)
+        for c in registry.contexts()
+    )
 
 
 def build_service_app(
-    name: str, resources: Resources, peers: dict[str, httpx.AsyncClient] | None = None
+    context: BoundedContext | str,
+    resources: Resources,
+    peers: Mapping[str, httpx.AsyncClient] | None = None,
 ) -> FastAPI:
-    """The app of one bounded context: its ``/health`` plus its ``api.router`` if any.
+    """The app of one bounded context: its ``/health``, its router and its state.
 
-    A context's ``api`` module may define ``install(app_state, settings, peers)`` for
-    state of its own (the sign-in throttle of auth, the CRM's team directory).
+    Close it with :func:`close_service_app` (``close_backend`` does, for the apps it
+    built).
 
     Args:
-        peers: Clients of the services it calls (see :data:`PEERS`).
+        peers: Clients of the services it calls (its descriptor's ``peers``).
+
+    Raises:
+        ValueError: an unknown context, or a peer client missing.
     """
-    if name not in CONTEXTS:
-        raise ValueError(f"unknown service {name!r}; one of {', '.join(CONTEXTS)}")
-    missing = [p for p in PEERS.get(name, ()) if p not in (peers or {})]
+    if isinstance(context, str):
+        try:
+            context = registry.context(context)
+        except KeyError:
+            raise ValueError(
+                f"unknown service {context!r}; one of {', '.join(registry.names())}"
+            ) from None
+    given = dict(peers or {})
+    missing = [p for p in context.peers if p not in given]
     if missing:
-        raise ValueError(f"the {name} service needs clients of {', '.join(missing)}")
-    app = create_service_app(name, resources)
-    app.include_router(_health_router(name))
-    try:
-        module = importlib.import_module(f"backend.{name}.api")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"backend.{name}.api":
-            raise
-    else:
-        app.include_router(module.router)
-        install = getattr(module, "install", None)
-        if install is not None:
-            install(app.state, resources.settings, peers or {})
+        raise ValueError(f"the {context.name} service needs clients of {', '.join(missing)}")
+    app = create_service_app(context.name, resources)
+    app.include_router(_health_router(context.name))
+    app.include_router(context.router)
+    if context.state is not None:
+        app.state.context_state = context.state(ContextEnv(resources.settings, resources, given))
     return app
+
+
+async def close_service_app(app: FastAPI) -> None:
+    """Release a service app's state (its running tasks, its clients)."""
+    state: ContextState | None = getattr(app.state, "context_state", None)
+    if state is not None:
+        await state.aclose()
 
 
 LIVE_PATH = routes.API_PREFIX + "/live"
@@ -149,20 +168,22 @@ class _ApiDispatch:
 
 
 def build_gateway_app(resources: Resources, upstreams: Upstreams) -> FastAPI:
-    """The public entry point; owns the upstream clients (``app.state.upstreams``,
-    closed by :func:`close_backend`)."""
+    """The public entry point; owns the upstream clients (closed by :func:`close_backend`)."""
     settings = resources.settings
-    sessions = SessionGate(upstreams.clients["auth"], resources.database_url)
-    live = LiveFeed(resources.bootstrap_servers)
+    table = route_table()
+    sessions = SessionGate(upstreams.clients[SESSIONS_SERVICE], resources.database_url)
+    live = LiveFeed(resources.bootstrap_servers, settings, registry.live_topics())
     proxy = GatewayProxy(
         upstreams={
             **{name: Upstream(app=app) for name, app in upstreams.apps.items()},
             **{name: Upstream(client=upstreams.clients[name]) for name in upstreams.remote},
         },
+        table=table,
         tokens=resources.tokens,
         sessions=sessions,
         rate_limit=CustomerRateLimit(settings.rate_limit_per_minute),
         timeout=settings.upstream_timeout,
+        sessions_service=SESSIONS_SERVICE,
     )
     cors = {
         "allow_origins": settings.cors_origins,
@@ -174,6 +195,9 @@ def build_gateway_app(resources: Resources, upstreams: Upstreams) -> FastAPI:
         ],
         "max_age": 600,
     }  # fmt: skip
+    upload_prefixes = tuple(
+        f"{routes.API_PREFIX}/{path}" for c in registry.contexts() for path in c.upload_paths
+    )
     app = create_service_app(
         "gateway",
         resources,
@@ -186,54 +210,88 @@ def build_gateway_app(resources: Resources, upstreams: Upstreams) -> FastAPI:
                 {
                     "max_bytes": settings.max_body_bytes,
                     "upload_bytes": settings.max_upload_bytes,
-                    "upload_prefixes": ("/api/v1/imports",),
+                    "upload_prefixes": upload_prefixes,
                 },
             ),
             (_ApiDispatch, {"proxy": proxy, "live": live}),
         ],
         openapi_url=None,  # served below, combined with the services'
     )
-    app.state.upstreams = upstreams
-    app.state.sessions = sessions
-    app.state.live = live
+    app.state.gateway = GatewayState(upstreams, sessions, live, list(upstreams.apps.values()))
     app.include_router(gateway_router)
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi() -> dict[str, Any]:
         remote = {name: upstreams.clients[name] for name in upstreams.remote}
-        return await combined_openapi(app, upstreams.apps, remote)
+        return await combined_openapi(app, table, upstreams.apps, remote)
 
     return app
 
 
-def build_backend(resources: Resources, remote: dict[str, str] | None = None) -> FastAPI:
-    """The gateway with every service not in ``remote`` running in-process."""
-    remote = remote or {}
+def build_backend(resources: Resources, remote: Mapping[str, str] | None = None) -> FastAPI:
+    """The gateway with every context not in ``remote`` running in-process.
+
+    Raises:
+        ConfigError: ``remote`` names a service that is not a context.
+    """
+    remote = dict(remote or {})
+    unknown = sorted(set(remote) - set(registry.names()))
+    if unknown:
+        raise ConfigError(
+            f"SALESOS_SERVICE_URLS: {', '.join(unknown)} is not a service; "
+            f"one of {', '.join(registry.names())}"
+        )
     clients: dict[str, httpx.AsyncClient] = {}
     in_process: dict[str, FastAPI] = {}
-    # Services others call are built first, so their clients exist to hand over.
-    order = sorted(CONTEXTS, key=lambda n: 0 if any(n in p for p in PEERS.values()) else 1)
-    for name in order:
-        if name in remote:
-            clients[name] = remote_client(remote[name])
+    for context in registry.contexts():  # each after the services it calls
+        if context.name in remote:
+            clients[context.name] = remote_client(remote[context.name])
             continue
-        peers = {peer: clients[peer] for peer in PEERS.get(name, ())}
-        in_process[name] = build_service_app(name, resources, peers)
-        clients[name] = in_process_client(name, in_process[name])
+        peers = {peer: clients[peer] for peer in context.peers}
+        in_process[context.name] = build_service_app(context, resources, peers)
+        clients[context.name] = in_process_client(context.name, in_process[context.name])
     return build_gateway_app(resources, Upstreams.build(in_process, remote, clients))
 
 
+def job_names() -> tuple[str, ...]:
+    """The contexts' background jobs (``salesos worker NAME``)."""
+    return tuple(w.name for c in registry.contexts() for w in c.workers)
+
+
+def start_background(
+    resources: Resources,
+    *,
+    relay: bool = True,
+    consumers: bool = True,
+    jobs: Sequence[str] | None = None,
+) -> Workers:
+    """Start the relay, every context's consumer groups and the contexts' jobs (all of
+    them, or those named in ``jobs``) on the running loop."""
+    wanted = set(job_names() if jobs is None else jobs)
+    return start_workers(
+        resources,
+        relay=relay,
+        groups=registry.handlers() if consumers else (),
+        jobs=[
+            (w.name, functools.partial(w.run, resources))
+            for c in registry.contexts()
+            for w in c.workers
+            if w.name in wanted
+        ],
+    )
+
+
 async def close_backend(app: FastAPI) -> None:
-    """Close what :func:`build_backend` opened (upstream clients, the LISTEN connection)."""
-    sessions: SessionGate | None = getattr(app.state, "sessions", None)
-    if sessions is not None:
-        await sessions.aclose()
-    live: LiveFeed | None = getattr(app.state, "live", None)
-    if live is not None:
-        await live.close()
-    upstreams: Upstreams | None = getattr(app.state, "upstreams", None)
-    if upstreams is not None:
-        await upstreams.aclose()
+    """Close what :func:`build_backend` opened (service state, upstream clients, the
+    session listener, the live feed)."""
+    parts: GatewayState | None = getattr(app.state, "gateway", None)
+    if parts is None:
+        return
+    await parts.sessions.aclose()
+    await parts.live.close()
+    for service in parts.services:
+        await close_service_app(service)
+    await parts.upstreams.aclose()
 
 
 # ---------------------------------------------------------------------- serving
@@ -457,7 +515,7 @@ class SoloBackend:
             self.settings, database_url=database_url, bootstrap_servers=bootstrap, mode="solo"
         )
         app = build_backend(resources)
-        workers = start_workers(resources)
+        workers = start_background(resources)
 
         def started(port: int) -> None:
             self.base_url = f"http://127.0.0.1:{port}"
@@ -511,20 +569,27 @@ async def serve_team(
         remote = settings.service_urls if service == "gateway" else {}
         app = build_backend(resources, remote=remote)
     else:
-        for peer in PEERS.get(service, ()):
+        try:
+            context = registry.context(service)
+        except KeyError:
+            raise ConfigError(
+                f"--service {service}: not a service; one of gateway, {', '.join(registry.names())}"
+            ) from None
+        for peer in context.peers:
             if peer not in settings.service_urls:
                 raise ConfigError(
                     f"SALESOS_SERVICE_URLS: {service} calls {peer}; add {peer}=http://host:port"
                 )
             peer_clients[peer] = remote_client(settings.service_urls[peer])
-        app = build_service_app(service, resources, peer_clients)
-    running = start_workers(resources) if background and service is None else None
+        app = build_service_app(context, resources, peer_clients)
+    running = start_background(resources) if background and service is None else None
     try:
         await serve_app(app, host, port, started=started, stop=stop, sock=sock)
     finally:
         if running is not None:
             await running.close()
         await close_backend(app)
+        await close_service_app(app)
         for client in peer_clients.values():
             await client.aclose()
         await resources.close()

@@ -234,7 +234,7 @@ async def _live_latency(resources: Any, count: int) -> None:
     from backend.server import build_backend, close_backend, serve_app
 
     app = build_backend(resources)
-    workers = start_workers(resources, consumers=False)
+    workers = start_workers(resources)
     stop = asyncio.Event()
     port: asyncio.Future[int] = asyncio.get_running_loop().create_future()
     server = asyncio.create_task(serve_app(app, "127.0.0.1", 0, started=port.set_result, stop=stop))

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from backend.kit.db import Base, async_url
-from backend.models import import_all_models
+from backend.registry import import_all_models
 
 import_all_models()
 config = context.config

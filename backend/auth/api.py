@@ -23,24 +23,18 @@ from backend.auth.schemas import (
     UserPage,
     UserUpdateIn,
 )
-from backend.auth.service import IpThrottle, IssuedTokens
+from backend.auth.service import IssuedTokens
 from backend.kit.errors import ErrorBody
 from backend.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from backend.kit.security import CurrentPrincipal, Permission, Principal, requires
-from backend.kit.settings import Settings
 
 router = APIRouter()
 
 E: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 422, 429)
 }
-PUBLIC_PATHS = frozenset({"/auth/signup", "/auth/login", "/auth/refresh"})
-"""Routes reachable without an access token (the gateway reads this)."""
-
-
-def install(app_state: object, settings: Settings, peers: object) -> None:
-    """Per-process state of the auth service (the sign-in throttle per address)."""
-    app_state.ip_throttle = IpThrottle(settings.login_ip_limit_per_minute)  # type: ignore[attr-defined]
+PUBLIC = frozenset({("POST", "/auth/signup"), ("POST", "/auth/login"), ("POST", "/auth/refresh")})
+"""Routes reachable without an access token (the descriptor hands them to the gateway)."""
 
 
 def _tokens(issued: IssuedTokens) -> TokenOut:

@@ -11,14 +11,17 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from backend.auth.service import AuthService, ClientInfo, IpThrottle, SecurityLedger
+from backend.context import ContextEnv, ContextState
 from backend.kit.db import SessionDep
-from backend.kit.resources import Resources
+from backend.kit.http import resources_of, state_of
 from backend.kit.tenancy import TenantSessionDep
 
 
-def _resources(request: Request) -> Resources:
-    resources: Resources = request.app.state.resources
-    return resources
+class AuthState(ContextState):
+    """Per-process state of the auth service: the sign-in throttle per address."""
+
+    def __init__(self, env: ContextEnv) -> None:
+        self.ip_throttle = IpThrottle(env.settings.login_ip_limit_per_minute)
 
 
 async def client_info(request: Request) -> ClientInfo:
@@ -30,17 +33,16 @@ async def client_info(request: Request) -> ClientInfo:
 
 
 async def ip_throttle(request: Request) -> IpThrottle:
-    throttle: IpThrottle = request.app.state.ip_throttle
-    return throttle
+    return state_of(request, AuthState).ip_throttle
 
 
 async def public_auth_service(request: Request, session: SessionDep) -> AuthService:
-    res = _resources(request)
+    res = resources_of(request)
     return AuthService(session, res.tokens, SecurityLedger(res.sessionmaker))
 
 
 async def tenant_auth_service(request: Request, session: TenantSessionDep) -> AuthService:
-    res = _resources(request)
+    res = resources_of(request)
     return AuthService(session, res.tokens, SecurityLedger(res.sessionmaker))
 
 

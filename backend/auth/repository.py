@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
@@ -155,3 +156,23 @@ class ThrottleRepository(RepositoryBase[LoginThrottle]):
         await self.session.execute(
             delete(LoginThrottle).where(LoginThrottle.email_hash == email_hash)
         )
+
+
+class DemoCompanyLookup:
+    """The demo company and its users, read on an asyncpg connection of the owner role
+    (the benchmark load is added to that company)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    async def find(self, admin_email: str) -> tuple[uuid.UUID, list[uuid.UUID]] | None:
+        """The company of ``admin_email`` and every user of it; ``None`` if no such user."""
+        row = await self.conn.fetchrow(
+            "SELECT customer_id FROM auth.users WHERE email = $1", admin_email
+        )
+        if row is None:
+            return None
+        users = await self.conn.fetch(
+            "SELECT id FROM auth.users WHERE customer_id = $1", row["customer_id"]
+        )
+        return row["customer_id"], [r["id"] for r in users]

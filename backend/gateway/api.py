@@ -10,9 +10,8 @@ from fastapi.responses import JSONResponse, Response
 
 import backend
 from backend.gateway.schemas import GatewayHealth
-from backend.gateway.upstream import Upstreams
-from backend.kit.http import ComponentHealth
-from backend.kit.resources import Resources
+from backend.gateway.state import gateway_state
+from backend.kit.http import ComponentHealth, resources_of
 from backend.messaging import metrics
 
 router = APIRouter()
@@ -43,8 +42,8 @@ async def _service(client: httpx.AsyncClient) -> ComponentHealth:
 )
 async def health(request: Request) -> JSONResponse:
     """Report the database, the broker and every service; 503 if any is down."""
-    resources: Resources = request.app.state.resources
-    upstreams: Upstreams = request.app.state.upstreams
+    resources = resources_of(request)
+    upstreams = gateway_state(request).upstreams
     names = sorted(upstreams.clients)
     database, broker, *services = await asyncio.gather(
         _component(resources.check_database()),
@@ -66,5 +65,4 @@ async def health(request: Request) -> JSONResponse:
 @router.get("/metrics", include_in_schema=False)
 async def prometheus_metrics(request: Request) -> Response:
     """The event backbone's figures for Prometheus (scrape from your network only)."""
-    resources: Resources = request.app.state.resources
-    return Response(await metrics.render(resources), media_type=metrics.CONTENT_TYPE)
+    return Response(await metrics.render(resources_of(request)), media_type=metrics.CONTENT_TYPE)

@@ -1,8 +1,9 @@
 """``GET /api/v1/live``: a Server-Sent Events stream of record changes, per user.
 
-Fed by a consumer in the gateway process: every gateway reads every change (no
-consumer group, newest first), and hands each one to the open streams of the
-event's tenant only. A stream carries what changed, never the record itself:
+Fed by a group-less listener on the consumer runner in each gateway process: every
+gateway reads every change of the contexts' live topics (no consumer group, from the
+newest on) and hands each one to the open streams of the event's tenant only. A
+stream carries what changed, never the record itself:
 
     event: change
     id: <event id>
@@ -25,22 +26,16 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
-from aiokafka import AIOKafkaConsumer
-
 from backend.kit.security import Principal
-from backend.messaging import topics
+from backend.kit.settings import Settings
+from backend.messaging.consumers import ConsumerRunner, Listener
+from backend.messaging.envelope import Envelope
+from backend.messaging.topics import Topic
 
 log = logging.getLogger(__name__)
-
-LIVE_TOPICS: tuple[str, ...] = (
-    topics.CRM_ACCOUNTS.name,
-    topics.CRM_CONTACTS.name,
-    topics.CRM_OPPORTUNITIES.name,
-)
-"""What a desktop shows and can be changed elsewhere."""
 
 HEARTBEAT_SECONDS = 15.0
 QUEUE_SIZE = 500
@@ -61,22 +56,44 @@ class Subscriber:
             self.overflowed = True
 
 
-class LiveFeed:
-    """One consumer per gateway process, started with the first stream."""
+def change_frame(event: Envelope) -> str:
+    """The SSE frame of one change: what changed, never the record itself."""
+    version = event.payload.get("version")
+    change = {
+        "type": event.type,
+        "kind": event.aggregate_type,
+        "id": event.aggregate_id,
+        "version": version if isinstance(version, int) else None,
+        "origin": event.origin,
+        "at": event.occurred_at.isoformat(),
+    }
+    return f"event: change\nid: {event.id}\ndata: {json.dumps(change)}\n\n"
 
-    def __init__(self, bootstrap_servers: str, topic_names: tuple[str, ...] = LIVE_TOPICS) -> None:
-        self._servers = bootstrap_servers
-        self._topics = topic_names
+
+class LiveFeed:
+    """One group-less listener per gateway process (on the consumer runner), started
+    with the first stream; it hands each change to the open streams of its tenant.
+
+    Args:
+        topics: What a desktop follows (the contexts' ``live_topics``).
+    """
+
+    def __init__(self, bootstrap_servers: str, settings: Settings, topics: Sequence[Topic]) -> None:
+        self._runner = ConsumerRunner(None, bootstrap_servers, settings)
+        self._listener = Listener("live-feed", tuple(t.name for t in topics), self._dispatch)
         self._subscribers: dict[uuid.UUID, set[Subscriber]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
         self._ready = asyncio.Event()
         self.delivered = 0
 
     async def subscribe(self, customer_id: uuid.UUID) -> Subscriber:
         """A new stream of ``customer_id``'s changes (the feed starts if needed)."""
         if self._task is None or self._task.done():
-            self._ready = asyncio.Event()
-            self._task = asyncio.create_task(self._run(), name="live-feed")
+            self._ready, self._stop = asyncio.Event(), asyncio.Event()
+            self._task = asyncio.create_task(
+                self._runner.listen(self._listener, self._stop, self._ready), name="live-feed"
+            )
         subscriber = Subscriber(customer_id)
         self._subscribers.setdefault(customer_id, set()).add(subscriber)
         with contextlib.suppress(TimeoutError):
@@ -96,68 +113,22 @@ class LiveFeed:
 
     async def close(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(BaseException):
-                await self._task
+            self._stop.set()
+            try:
+                await asyncio.wait_for(self._task, 10)
+            except (TimeoutError, Exception):
+                self._task.cancel()
+                with contextlib.suppress(BaseException):
+                    await self._task
             self._task = None
 
-    async def _run(self) -> None:
-        failures = 0
-        while True:
-            consumer = AIOKafkaConsumer(
-                *self._topics,
-                bootstrap_servers=self._servers,
-                group_id=None,
-                auto_offset_reset="latest",
-                enable_auto_commit=False,
-                fetch_max_wait_ms=50,
-                metadata_max_age_ms=5_000,
-            )
-            try:
-                await consumer.start()
-                # Pin "latest" now, so changes made from here on are all delivered.
-                await consumer.seek_to_end()
-                self._ready.set()
-                failures = 0
-                while True:
-                    batches = await consumer.getmany(timeout_ms=1_000, max_records=500)
-                    for records in batches.values():
-                        for record in records:
-                            self._dispatch(record.value, dict(record.headers or ()))
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                failures += 1
-                log.warning("live feed: broker unavailable (%s); retrying", exc)
-                await asyncio.sleep(min(5.0, 0.2 * 2**failures))
-            finally:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(consumer.stop(), 5)
-
-    def _dispatch(self, value: bytes, headers: dict[str, bytes]) -> None:
-        customer = headers.get("customer_id")
-        if not customer:
+    def _dispatch(self, event: Envelope) -> None:
+        if event.customer_id is None:
             return
-        try:
-            group = self._subscribers.get(uuid.UUID(customer.decode()))
-        except ValueError:
-            return
+        group = self._subscribers.get(event.customer_id)
         if not group:
             return
-        try:
-            event = json.loads(value)
-        except ValueError:
-            return
-        payload = event.get("payload") or {}
-        change = {
-            "type": event.get("type"),
-            "kind": event.get("aggregate_type"),
-            "id": event.get("aggregate_id"),
-            "version": payload.get("version"),
-            "origin": (event.get("headers") or {}).get("request_id"),
-            "at": event.get("occurred_at"),
-        }
-        frame = f"event: change\nid: {event.get('id')}\ndata: {json.dumps(change)}\n\n"
+        frame = change_frame(event)
         for subscriber in group:
             subscriber.offer(frame)
         self.delivered += 1

@@ -16,7 +16,10 @@ BEARER = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JW
 
 
 async def combined_openapi(
-    gateway: FastAPI, in_process: dict[str, FastAPI], remote: dict[str, httpx.AsyncClient]
+    gateway: FastAPI,
+    table: routes.RouteTable,
+    in_process: dict[str, FastAPI],
+    remote: dict[str, httpx.AsyncClient],
 ) -> dict[str, Any]:
     """Merge the services' documents; each operation says whether it needs a token."""
     doc: dict[str, Any] = {
@@ -40,7 +43,7 @@ async def combined_openapi(
                 doc["paths"][path] = operations
                 continue
             public_path = routes.API_PREFIX + path
-            resolved = routes.resolve(public_path)
+            resolved = table.resolve(public_path)
             if resolved is None or resolved[0] != service:
                 continue  # internal routes, and per-service /health, are not public API
             ops = copy.deepcopy(operations)
@@ -48,7 +51,7 @@ async def combined_openapi(
                 if not isinstance(op, dict):
                     continue
                 op["security"] = (
-                    [] if routes.is_public(method.upper(), path) else [{"bearerAuth": []}]
+                    [] if table.is_public(method.upper(), path) else [{"bearerAuth": []}]
                 )
                 op.setdefault("tags", [service])
             doc["paths"][public_path] = ops

@@ -73,21 +73,25 @@ class GatewayProxy:
     def __init__(
         self,
         upstreams: dict[str, Upstream],
+        table: routes.RouteTable,
         tokens: TokenCodec,
         sessions: SessionGate,
         rate_limit: CustomerRateLimit,
         timeout: float,
+        sessions_service: str,
     ) -> None:
         self.upstreams = upstreams
+        self.table = table
         self.tokens = tokens
         self.sessions = sessions
         self.rate_limit = rate_limit
         self.timeout = timeout
+        self.sessions_service = sessions_service
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "http"
         method: str = scope["method"]
-        target = routes.resolve(scope["path"])
+        target = self.table.resolve(scope["path"])
         if target is None or target[0] not in self.upstreams:
             await error_response(404, "not_found", f"No API route {scope['path']}")(
                 scope, receive, send
@@ -95,7 +99,7 @@ class GatewayProxy:
             return
         service, inner = target
         extra_headers: dict[str, str] = {}
-        if method != "OPTIONS" and not routes.is_public(method, inner):
+        if method != "OPTIONS" and not self.table.is_public(method, inner):
             try:
                 _, _, extra_headers = await self.admit(scope)
             except SalesOSError as exc:
@@ -116,7 +120,7 @@ class GatewayProxy:
                         *message.get("headers", []),
                         *((k.lower().encode(), v.encode()) for k, v in extra_headers.items()),
                     ]
-                if service == "auth" and method != "GET" and message["status"] < 400:
+                if service == self.sessions_service and method != "GET" and message["status"] < 400:
                     # Sign-outs, deactivations and password changes revoke sessions:
                     # forget cached answers now (other gateways hear NOTIFY).
                     self.sessions.forget("*")

@@ -1,69 +1,66 @@
 """The gateway's route table: ``/api/v1/<resource>/...`` to the service that owns it.
 
-The path is rewritten by dropping ``/api/v1`` (``/api/v1/accounts/7`` reaches crm as
-``/accounts/7``). Public routes are few, listed here, and need no access token.
+The table is built from the contexts' descriptors (each names the paths it owns and
+its public routes); the gateway itself knows no context. The path is rewritten by
+dropping ``/api/v1`` (``/api/v1/accounts/7`` reaches crm as ``/accounts/7``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
 API_PREFIX = "/api/v1"
 
-RESOURCES: dict[str, str] = {
-    "auth": "auth",
-    "users": "auth",
-    "accounts": "crm",
-    "contacts": "crm",
-    "opportunities": "crm",
-    "pipelines": "crm",
-    "custom-fields": "crm",
-    "views": "crm",
-    "search": "crm",
-    "imports": "crm",
-    "exports": "crm",
-    "emails": "email",
-    "mailboxes": "email",
-    "templates": "email",
-    "track": "email",
-    "unsubscribe": "email",
-    "calendar": "calendar",
-    "meetings": "calendar",
-    "booking": "calendar",
-    "sequences": "sequences",
-    "enrollments": "sequences",
-    "activities": "activities",
-    "tasks": "activities",
-    "notes": "activities",
-    "calls": "activities",
-    "scores": "scoring",
-    "sync": "sync",
-}
-"""First path segment after ``/api/v1`` -> service."""
 
-PUBLIC_EXACT: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("POST", "/auth/signup"),
-        ("POST", "/auth/login"),
-        ("POST", "/auth/refresh"),
-    }
-)
-PUBLIC_PREFIXES: tuple[str, ...] = (
-    "/track/",  # open pixel and click redirects, fetched by mail clients
-    "/unsubscribe/",  # one-click unsubscribe links
-    "/booking/",  # public booking pages
-)
+@dataclass(frozen=True)
+class ServiceRoutes:
+    """What one service serves behind the gateway.
+
+    Attributes:
+        paths: First path segments after ``/api/v1`` (``accounts``).
+        public: ``(method, path)`` routes that need no access token.
+        public_prefixes: Path prefixes that need none.
+    """
+
+    service: str
+    paths: tuple[str, ...]
+    public: frozenset[tuple[str, str]] = frozenset()
+    public_prefixes: tuple[str, ...] = ()
 
 
-def resolve(path: str) -> tuple[str, str] | None:
-    """``/api/v1/accounts/7`` -> ``("crm", "/accounts/7")``; ``None`` if not routed."""
-    if not path.startswith(API_PREFIX + "/"):
-        return None
-    inner = path[len(API_PREFIX) :]
-    segment = inner.split("/", 2)[1]
-    service = RESOURCES.get(segment)
-    return (service, inner) if service else None
+@dataclass(frozen=True)
+class RouteTable:
+    """Which service owns which path, and which routes are public."""
 
+    owners: dict[str, str] = field(default_factory=dict)
+    public_exact: frozenset[tuple[str, str]] = frozenset()
+    public_prefixes: tuple[str, ...] = ()
 
-def is_public(method: str, inner_path: str) -> bool:
-    if (method, inner_path.rstrip("/") or "/") in PUBLIC_EXACT:
-        return True
-    return inner_path.startswith(PUBLIC_PREFIXES)
+    @classmethod
+    def of(cls, services: Iterable[ServiceRoutes]) -> RouteTable:
+        owners: dict[str, str] = {}
+        exact: set[tuple[str, str]] = set()
+        prefixes: list[str] = []
+        for s in services:
+            owners.update({path: s.service for path in s.paths})
+            exact |= s.public
+            prefixes += s.public_prefixes
+        return cls(owners, frozenset(exact), tuple(prefixes))
+
+    @property
+    def services(self) -> frozenset[str]:
+        return frozenset(self.owners.values())
+
+    def resolve(self, path: str) -> tuple[str, str] | None:
+        """``/api/v1/accounts/7`` -> ``("crm", "/accounts/7")``; ``None`` if not routed."""
+        if not path.startswith(API_PREFIX + "/"):
+            return None
+        inner = path[len(API_PREFIX) :]
+        service = self.owners.get(inner.split("/", 2)[1])
+        return (service, inner) if service else None
+
+    def is_public(self, method: str, inner_path: str) -> bool:
+        if (method, inner_path.rstrip("/") or "/") in self.public_exact:
+            return True
+        return bool(self.public_prefixes) and inner_path.startswith(self.public_prefixes)

@@ -7,7 +7,7 @@ the business change it describes.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
@@ -73,6 +73,15 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+_AFTER_COMMIT = "after_commit"
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], object]) -> None:
+    """Run ``callback`` once the request's unit of work has committed (never after a
+    rollback): start work that must only see durable data, such as a background import."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
 @asynccontextmanager
 async def request_session(
     request: Request, info: dict[str, object] | None = None
@@ -92,6 +101,8 @@ async def request_session(
             raise
         else:
             await session.commit()
+            for callback in session.info.pop(_AFTER_COMMIT, []):
+                callback()
 
 
 async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -17,6 +17,28 @@ from backend.kit.resources import Resources
 
 REQUEST_ID_HEADER = "x-request-id"
 log = logging.getLogger(__name__)
+
+S = TypeVar("S")
+
+
+def resources_of(request: Request) -> Resources:
+    """The process's shared resources (engine, sessionmaker, settings, tokens)."""
+    resources: Resources = request.app.state.resources
+    return resources
+
+
+def state_of(request: Request, kind: type[S]) -> S:
+    """The typed per-process state of the service answering ``request``.
+
+    A context's ``deps.py`` wraps it in a dependency (``CrmStateDep``).
+
+    Raises:
+        RuntimeError: the app has no state of that type (a wiring bug, not input).
+    """
+    state = getattr(request.app.state, "context_state", None)
+    if not isinstance(state, kind):
+        raise RuntimeError(f"{request.app.title} has no {kind.__name__}")
+    return state
 
 
 class RequestIdMiddleware:

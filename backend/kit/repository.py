@@ -87,3 +87,10 @@ class TenantRepositoryBase(RepositoryBase[M]):
     async def create(self, obj: M, *, flush: bool = True) -> M:
         obj.customer_id = self.customer_id  # type: ignore[attr-defined]
         return await super().create(obj, flush=flush)
+
+    async def create_many(self, objs: Sequence[M]) -> None:
+        """Insert many rows of the tenant (one flush)."""
+        for obj in objs:
+            obj.customer_id = self.customer_id  # type: ignore[attr-defined]
+        self.session.add_all(objs)
+        await self.session.flush()

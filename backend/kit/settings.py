@@ -8,6 +8,7 @@ secrets are generated on first run and kept in ``SALESOS_HOME`` with mode 0600.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from enum import StrEnum
 from pathlib import Path
@@ -17,20 +18,10 @@ import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-SERVICES: tuple[str, ...] = (
-    "gateway",
-    "auth",
-    "crm",
-    "email",
-    "calendar",
-    "sequences",
-    "activities",
-    "scoring",
-    "sync",
-)
-"""Every service of the backend, in the order of their team-mode ports (3000...)."""
+GATEWAY_PORT = 3000
+"""The gateway's team-mode port; each context declares its own (auth 3001, crm 3002, …)."""
 
-DEFAULT_PORTS: dict[str, int] = {name: 3000 + i for i, name in enumerate(SERVICES)}
+_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class ConfigError(Exception):
@@ -129,12 +120,10 @@ class Settings(BaseSettings):
             name, sep, url = pair.partition("=")
             if (
                 not sep
-                or name.strip() not in SERVICES
+                or not _SERVICE_NAME.match(name.strip())
                 or not url.startswith(("http://", "https://"))
             ):
-                raise ValueError(
-                    f"{pair!r} is not name=http://host:port with name one of {', '.join(SERVICES)}"
-                )
+                raise ValueError(f"{pair!r} is not name=http://host:port, e.g. crm=http://crm:3002")
             urls[name.strip()] = url.strip().rstrip("/")
         return urls
 

@@ -1,12 +1,15 @@
-"""Consumers: handlers registered per context, run as one consumer group each.
+"""Consumers: one consumer group per handler, and group-less listeners.
 
-A context declares its handlers in its ``handlers.py``::
+A context declares its handlers in its ``handlers.py`` and lists them in its
+descriptor (``backend/<context>/context.py``), which is how they come to run::
 
-    from backend.messaging.consumers import handlers
+    handlers = Handlers()
 
     @handlers.on("activities.timeline", topics.CRM_CONTACTS, types={"crm.contact.created"})
     async def log_new_contact(session: AsyncSession, event: Envelope) -> None:
         ...  # writes with ``session``; the tenant of ``event`` is bound
+
+    CONTEXT = BoundedContext(..., handlers=handlers.all())
 
 Effectively once: the runner inserts ``events.processed_events(consumer, event_id)``
 in the same transaction as the handler's effects, commits, and only then commits the
@@ -16,23 +19,26 @@ in order. A batch is handled in one transaction; if a handler fails, the batch i
 rolled back and handled again one event at a time, each retried with backoff, and an
 event that fails ``consumer_max_attempts`` times goes to ``events.dead_letters``
 (the others go on).
+
+A :class:`Listener` reads without a group (every process sees every event, from the
+newest on; nothing is de-duplicated or committed): the gateway's live feed. Both run
+on the same loop (:meth:`ConsumerRunner._consume`) and read messages with the one
+codec (:meth:`Envelope.decode`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import KafkaError
-from sqlalchemy import text
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -40,27 +46,16 @@ from backend.kit.settings import Settings
 from backend.kit.tenancy import bind_tenant
 from backend.messaging.envelope import Envelope
 from backend.messaging.relay import backoff
+from backend.messaging.repository import ConsumerStore
 from backend.messaging.topics import Topic
 
 log = logging.getLogger(__name__)
 
 HandlerFunc = Callable[[AsyncSession, Envelope], Awaitable[None]]
+ListenerFunc = Callable[[Envelope], None]
 
 BATCH = 500
 """Most messages fetched (and handled in one transaction) at once."""
-
-_MARK = text(
-    "INSERT INTO events.processed_events (consumer, event_id) "
-    "SELECT :consumer, unnest(CAST(:ids AS uuid[])) ON CONFLICT DO NOTHING RETURNING event_id"
-)
-_REGISTER = text(
-    "INSERT INTO events.consumer_groups (name, topics) VALUES (:name, :topics) "
-    "ON CONFLICT (name) DO UPDATE SET topics = excluded.topics, seen_at = now()"
-)
-_DEAD = text(
-    "INSERT INTO events.dead_letters (source, event_id, topic, envelope, error, attempts) "
-    "VALUES (:source, :event_id, :topic, CAST(:envelope AS jsonb), :error, :attempts)"
-)
 
 
 @dataclass(frozen=True)
@@ -76,8 +71,19 @@ class Handler:
         return self.types is None or event.type in self.types
 
 
-class HandlerRegistry:
-    """Handlers by consumer-group name; :data:`handlers` is the application's."""
+@dataclass(frozen=True)
+class Listener:
+    """A group-less reader of ``topics`` from their end: ``func`` gets each event as it
+    is published, in every process that listens (it must not block: it hands the
+    event on, e.g. to queues)."""
+
+    name: str
+    topics: tuple[str, ...]
+    func: ListenerFunc
+
+
+class Handlers:
+    """The handlers of one context; its descriptor lists them with :meth:`all`."""
 
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
@@ -100,12 +106,8 @@ class HandlerRegistry:
 
         return register
 
-    def all(self) -> list[Handler]:
-        return list(self._handlers.values())
-
-
-handlers = HandlerRegistry()
-"""The application's handlers (each context's ``handlers.py`` registers here)."""
+    def all(self) -> tuple[Handler, ...]:
+        return tuple(self._handlers.values())
 
 
 @dataclass
@@ -124,28 +126,38 @@ class RunnerStats:
     groups: dict[str, GroupStats] = field(default_factory=dict)
 
 
+BatchFunc = Callable[[Sequence[ConsumerRecord[Any, Any]]], Awaitable[None]]
+
+
 class ConsumerRunner:
-    """Runs each handler as its own consumer group until stopped.
+    """Runs each handler as its own consumer group, and listeners, until stopped.
 
     Args:
-        sessionmaker: Sessions as the app role (handlers' effects are tenant-checked).
+        sessionmaker: Sessions as the app role (handlers' effects are tenant-checked);
+            ``None`` for a runner of listeners only.
         bootstrap_servers: The broker.
         settings: Attempts per event.
-        handlers: The groups to run (the application's registry by default).
+        groups: The consumer groups to run (every context's, from their descriptors).
     """
 
     def __init__(
         self,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        sessionmaker: async_sessionmaker[AsyncSession] | None,
         bootstrap_servers: str,
         settings: Settings,
-        groups: Sequence[Handler] | None = None,
+        groups: Sequence[Handler] = (),
     ) -> None:
+        if groups and sessionmaker is None:
+            raise ValueError("consumer groups need a sessionmaker")
         self._sessionmaker = sessionmaker
         self._servers = bootstrap_servers
         self._settings = settings
-        self._groups = list(groups) if groups is not None else handlers.all()
+        self._groups = list(groups)
         self.stats = RunnerStats({g.name: GroupStats() for g in self._groups})
+
+    @property
+    def groups(self) -> list[Handler]:
+        return list(self._groups)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set, then finish the batch in hand and leave."""
@@ -154,66 +166,122 @@ class ConsumerRunner:
             return
         await asyncio.gather(*(self._run_group(group, stop) for group in self._groups))
 
+    async def listen(
+        self, listener: Listener, stop: asyncio.Event, ready: asyncio.Event | None = None
+    ) -> None:
+        """Hand each event published from now on to ``listener`` until ``stop`` is set;
+        ``ready`` is set once the reader is positioned at the end of its topics (every
+        event published after that is delivered)."""
+
+        async def dispatch(records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+            for record in records:
+                try:
+                    event = Envelope.decode(record.value)
+                except ValidationError:
+                    log.warning(
+                        "%s: a message on %s is not an envelope", listener.name, record.topic
+                    )
+                    continue
+                listener.func(event)
+
+        await self._consume(listener.name, listener.topics, None, dispatch, stop, ready=ready)
+
     async def register(self) -> None:
         """Record the groups, so the relay knows whom a re-published event is for."""
-        async with self._sessionmaker() as session, session.begin():
+        async with self._session() as session, session.begin():
+            store = ConsumerStore(session)
             for group in self._groups:
-                await session.execute(_REGISTER, {"name": group.name, "topics": list(group.topics)})
+                await store.register_group(group.name, group.topics)
+
+    def _session(self) -> AsyncSession:
+        assert self._sessionmaker is not None  # groups exist only with one (see __init__)
+        return self._sessionmaker()
 
     async def _run_group(self, group: Handler, stop: asyncio.Event) -> None:
+        async def handle(records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+            await self._handle_batch(group, records)
+
+        await self._consume(
+            group.name, group.topics, group.name, handle, stop, before_start=self.register
+        )
+
+    async def _consume(
+        self,
+        name: str,
+        topics: Sequence[str],
+        group_id: str | None,
+        on_batch: BatchFunc,
+        stop: asyncio.Event,
+        *,
+        before_start: Callable[[], Awaitable[None]] | None = None,
+        ready: asyncio.Event | None = None,
+    ) -> None:
+        """The one Kafka loop: connect (again, with backoff, after any failure), fetch
+        batches per partition, hand them on; with a group, commit each batch's offset
+        after it was handled; without one, start at the end of the topics."""
         failures = 0
         while not stop.is_set():
             consumer = AIOKafkaConsumer(
-                *group.topics,
+                *topics,
                 bootstrap_servers=self._servers,
-                group_id=group.name,
+                group_id=group_id,
                 enable_auto_commit=False,
-                auto_offset_reset="earliest",
+                auto_offset_reset="earliest" if group_id else "latest",
                 max_poll_records=BATCH,
                 metadata_max_age_ms=5_000,  # see topics the relay creates soon
                 fetch_max_wait_ms=25,  # the broker answers at once when data waits
             )
             try:
-                await self.register()
+                if before_start is not None:
+                    await before_start()
                 await consumer.start()
+                if group_id is None:
+                    # Pin "the end" now, so everything published from here on arrives.
+                    await consumer.seek_to_end()
+                    if ready is not None:
+                        ready.set()
                 failures = 0
                 while not stop.is_set():
                     batches = await consumer.getmany(timeout_ms=200, max_records=BATCH)
                     for tp, records in batches.items():
-                        await self._handle_batch(group, records)
-                        await consumer.commit({tp: records[-1].offset + 1})
-                    await self._update_lag(group, consumer)
+                        await on_batch(records)
+                        if group_id is not None:
+                            await consumer.commit({tp: records[-1].offset + 1})
+                    if group_id is not None:
+                        await self._update_lag(group_id, consumer)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 failures += 1
                 if database_unavailable(exc):
-                    log.warning("consumer %s: database unavailable (%s)", group.name, exc)
+                    log.warning("consumer %s: database unavailable (%s)", name, exc)
                 elif isinstance(exc, KafkaError | OSError):
-                    log.warning("consumer %s: broker unavailable (%s)", group.name, exc)
+                    log.warning("consumer %s: broker unavailable (%s)", name, exc)
                 else:
-                    log.exception("consumer %s: unexpected failure; restarting", group.name)
+                    log.exception("consumer %s: unexpected failure; restarting", name)
                 await _sleep_or_stop(stop, min(5.0, 0.2 * 2**failures))
             finally:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(consumer.stop(), 10)
 
-    async def _update_lag(self, group: Handler, consumer: AIOKafkaConsumer) -> None:
+    async def _update_lag(self, group: str, consumer: AIOKafkaConsumer) -> None:
         lag = 0
         for tp in consumer.assignment():
             high = consumer.highwater(tp)
             if high is not None:
                 lag += max(0, high - await consumer.position(tp))
-        self.stats.groups[group.name].lag = lag
+        self.stats.groups[group].lag = lag
 
     async def _handle_batch(
         self, group: Handler, records: Sequence[ConsumerRecord[Any, Any]]
     ) -> None:
-        events = [(record.topic, _envelope(record)) for record in records]
+        events = [(record.topic, Envelope.decode(record.value)) for record in records]
         stats = self.stats.groups[group.name]
         try:
-            async with self._sessionmaker() as session, session.begin():
-                fresh = await self._mark(session, group, [event for _, event in events])
+            async with self._session() as session, session.begin():
+                fresh = await ConsumerStore(session).mark_processed(
+                    group.name, [event.id for _, event in events]
+                )
                 handled = len(fresh)
                 for _, event in events:
                     if event.id not in fresh:
@@ -232,22 +300,14 @@ class ConsumerRunner:
         stats.handled += handled
         stats.duplicates += len(events) - handled
 
-    async def _mark(
-        self, session: AsyncSession, group: Handler, events: list[Envelope]
-    ) -> set[uuid.UUID]:
-        rows = await session.execute(
-            _MARK, {"consumer": group.name, "ids": [str(e.id) for e in events]}
-        )
-        return {row[0] for row in rows}
-
     async def _handle_one(self, group: Handler, topic: str, event: Envelope) -> None:
         stats = self.stats.groups[group.name]
         attempts = 0
         while True:
             attempts += 1
             try:
-                async with self._sessionmaker() as session, session.begin():
-                    fresh = await self._mark(session, group, [event])
+                async with self._session() as session, session.begin():
+                    fresh = await ConsumerStore(session).mark_processed(group.name, [event.id])
                     if not fresh:
                         stats.duplicates += 1
                         return
@@ -272,18 +332,16 @@ class ConsumerRunner:
             "consumer %s: event %s (%s) failed %d times; dead-lettered: %s",
             group.name, event.id, event.type, attempts, exc,
         )  # fmt: skip
-        async with self._sessionmaker() as session, session.begin():
-            await self._mark(session, group, [event])  # so a redelivery skips it
-            await session.execute(
-                _DEAD,
-                {
-                    "source": f"consumer:{group.name}",
-                    "event_id": event.id,
-                    "topic": topic,
-                    "envelope": event.model_dump_json(),
-                    "error": f"{type(exc).__name__}: {exc}"[:2000],
-                    "attempts": attempts,
-                },
+        async with self._session() as session, session.begin():
+            store = ConsumerStore(session)
+            await store.mark_processed(group.name, [event.id])  # so a redelivery skips it
+            await store.bury(
+                group.name,
+                event.id,
+                topic,
+                event.encode().decode(),
+                f"{type(exc).__name__}: {exc}"[:2000],
+                attempts,
             )
         self.stats.groups[group.name].dead_lettered += 1
 
@@ -310,10 +368,6 @@ def _connection_error(exc: BaseException) -> bool:
     )
 
 
-def _envelope(record: ConsumerRecord[Any, Any]) -> Envelope:
-    return Envelope.model_validate_json(record.value)
-
-
 async def _bind(session: AsyncSession, event: Envelope) -> None:
     if event.customer_id is not None and session.info.get("customer_id") != event.customer_id:
         await bind_tenant(session, event.customer_id)
@@ -322,19 +376,3 @@ async def _bind(session: AsyncSession, event: Envelope) -> None:
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
-
-
-def parse_value(value: bytes) -> dict[str, Any]:
-    """A message value as a dict (for tools that read topics)."""
-    parsed: dict[str, Any] = json.loads(value)
-    return parsed
-
-
-__all__ = [
-    "ConsumerRunner",
-    "Handler",
-    "HandlerRegistry",
-    "TopicPartition",
-    "handlers",
-    "parse_value",
-]

@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.kit.logging import current_request_id
 from backend.messaging.envelope import DomainEvent, Envelope
-from backend.messaging.models import OutboxEvent
+from backend.messaging.repository import OutboxRepository
 
-AGGREGATE_LOCK_SPACE = 0x0E7E
-"""First key of the per-aggregate transaction advisory locks taken by :func:`emit`."""
+
+def _headers() -> dict[str, str]:
+    request_id = current_request_id()
+    return {"request_id": request_id} if request_id else {}
+
+
+def _row(event: DomainEvent, envelope: Envelope) -> dict[str, Any]:
+    return {
+        "id": envelope.id,
+        "topic": event.topic.name,
+        "type": envelope.type,
+        "customer_id": envelope.customer_id,
+        "aggregate_type": envelope.aggregate_type,
+        "aggregate_id": envelope.aggregate_id,
+        "occurred_at": envelope.occurred_at,
+        "payload": envelope.payload,
+        "headers": envelope.headers,
+    }
 
 
 async def emit(
@@ -25,7 +42,8 @@ async def emit(
     """Write ``event`` to ``events.outbox`` in the session's open transaction.
 
     The row becomes visible (and the relay is woken by the table's NOTIFY trigger)
-    only if the caller's transaction commits; a rollback leaves no trace.
+    only if the caller's transaction commits; a rollback leaves no trace. The
+    request id, if any, travels in the headers (the origin of the change).
 
     Args:
         session: The request's session; not committed here.
@@ -36,37 +54,20 @@ async def emit(
     Returns:
         The envelope as written.
     """
-    headers = {}
-    request_id = current_request_id()
-    if request_id:
-        headers["request_id"] = request_id
+    outbox = OutboxRepository.from_session(session)
     # Writers of one aggregate take turns from here to their commit, so the order of
     # its events' positions is the order they commit in (what the relay publishes by).
-    await session.execute(
-        select(func.pg_advisory_xact_lock(AGGREGATE_LOCK_SPACE, func.hashtext(str(aggregate_id))))
-    )
+    await outbox.lock_aggregate(str(aggregate_id))
     envelope = Envelope.wrap(
-        event, aggregate_id=aggregate_id, customer_id=customer_id, headers=headers
+        event, aggregate_id=aggregate_id, customer_id=customer_id, headers=_headers()
     )
-    await session.execute(
-        insert(OutboxEvent).values(
-            id=envelope.id,
-            topic=event.topic.name,
-            type=envelope.type,
-            customer_id=envelope.customer_id,
-            aggregate_type=envelope.aggregate_type,
-            aggregate_id=envelope.aggregate_id,
-            occurred_at=envelope.occurred_at,
-            payload=envelope.payload,
-            headers=envelope.headers,
-        )
-    )
+    await outbox.append([_row(event, envelope)])
     return envelope
 
 
 async def emit_many(
     session: AsyncSession,
-    events: list[tuple[DomainEvent, object]],
+    events: Sequence[tuple[DomainEvent, object]],
     *,
     customer_id: uuid.UUID | None,
 ) -> int:
@@ -76,29 +77,15 @@ async def emit_many(
     It takes no per-aggregate lock (thousands would fill the lock table): use it for
     records the transaction created, or has row-locked by updating them, which
     serialises their writers just as well."""
-    if not events:
-        return 0
-    headers = {}
-    request_id = current_request_id()
-    if request_id:
-        headers["request_id"] = request_id
-    rows = []
-    for event, aggregate_id in events:
-        envelope = Envelope.wrap(
-            event, aggregate_id=aggregate_id, customer_id=customer_id, headers=headers
+    headers = _headers()
+    rows = [
+        _row(
+            event,
+            Envelope.wrap(
+                event, aggregate_id=aggregate_id, customer_id=customer_id, headers=headers
+            ),
         )
-        rows.append(
-            {
-                "id": envelope.id,
-                "topic": event.topic.name,
-                "type": envelope.type,
-                "customer_id": envelope.customer_id,
-                "aggregate_type": envelope.aggregate_type,
-                "aggregate_id": envelope.aggregate_id,
-                "occurred_at": envelope.occurred_at,
-                "payload": envelope.payload,
-                "headers": envelope.headers,
-            }
-        )
-    await session.execute(insert(OutboxEvent), rows)
+        for event, aggregate_id in events
+    ]
+    await OutboxRepository.from_session(session).append(rows)
     return len(rows)

@@ -33,7 +33,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,11 +44,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.kit.settings import Settings
+from backend.messaging.envelope import encode_stored, kafka_headers
+from backend.messaging.repository import RelayStore
 
 log = logging.getLogger(__name__)
-
-LEADER_LOCK = 0x5A1E5_0E1A
-"""Session advisory lock key held by the active relay."""
 
 CHANNEL = "events_outbox"
 """NOTIFY channel of the outbox's insert trigger."""
@@ -62,76 +61,6 @@ RETENTION_EVERY = 60.0
 BROKER_ERRORS = (KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError, OSError)
 """Errors that say the broker is away, not that an event is bad."""
 
-_CLAIM = """
-SELECT o.id, o.topic, o.type, o.customer_id, o.aggregate_type, o.aggregate_id,
-       o.occurred_at, o.payload::text AS payload, o.headers::text AS headers, o.attempts
-FROM events.outbox o
-WHERE o.published_at IS NULL
-  AND o.next_attempt_at <= now()
-  AND NOT EXISTS (
-      SELECT 1 FROM events.outbox b
-      WHERE b.published_at IS NULL AND b.aggregate_id = o.aggregate_id
-        AND b.position < o.position)
-ORDER BY o.position
-LIMIT $1
-"""
-
-_MARK_PUBLISHED = """
-UPDATE events.outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL
-WHERE id = ANY($1::uuid[])
-"""
-
-_RETRY_LATER = """
-UPDATE events.outbox AS o
-SET attempts = o.attempts + 1, last_error = f.error,
-    next_attempt_at = now() + make_interval(secs => f.delay)
-FROM unnest($1::uuid[], $2::text[], $3::float8[]) AS f(id, error, delay)
-WHERE o.id = f.id
-"""
-
-_TO_DEAD_LETTERS = """
-WITH dead AS (
-    DELETE FROM events.outbox o USING unnest($1::uuid[], $2::text[]) AS f(id, error)
-    WHERE o.id = f.id
-    RETURNING o.*, f.error)
-INSERT INTO events.dead_letters (source, event_id, topic, envelope, error, attempts)
-SELECT 'relay', dead.id, dead.topic,
-       jsonb_build_object(
-           'id', dead.id, 'type', dead.type, 'customer_id', dead.customer_id,
-           'aggregate_type', dead.aggregate_type, 'aggregate_id', dead.aggregate_id,
-           'occurred_at', dead.occurred_at, 'payload', dead.payload, 'headers', dead.headers),
-       dead.error, dead.attempts + 1
-FROM dead
-"""
-
-_REPUBLISH = """
-UPDATE events.outbox o SET published_at = NULL, next_attempt_at = now()
-WHERE o.published_at IS NOT NULL
-  AND EXISTS (
-      SELECT 1 FROM events.consumer_groups g
-      WHERE o.topic = ANY(g.topics)
-        AND NOT EXISTS (
-            SELECT 1 FROM events.processed_events p
-            WHERE p.consumer = g.name AND p.event_id = o.id))
-"""
-
-_RETENTION_OUTBOX = """
-DELETE FROM events.outbox o
-WHERE o.published_at < now() - make_interval(secs => $1)
-  AND NOT EXISTS (
-      SELECT 1 FROM events.consumer_groups g
-      WHERE o.topic = ANY(g.topics)
-        AND NOT EXISTS (
-            SELECT 1 FROM events.processed_events p
-            WHERE p.consumer = g.name AND p.event_id = o.id))
-"""
-
-_RETENTION_PROCESSED = """
-DELETE FROM events.processed_events p
-WHERE p.processed_at < now() - make_interval(secs => $1)
-  AND NOT EXISTS (SELECT 1 FROM events.outbox o WHERE o.id = p.event_id)
-"""
-
 
 def backoff(attempt: int, base: float = 0.5, cap: float = 60.0) -> float:
     """Seconds to wait before try ``attempt + 1``: exponential with full jitter."""
@@ -140,29 +69,17 @@ def backoff(attempt: int, base: float = 0.5, cap: float = 60.0) -> float:
 
 
 def envelope_json(row: asyncpg.Record) -> bytes:
-    """The message value: the event's envelope as JSON (payload and headers as stored)."""
-    customer = row["customer_id"]
-    return (
-        "{"
-        f'"id":"{row["id"]}",'
-        f'"type":{json.dumps(row["type"])},'
-        f'"customer_id":{json.dumps(str(customer)) if customer else "null"},'
-        f'"aggregate_type":{json.dumps(row["aggregate_type"])},'
-        f'"aggregate_id":{json.dumps(row["aggregate_id"])},'
-        f'"occurred_at":"{row["occurred_at"].isoformat()}",'
-        f'"payload":{row["payload"]},'
-        f'"headers":{row["headers"]}'
-        "}"
-    ).encode()
-
-
-def message_headers(row: asyncpg.Record) -> list[tuple[str, bytes]]:
-    """Kafka headers: the event id and type, and the tenant, for readers that route
-    without parsing the value."""
-    headers = [("event_id", str(row["id"]).encode()), ("event_type", row["type"].encode())]
-    if row["customer_id"] is not None:
-        headers.append(("customer_id", str(row["customer_id"]).encode()))
-    return headers
+    """The message value of a claimed outbox row (payload and headers as stored)."""
+    return encode_stored(
+        event_id=row["id"],
+        event_type=row["type"],
+        customer_id=row["customer_id"],
+        aggregate_type=row["aggregate_type"],
+        aggregate_id=row["aggregate_id"],
+        occurred_at=row["occurred_at"],
+        payload_json=row["payload"],
+        headers_json=row["headers"],
+    )
 
 
 @dataclass
@@ -241,8 +158,9 @@ class Relay:
         async with self._engine.connect() as sa_conn:
             raw = await sa_conn.get_raw_connection()
             conn: asyncpg.Connection[Any] = raw.driver_connection
+            store = RelayStore(conn)
             # Autocommit statements: the session lock and LISTEN outlive transactions.
-            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
+            while not await store.try_lead():
                 if stop.is_set():
                     return
                 await _sleep_or_stop(stop, self._settings.relay_poll_seconds)
@@ -251,24 +169,24 @@ class Relay:
             listener = self._on_notify
             await conn.add_listener(CHANNEL, listener)
             try:
-                await self._publish_until(conn, stop)
+                await self._publish_until(store, stop)
             finally:
                 self.stats.leader = False
                 with contextlib.suppress(Exception):
                     await conn.remove_listener(CHANNEL, listener)
                 with contextlib.suppress(Exception):
-                    await conn.execute("SELECT pg_advisory_unlock($1)", LEADER_LOCK)
+                    await store.stop_leading()
 
     def _on_notify(self, *_args: object) -> None:
         self._wake.set()
 
-    async def _publish_until(self, conn: asyncpg.Connection[Any], stop: asyncio.Event) -> None:
+    async def _publish_until(self, store: RelayStore, stop: asyncio.Event) -> None:
         broker_wait = 0
         while not stop.is_set():
             self._wake.clear()
             try:
                 producer = await self._producer_ready()
-                sent = await self._round(conn, producer)
+                sent = await self._round(store, producer)
                 broker_wait = 0
                 self.stats.broker_down_since = None
             except BROKER_ERRORS as exc:
@@ -280,7 +198,7 @@ class Relay:
                 await _sleep_or_stop(stop, backoff(min(broker_wait, 5), base=0.2, cap=5.0))
                 continue
             if time.monotonic() >= self._next_retention:
-                await self.apply_retention(conn)
+                await self.apply_retention(store)
             if sent >= self._settings.relay_batch_size:
                 continue  # more is waiting
             with contextlib.suppress(TimeoutError):
@@ -321,7 +239,7 @@ class Relay:
                 await asyncio.wait_for(producer.stop(), 5)
 
     async def _check_marker(
-        self, conn: asyncpg.Connection[Any], producer: AIOKafkaProducer
+        self, store: RelayStore, producer: AIOKafkaProducer
     ) -> AIOKafkaProducer:
         """Before each round: if the broker has no marker, it lost its log (or is new):
         publish again what registered consumer groups have not processed, before
@@ -339,8 +257,7 @@ class Relay:
         # would skip the broker's topic creation: start a fresh producer.
         await self._close_producer()
         producer = await self._producer_ready()
-        status = await conn.execute(_REPUBLISH)
-        count = int(status.split()[-1])
+        count = await store.republish_for_groups()
         if count:
             self.stats.republished += count
             log.warning("relay: the broker has lost its log; publishing %d events again", count)
@@ -348,10 +265,10 @@ class Relay:
         await (await producer.send(MARKER_TOPIC, marker))
         return producer
 
-    async def _round(self, conn: asyncpg.Connection[Any], producer: AIOKafkaProducer) -> int:
+    async def _round(self, store: RelayStore, producer: AIOKafkaProducer) -> int:
         """Publish one batch; returns how many rows it looked at."""
-        producer = await self._check_marker(conn, producer)
-        rows: Sequence[asyncpg.Record] = await conn.fetch(_CLAIM, self._settings.relay_batch_size)
+        producer = await self._check_marker(store, producer)
+        rows = await store.claim(self._settings.relay_batch_size)
         if not rows:
             return 0
         self.stats.rounds += 1
@@ -363,7 +280,7 @@ class Relay:
                     row["topic"],
                     envelope_json(row),
                     key=row["aggregate_id"].encode(),
-                    headers=message_headers(row),
+                    headers=kafka_headers(row["id"], row["type"], row["customer_id"]),
                 )
                 pending.append((row, future))
             except BROKER_ERRORS:
@@ -385,48 +302,48 @@ class Relay:
         if failed and not done and all(isinstance(exc, BROKER_ERRORS) for _, exc in failed):
             raise failed[0][1]  # the broker is away: the events are not at fault
         if done:
-            await conn.execute(_MARK_PUBLISHED, done)
+            await store.mark_published(done)
             self.stats.published += len(done)
             self.stats.last_publish_at = time.monotonic()
             if self._on_published is not None:
                 self._on_published(len(done))
         if failed:
-            await self._record_failures(conn, failed)
+            await self._record_failures(store, failed)
         return len(rows)
 
     async def _record_failures(
-        self, conn: asyncpg.Connection[Any], failed: list[tuple[asyncpg.Record, BaseException]]
+        self, store: RelayStore, failed: list[tuple[asyncpg.Record, BaseException]]
     ) -> None:
-        retry_ids, retry_errors, delays, dead_ids, dead_errors = [], [], [], [], []
+        retry_ids, retry_errors, delays = [], [], []
+        dead: list[tuple[uuid.UUID, str, str, str, int]] = []
         for row, exc in failed:
             if isinstance(exc, BROKER_ERRORS):
                 continue  # the connection, not the event: the next round tries again
             error = f"{type(exc).__name__}: {exc}"[:2000]
             if row["attempts"] + 1 >= self._settings.relay_max_attempts:
-                dead_ids.append(row["id"])
-                dead_errors.append(error)
+                envelope = envelope_json(row).decode()
+                dead.append((row["id"], row["topic"], envelope, error, row["attempts"] + 1))
             else:
                 retry_ids.append(row["id"])
                 retry_errors.append(error)
                 delays.append(backoff(row["attempts"]))
-        async with conn.transaction():
+        async with store.transaction():
             if retry_ids:
-                await conn.execute(_RETRY_LATER, retry_ids, retry_errors, delays)
-            if dead_ids:
-                await conn.execute(_TO_DEAD_LETTERS, dead_ids, dead_errors)
+                await store.retry_later(retry_ids, retry_errors, delays)
+            if dead:
+                await store.bury(dead)
         self.stats.retried += len(retry_ids)
-        self.stats.dead_lettered += len(dead_ids)
+        self.stats.dead_lettered += len(dead)
         for row, exc in failed:
             log.warning("relay: event %s (%s) not published: %s", row["id"], row["type"], exc)
 
-    async def apply_retention(self, conn: asyncpg.Connection[Any]) -> tuple[int, int]:
+    async def apply_retention(self, store: RelayStore) -> tuple[int, int]:
         """Delete published events every registered group has processed, and the
         de-duplication rows of events no longer in the outbox, once older than the
         retention. Returns the numbers deleted."""
         self._next_retention = time.monotonic() + RETENTION_EVERY
         seconds = self._settings.event_retention_hours * 3600
-        events = int((await conn.execute(_RETENTION_OUTBOX, seconds)).split()[-1])
-        processed = int((await conn.execute(_RETENTION_PROCESSED, seconds)).split()[-1])
+        events, processed = await store.apply_retention(seconds)
         if events or processed:
             log.info("relay: retention deleted %d events, %d processed marks", events, processed)
         return events, processed

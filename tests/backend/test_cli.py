@@ -182,9 +182,14 @@ class TestServe:
             squatter.bind(("127.0.0.1", 0))
             squatter.listen()
             port = squatter.getsockname()[1]
-            r = _run(home, "serve", "--service", "email", "--port", str(port))
+            r = _run(home, "serve", "--service", "auth", "--port", str(port))
         assert r.returncode == 1
         assert f"could not listen on 127.0.0.1:{port}" in r.stderr
+
+    def test_an_unknown_service_is_named_with_the_real_ones(self, home: Path) -> None:
+        r = _run(home, "serve", "--service", "billing")
+        assert r.returncode == 2
+        assert "--service 'billing' is not one of gateway, auth, crm" in r.stderr
 
     def test_a_service_alone_is_told_where_its_peers_are(self, home: Path) -> None:
         r = _run(home, "serve", "--service", "crm", "--port", str(free_port()))

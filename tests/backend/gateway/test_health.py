@@ -5,11 +5,13 @@ from __future__ import annotations
 import socket
 
 import httpx
+import pytest
 
 from backend.gateway.upstream import in_process_client
 from backend.kit.resources import Resources, open_resources
-from backend.kit.settings import Settings
-from backend.server import CONTEXTS, PEERS, build_backend, build_service_app
+from backend.kit.settings import ConfigError, Settings
+from backend import registry
+from backend.server import build_backend, build_service_app, close_backend
 
 
 class TestGatewayHealth:
@@ -21,7 +23,7 @@ class TestGatewayHealth:
         assert body["database"]["status"] == "ok"
         assert body["database"]["detail"].startswith("PostgreSQL 18")
         assert body["broker"]["status"] == "ok"
-        assert set(body["services"]) == set(CONTEXTS)
+        assert set(body["services"]) == set(registry.names()) == {"auth", "crm"}
         assert all(s["status"] == "ok" for s in body["services"].values())
 
     async def test_broker_down_is_503_naming_the_broker(
@@ -45,7 +47,7 @@ class TestGatewayHealth:
             assert body["broker"]["status"] == "down"
             assert body["database"]["status"] == "ok"
         finally:
-            await app.state.upstreams.aclose()
+            await close_backend(app)
             await res.close()
 
     async def test_unreachable_remote_service_is_reported(self, resources: Resources) -> None:
@@ -64,14 +66,22 @@ class TestGatewayHealth:
             assert "unreachable" in services["crm"]["detail"]
             assert services["auth"]["status"] == "ok"
         finally:
-            await app.state.upstreams.aclose()
+            await close_backend(app)
+
+
+    async def test_a_remote_service_that_is_no_context_is_a_config_error(
+        self, resources: Resources
+    ) -> None:
+        with pytest.raises(ConfigError, match="SALESOS_SERVICE_URLS: billing is not a service"):
+            build_backend(resources, remote={"billing": "http://127.0.0.1:9"})
 
 
 class TestServiceHealth:
     async def test_each_service_answers_its_own_health(self, resources: Resources) -> None:
         auth = in_process_client("auth", build_service_app("auth", resources))
-        for name in CONTEXTS:
-            app = build_service_app(name, resources, {"auth": auth} if name in PEERS else None)
+        for context in registry.contexts():
+            name = context.name
+            app = build_service_app(context, resources, {p: auth for p in context.peers})
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://t"
             ) as c:

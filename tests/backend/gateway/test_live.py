@@ -24,7 +24,7 @@ async def served(resources: Resources, settings: Settings) -> AsyncIterator[str]
     original = resources.settings
     resources.settings = settings.model_copy(update={"relay_poll_seconds": 0.2})
     app = build_backend(resources)
-    workers = start_workers(resources, consumers=False)
+    workers = start_workers(resources)
     stop = asyncio.Event()
     port: asyncio.Future[int] = asyncio.get_running_loop().create_future()
     task = asyncio.create_task(serve_app(app, "127.0.0.1", 0, started=port.set_result, stop=stop))

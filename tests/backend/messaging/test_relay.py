@@ -16,6 +16,7 @@ from backend.embedded.infrastructure import Infrastructure
 from backend.kit.resources import Resources
 from backend.kit.settings import Settings
 from backend.messaging import admin
+from backend.messaging.repository import RelayStore
 from backend.messaging.relay import Relay
 from tests.backend.messaging.support import Run, read_topic, wait_for
 
@@ -270,7 +271,7 @@ async def test_retention_deletes_only_what_every_group_has_handled(
     )
     async with resources.engine.connect() as sa_conn:
         raw = await sa_conn.get_raw_connection()
-        await relay.apply_retention(raw.driver_connection)  # type: ignore[arg-type]
+        await relay.apply_retention(RelayStore(raw.driver_connection))
     async with resources.engine.connect() as conn:
         left = [
             row[0]

@@ -1,1 +1,0 @@
-"""activities: the timeline (built from events), tasks and reminders, call logs, notes."""

@@ -1,1 +1,0 @@
-"""calendar: meetings, availability, booking links, invites, provider calendar sync."""

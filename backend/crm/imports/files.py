@@ -1,0 +1,111 @@
+"""CSV files in and out: checking an upload, reading it in batches, writing CSV."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import UploadFile
+
+from backend.kit.errors import ValidationFailed
+
+BATCH = 1000
+"""Rows an import handles in one transaction."""
+
+
+async def save_upload(upload: UploadFile, folder: Path) -> Path:
+    """Copy an upload to a file of ours (the upload's own ends with the request); disk
+    writes happen off the event loop."""
+    path = folder / f"{uuid.uuid4().hex}.csv"
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    out = await asyncio.to_thread(path.open, "wb")
+    try:
+        while chunk := await upload.read(1024 * 1024):
+            await asyncio.to_thread(out.write, chunk)
+    finally:
+        await asyncio.to_thread(out.close)
+    return path
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What an upload holds: its columns, how many rows, the first few."""
+
+    headers: list[str]
+    total_rows: int
+    sample: list[list[str]]
+
+
+def check_file(path: Path, sample_rows: int = 10) -> FileCheck:
+    """Read the whole file once: UTF-8, well-formed CSV with a header row.
+
+    Raises:
+        ValidationFailed: naming ``file`` and saying what to do.
+    """
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh, strict=True)
+            headers = next(reader, None)
+            if not headers or not any(h.strip() for h in headers):
+                raise ValidationFailed.for_field(
+                    "file", "has no header row (the first line names the columns)"
+                )
+            names = [h.strip() for h in headers]
+            if len(set(names)) != len(names):
+                raise ValidationFailed.for_field("file", "has two columns with the same name")
+            sample: list[list[str]] = []
+            total = 0
+            for row in reader:
+                if not any(cell.strip() for cell in row):
+                    continue
+                total += 1
+                if len(sample) < sample_rows:
+                    sample.append(row)
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed.for_field(
+            "file",
+            f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at position {exc.start}); "
+            "save it as 'CSV UTF-8' and upload again",
+        ) from exc
+    except csv.Error as exc:
+        raise ValidationFailed.for_field("file", f"is not well-formed CSV: {exc}") from exc
+    if total == 0:
+        raise ValidationFailed.for_field("file", "has a header but no rows")
+    return FileCheck(names, total, sample)
+
+
+def batches(path: Path) -> Iterator[tuple[int, list[tuple[int, dict[str, str]]]]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        headers = [h.strip() for h in next(reader)]
+        batch: list[tuple[int, dict[str, str]]] = []
+        number = 0
+        for line_number, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            batch.append((line_number, dict(zip(headers, row, strict=False))))
+            if len(batch) == BATCH:
+                number += 1
+                yield number, batch
+                batch = []
+        if batch:
+            yield number + 1, batch
+
+
+async def csv_lines(header: list[str], rows: AsyncIterator[list[Any]]) -> AsyncIterator[bytes]:
+    """Encode rows as CSV (UTF-8 with a BOM so spreadsheet apps read accents right)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    yield ("\ufeff" + buffer.getvalue()).encode()
+    async for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(["" if v is None else v for v in row])
+        yield buffer.getvalue().encode()

@@ -1,0 +1,69 @@
+"""Request and response bodies of pipelines, stages and the board."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from backend.crm.schemas import In, Out, Short, Total
+
+
+# ---------------------------------------------------------------- pipelines
+class StageIn(In):
+    name: Short
+    probability: int = Field(ge=0, le=100)
+    outcome: Literal["open", "won", "lost"] = "open"
+
+
+class PipelineIn(In):
+    name: Short
+    stages: list[StageIn] = Field(min_length=2, max_length=30)
+
+    @field_validator("stages")
+    @classmethod
+    def _outcomes(cls, stages: list[StageIn]) -> list[StageIn]:
+        outcomes = [s.outcome for s in stages]
+        if "won" not in outcomes or "lost" not in outcomes or "open" not in outcomes:
+            raise ValueError("need at least one open stage, one won stage and one lost stage")
+        if len({s.name.lower() for s in stages}) != len(stages):
+            raise ValueError("stage names must differ")
+        return stages
+
+
+class PipelineRename(In):
+    name: Short
+
+
+class StageOut(Out):
+    id: uuid.UUID
+    name: str
+    position: int
+    probability: int
+    outcome: str
+
+
+class PipelineOut(Out):
+    id: uuid.UUID
+    name: str
+    is_default: bool
+    stages: list[StageOut] = []
+
+
+class PipelineList(BaseModel):
+    items: list[PipelineOut]
+
+
+class StageTotals(BaseModel):
+    """One column of the board: per currency, since amounts are never converted."""
+
+    stage: StageOut
+    count: int
+    totals: dict[str, Total]
+    weighted: dict[str, Total]
+
+
+class Board(BaseModel):
+    pipeline: PipelineOut
+    columns: list[StageTotals]

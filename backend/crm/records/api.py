@@ -1,0 +1,186 @@
+"""Routes of accounts, contacts and opportunities (``/api/v1/accounts`` and friends).
+
+No ``from __future__ import annotations`` here: the route factory annotates bodies with
+the classes it is given, which FastAPI must see as classes, not strings.
+"""
+
+import uuid
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ValidationError
+
+from backend.crm.deps import AccessDep, E, Filters, IfMatch, Limit
+from backend.crm.records import schemas as s
+from backend.crm.records.kinds import ACCOUNTS, CONTACTS, OPPORTUNITIES, RecordKind
+from backend.crm.records.service import OpportunityService, RecordService, etag, record_service
+from backend.kit.errors import ErrorDetail, ValidationFailed
+from backend.kit.pagination import DEFAULT_LIMIT
+from backend.kit.tenancy import TenantSessionDep
+
+router = APIRouter()
+
+
+def _field_errors(exc: ValidationError, prefix: str) -> ValidationFailed:
+    details = [
+        ErrorDetail(field=".".join([prefix, *map(str, e["loc"])]), message=e["msg"], type=e["type"])
+        for e in exc.errors()
+    ]
+    return ValidationFailed(
+        "Invalid input: " + ", ".join(d.field or "" for d in details), details=details
+    )
+
+
+async def present(service: RecordService[Any], records: Sequence[Any]) -> list[Any]:
+    """Records as their kind answers them (an opportunity with its probability and
+    weighted amount)."""
+    if not isinstance(service, OpportunityService):
+        return list(records)
+    return [
+        s.OpportunityOut.model_validate(record).model_copy(
+            update={"probability": probability, "weighted_amount": weighted}
+        )
+        for record, probability, weighted in await service.with_probabilities(records)
+    ]
+
+
+def _record_routes(
+    path: str,
+    tag: str,
+    kind: RecordKind[Any],
+    create_in: type[BaseModel],
+    patch_in: type[BaseModel],
+    out: type[BaseModel],
+    page_out: type[BaseModel],
+) -> None:
+    """Register list/create/get/update/delete/restore/bulk routes for one record kind."""
+
+    async def one(service: RecordService[Any], record: Any, response: Response) -> Any:
+        response.headers["ETag"] = etag(record)
+        return (await present(service, [record]))[0]
+
+    @router.get(path, response_model=page_out, responses=E, tags=[tag], name=f"list_{tag}")
+    async def list_records(
+        session: TenantSessionDep,
+        access: AccessDep,
+        filters: Filters = [],  # noqa: B006 - FastAPI copies defaults
+        sort: Annotated[
+            str | None, Query(description="field or -field; cf.<key> for custom")
+        ] = None,
+        trash: bool = False,
+        cursor: str | None = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Any:
+        service = record_service(session, kind, access)
+        items, next_cursor = await service.page(
+            filters=filters, sort=sort, trash=trash, cursor=cursor, limit=limit
+        )
+        return page_out(items=await present(service, items), next_cursor=next_cursor)
+
+    @router.post(
+        path, response_model=out, status_code=201, responses=E, tags=[tag], name=f"create_{tag}"
+    )
+    async def create(
+        body: create_in,  # type: ignore[valid-type]
+        session: TenantSessionDep,
+        access: AccessDep,
+        response: Response,
+    ) -> Any:
+        service = record_service(session, kind, access)
+        values = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+        return await one(service, await service.create(values), response)
+
+    @router.post(
+        f"{path}/bulk-update",
+        response_model=s.BulkResult,
+        responses=E,
+        tags=[tag],
+        name=f"bulk_update_{tag}",
+    )
+    async def bulk_update(
+        body: s.BulkUpdate, session: TenantSessionDep, access: AccessDep
+    ) -> s.BulkResult:
+        try:
+            changes = patch_in.model_validate(body.changes).model_dump(exclude_unset=True)
+        except ValidationError as exc:
+            raise _field_errors(exc, "body.changes") from None
+        service = record_service(session, kind, access)
+        return s.BulkResult(count=await service.bulk_update(body.ids, changes))
+
+    @router.post(
+        f"{path}/bulk-delete",
+        response_model=s.BulkResult,
+        responses=E,
+        tags=[tag],
+        name=f"bulk_delete_{tag}",
+    )
+    async def bulk_delete(
+        body: s.BulkIds, session: TenantSessionDep, access: AccessDep
+    ) -> s.BulkResult:
+        service = record_service(session, kind, access)
+        return s.BulkResult(count=await service.bulk_delete(body.ids))
+
+    @router.get(
+        f"{path}/{{record_id}}", response_model=out, responses=E, tags=[tag], name=f"get_{tag}"
+    )
+    async def get(
+        record_id: uuid.UUID, session: TenantSessionDep, access: AccessDep, response: Response
+    ) -> Any:
+        service = record_service(session, kind, access)
+        return await one(service, await service.get(record_id), response)
+
+    @router.patch(
+        f"{path}/{{record_id}}", response_model=out, responses=E, tags=[tag], name=f"update_{tag}"
+    )
+    async def update(
+        record_id: uuid.UUID,
+        body: patch_in,  # type: ignore[valid-type]
+        session: TenantSessionDep,
+        access: AccessDep,
+        response: Response,
+        if_match: IfMatch = None,
+    ) -> Any:
+        """Change the fields sent; with ``If-Match``, refused (412) if someone changed it since."""
+        service = record_service(session, kind, access)
+        changes = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+        return await one(service, await service.update(record_id, changes, if_match), response)
+
+    @router.delete(
+        f"{path}/{{record_id}}", status_code=204, responses=E, tags=[tag], name=f"delete_{tag}"
+    )
+    async def delete(
+        record_id: uuid.UUID, session: TenantSessionDep, access: AccessDep, if_match: IfMatch = None
+    ) -> None:
+        """Move to the trash; ``POST .../restore`` brings it back."""
+        await record_service(session, kind, access).delete(record_id, if_match)
+
+    @router.post(
+        f"{path}/{{record_id}}/restore",
+        response_model=out,
+        responses=E,
+        tags=[tag],
+        name=f"restore_{tag}",
+    )
+    async def restore(
+        record_id: uuid.UUID, session: TenantSessionDep, access: AccessDep, response: Response
+    ) -> Any:
+        service = record_service(session, kind, access)
+        return await one(service, await service.restore(record_id), response)
+
+
+_record_routes(
+    "/accounts", "accounts", ACCOUNTS, s.AccountIn, s.AccountFields, s.AccountOut, s.AccountPage
+)
+_record_routes(
+    "/contacts", "contacts", CONTACTS, s.ContactIn, s.ContactFields, s.ContactOut, s.ContactPage
+)
+_record_routes(
+    "/opportunities",
+    "opportunities",
+    OPPORTUNITIES,
+    s.OpportunityIn,
+    s.OpportunityFields,
+    s.OpportunityOut,
+    s.OpportunityPage,
+)

@@ -1,0 +1,177 @@
+"""Request and response bodies of accounts, contacts and opportunities."""
+
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, EmailStr, Field, field_validator
+
+from backend.crm.schemas import Currency, Domain, In, Money, OptionalShort, Out, Phone, Short
+
+_TIME_ZONES = zoneinfo.available_timezones()
+
+
+# ---------------------------------------------------------------- accounts
+class AccountFields(In):
+    name: Short | None = None
+    domain: Domain = None
+    industry: OptionalShort = None
+    size: int | None = Field(default=None, ge=0, le=10_000_000, description="employees")
+    street: OptionalShort = None
+    city: OptionalShort = None
+    region: OptionalShort = None
+    postal_code: str | None = Field(default=None, max_length=20)
+    country: OptionalShort = None
+    owner_id: uuid.UUID | None = None
+    custom_fields: dict[str, Any] | None = None
+
+
+class AccountIn(AccountFields):
+    name: Short
+
+
+class AccountOut(Out):
+    id: uuid.UUID
+    name: str
+    domain: str | None
+    industry: str | None
+    size: int | None
+    street: str | None
+    city: str | None
+    region: str | None
+    postal_code: str | None
+    country: str | None
+    owner_id: uuid.UUID | None
+    custom_fields: dict[str, Any]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+
+# ---------------------------------------------------------------- contacts
+class ContactFields(In):
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, min_length=1, max_length=100)
+    email: EmailStr | None = None
+    phone: Phone = None
+    mobile: Phone = None
+    title: OptionalShort = None
+    account_id: uuid.UUID | None = None
+    time_zone: str | None = Field(default=None, max_length=64)
+    do_not_contact: bool | None = None
+    owner_id: uuid.UUID | None = None
+    custom_fields: dict[str, Any] | None = None
+
+    @field_validator("email", mode="after")
+    @classmethod
+    def _lower(cls, value: str | None) -> str | None:
+        return value.lower() if value else value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value and value not in _TIME_ZONES:
+            raise ValueError("is not an IANA time zone such as Europe/Paris")
+        return value
+
+
+class ContactIn(ContactFields):
+    last_name: str = Field(min_length=1, max_length=100)
+
+
+class ContactOut(Out):
+    id: uuid.UUID
+    first_name: str | None
+    last_name: str
+    email: str | None
+    phone: str | None
+    mobile: str | None
+    title: str | None
+    account_id: uuid.UUID | None
+    time_zone: str | None
+    do_not_contact: bool
+    owner_id: uuid.UUID | None
+    custom_fields: dict[str, Any]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+
+# ---------------------------------------------------------------- opportunities
+class OpportunityFields(In):
+    name: Short | None = None
+    account_id: uuid.UUID | None = None
+    primary_contact_id: uuid.UUID | None = None
+    amount: Money | None = None
+    currency: Currency | None = None
+    stage_id: uuid.UUID | None = None
+    probability_override: int | None = Field(default=None, ge=0, le=100)
+    close_date: date | None = None
+    closed_reason: str | None = Field(default=None, max_length=500)
+    owner_id: uuid.UUID | None = None
+    custom_fields: dict[str, Any] | None = None
+
+
+class OpportunityIn(OpportunityFields):
+    name: Short
+
+
+class OpportunityOut(Out):
+    id: uuid.UUID
+    name: str
+    account_id: uuid.UUID | None
+    primary_contact_id: uuid.UUID | None
+    amount: Money | None
+    currency: str
+    pipeline_id: uuid.UUID
+    stage_id: uuid.UUID
+    probability_override: int | None
+    probability: int = 0
+    weighted_amount: Money | None = None
+    close_date: date | None
+    status: Literal["open", "won", "lost"]
+    closed_reason: str | None
+    closed_at: datetime | None
+    owner_id: uuid.UUID | None
+    custom_fields: dict[str, Any]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+
+# ---------------------------------------------------------------- pages, bulk
+class Page(BaseModel):
+    """A page of records; ``next_cursor`` is null on the last page."""
+
+    items: list[Any]
+    next_cursor: str | None = None
+
+
+class AccountPage(Page):
+    items: list[AccountOut]
+
+
+class ContactPage(Page):
+    items: list[ContactOut]
+
+
+class OpportunityPage(Page):
+    items: list[OpportunityOut]
+
+
+class BulkIds(In):
+    ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
+
+
+class BulkUpdate(BulkIds):
+    changes: dict[str, Any] = Field(min_length=1)
+
+
+class BulkResult(BaseModel):
+    count: int

@@ -1,1 +1,0 @@
-"""email: mailboxes and their tokens, templates, messages and threads, tracking, suppression."""

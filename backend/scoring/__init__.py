@@ -1,1 +1,0 @@
-"""scoring: engagement scores per contact and account, from events, with time decay."""

@@ -1,1 +1,0 @@
-"""sequences: sequences, steps, enrollments, the scheduler, sending windows and limits."""

@@ -1,1 +1,0 @@
-"""sync: Salesforce and HubSpot connections, field mappings, cursors, conflict log."""
