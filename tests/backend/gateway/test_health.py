@@ -7,10 +7,10 @@ import socket
 import httpx
 import pytest
 
+from backend import registry
 from backend.gateway.upstream import in_process_client
 from backend.kit.resources import Resources, open_resources
 from backend.kit.settings import ConfigError, Settings
-from backend import registry
 from backend.server import build_backend, build_service_app, close_backend
 
 

@@ -16,8 +16,8 @@ from backend.embedded.infrastructure import Infrastructure
 from backend.kit.resources import Resources
 from backend.kit.settings import Settings
 from backend.messaging import admin
-from backend.messaging.repository import RelayStore
 from backend.messaging.relay import Relay
+from backend.messaging.repository import RelayStore
 from tests.backend.messaging.support import Run, read_topic, wait_for
 
 
