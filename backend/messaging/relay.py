@@ -92,6 +92,8 @@ class RelayStats:
     republished: int = 0
     rounds: int = 0
     leader: bool = False
+    waited: int = 0
+    """Times it found another relay leading (and waited)."""
     last_publish_at: float = 0.0
     broker_down_since: float | None = None
     lag_seconds: list[float] = field(default_factory=list)
@@ -161,6 +163,7 @@ class Relay:
             store = RelayStore(conn)
             # Autocommit statements: the session lock and LISTEN outlive transactions.
             while not await store.try_lead():
+                self.stats.waited += 1
                 if stop.is_set():
                     return
                 await _sleep_or_stop(stop, self._settings.relay_poll_seconds)

@@ -77,6 +77,13 @@ async def _effects(engine: AsyncEngine, run: Run, consumer: str, n: int) -> bool
     return len(await run.effects_of(engine, consumer)) >= n
 
 
+def _noticed(relay: Relay):  # type: ignore[no-untyped-def]
+    async def predicate() -> bool:
+        return relay.stats.broker_down_since is not None
+
+    return predicate
+
+
 def _assert_once_in_order(effects: list[tuple[str, str, int]], expected: int) -> None:
     ids = [e for e, _, _ in effects]
     assert len(ids) == len(set(ids)) == expected
@@ -111,7 +118,7 @@ async def test_a_broker_that_comes_back_empty_gets_what_consumers_had_not_handle
         assert own_infra.broker is not None
         own_infra.broker.kill()
         await _emit(own, run, 50, 10)
-        await asyncio.sleep(1.0)
+        await wait_for(_noticed(relay), timeout=30, what="the relay to notice the broker is gone")
         own_infra.broker.start(tie_to_parent=True)  # same port, empty
         await wait_for(lambda: _all_published(own.engine, run), timeout=60, what="re-published")
         assert relay.stats.republished >= 30

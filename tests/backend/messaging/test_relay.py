@@ -208,7 +208,7 @@ async def test_a_second_relay_waits_and_takes_over(
     first_task = asyncio.create_task(first.run(stop_first))
     await wait_for(_true(lambda: first.stats.leader), what="the first relay to lead")
     async with running(second):
-        await asyncio.sleep(0.6)
+        await wait_for(_true(lambda: second.stats.waited >= 2), what="the second relay to wait")
         assert first.stats.leader
         assert not second.stats.leader
         stop_first.set()
