@@ -53,3 +53,14 @@ def summary(values: list[float]) -> str:
         f"p50 {percentile(ms, 50):.2f} ms, p95 {percentile(ms, 95):.2f} ms, "
         f"p99 {percentile(ms, 99):.2f} ms, mean {statistics.fmean(ms):.2f} ms (n={len(ms)})"
     )
+
+
+SMOKE_HELP = "seconds-long run with tiny sizes (the test suite runs it so it cannot rot)"
+
+
+def apply_smoke(opts: object, **tiny: object) -> None:
+    """With ``--smoke``, replace the sizes in ``opts`` by ``tiny`` ones (and say so)."""
+    if getattr(opts, "smoke", False):
+        for name, value in tiny.items():
+            setattr(opts, name, value)
+        print(f"smoke run: {', '.join(f'{k}={v}' for k, v in tiny.items())} (figures mean little)")

@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _machine import describe, free_port, percentile, summary
+from _machine import SMOKE_HELP, apply_smoke, describe, free_port, percentile, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery"
@@ -54,7 +54,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--logins", type=int, default=60)
+    parser.add_argument("--users", type=int, default=30, help="wrong-password samples")
+    parser.add_argument("--gets", type=int, default=2000, help="gateway overhead samples")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     opts = parser.parse_args()
+    apply_smoke(opts, seconds=1, connections=4, logins=4, users=4, gets=50)
 
     home = Path(tempfile.mkdtemp(prefix="salesos-bench-"))
     env = {
@@ -92,7 +96,7 @@ def main() -> None:
             r.raise_for_status()
             admin = {"Authorization": f"Bearer {r.json()['access_token']}"}
             users = []
-            for i in range(30):
+            for i in range(opts.users):
                 u = f"bench-{i}-{uuid.uuid4().hex[:6]}@example.com"
                 c.post(
                     "/api/v1/users",
@@ -144,7 +148,7 @@ def main() -> None:
             for _ in range(200):  # warm-up both paths
                 c.get(f"{gw}/api/v1/auth/me", headers=bearer)
                 c.get(f"http://127.0.0.1:{auth_port}/auth/me", headers=bearer)
-            for _ in range(2000):  # interleaved, so drift hits both alike
+            for _ in range(opts.gets):  # interleaved, so drift hits both alike
                 t = time.perf_counter()
                 assert c.get(f"{gw}/api/v1/auth/me", headers=bearer).status_code == 200
                 via_gateway.append(time.perf_counter() - t)

@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _machine import describe, free_port, summary
+from _machine import SMOKE_HELP, apply_smoke, describe, free_port, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +37,9 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--home", type=Path, help="reuse this seeded SALESOS_HOME")
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     opts = parser.parse_args()
+    apply_smoke(opts, accounts=300, import_rows=300, samples=5)
     home = opts.home or Path(tempfile.mkdtemp(prefix="salesos-crm-bench-"))
     env = {
         **os.environ,

@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from _machine import describe, percentile
+from _machine import SMOKE_HELP, apply_smoke, describe, percentile
 from sqlalchemy import text
 
 from backend.embedded.infrastructure import Infrastructure
@@ -290,4 +290,7 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--live", type=int, default=50, help="live-update samples")
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
+    options = parser.parse_args()
+    apply_smoke(options, events=500, rate=50, seconds=2, live=3)
+    asyncio.run(main(options))

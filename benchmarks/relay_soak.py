@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import contextlib
 
-from _machine import describe
+from _machine import SMOKE_HELP, apply_smoke, describe
 from sqlalchemy import text
 
 from backend.embedded.infrastructure import Infrastructure
@@ -142,4 +142,7 @@ async def soak(runs: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=500)
-    asyncio.run(soak(parser.parse_args().runs))
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
+    options = parser.parse_args()
+    apply_smoke(options, runs=3)
+    asyncio.run(soak(options.runs))
