@@ -19,12 +19,13 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from migrations.rls import APP_ROLE, ensure_schema, grant_schema_tables, tenant_table
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-APP_ROLE = "salesos_app"
 SCHEMAS = (
     "auth",
     "crm",
@@ -36,19 +37,9 @@ SCHEMAS = (
     "sync",
     "events",
 )
-TENANT = "NULLIF(current_setting('app.customer_id', true), '')::uuid"
 
 UUID = postgresql.UUID(as_uuid=True)
 NOW = sa.text("now()")
-
-
-def _tenant_policy(table: str, column: str = "customer_id") -> None:
-    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY tenant_isolation ON {table} "
-        f"USING ({column} = {TENANT}) WITH CHECK ({column} = {TENANT})"
-    )
 
 
 def upgrade() -> None:
@@ -64,16 +55,8 @@ def upgrade() -> None:
     # The migrating user must be able to become the app role (start-up option role=).
     op.execute(f"GRANT {APP_ROLE} TO CURRENT_USER")
     for schema in SCHEMAS:
-        op.execute(f"GRANT USAGE ON SCHEMA {schema} TO {APP_ROLE}")
-        op.execute(
-            f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} "
-            f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {APP_ROLE}"
-        )
-        op.execute(
-            f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT USAGE, SELECT ON SEQUENCES TO {APP_ROLE}"
-        )
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA events TO {APP_ROLE}")
-    op.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA events TO {APP_ROLE}")
+        ensure_schema(schema)
+    grant_schema_tables("events")
 
     op.create_table(
         "customers",
@@ -170,8 +153,8 @@ def upgrade() -> None:
     )
 
     for table in ("auth.users", "auth.sessions", "auth.refresh_tokens"):
-        _tenant_policy(table)
-    _tenant_policy("auth.customers", column="id")
+        tenant_table(table)
+    tenant_table("auth.customers", column="id")
     # Login: a transaction that names an exact email may read that user.
     op.execute(
         "CREATE POLICY login_lookup ON auth.users FOR SELECT "
@@ -182,7 +165,7 @@ def upgrade() -> None:
         "CREATE POLICY refresh_lookup ON auth.refresh_tokens FOR SELECT "
         "USING (token_hash = NULLIF(current_setting('app.refresh_token_hash', true), ''))"
     )
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA auth TO {APP_ROLE}")
+    grant_schema_tables("auth")
 
 
 def downgrade() -> None:

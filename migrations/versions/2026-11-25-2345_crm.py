@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from migrations.rls import grant_schema_tables, tenant_table
+
 revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
@@ -24,7 +26,6 @@ depends_on: str | Sequence[str] | None = None
 UUID = postgresql.UUID(as_uuid=True)
 JSONB = postgresql.JSONB
 NOW = sa.text("now()")
-TENANT = "NULLIF(current_setting('app.customer_id', true), '')::uuid"
 TABLES = (
     "pipelines", "stages", "accounts", "contacts", "opportunities",
     "custom_fields", "views", "merges", "imports", "import_errors",
@@ -337,13 +338,8 @@ def upgrade() -> None:
     )
 
     for table in TABLES:
-        op.execute(f"ALTER TABLE crm.{table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE crm.{table} FORCE ROW LEVEL SECURITY")
-        op.execute(
-            f"CREATE POLICY tenant_isolation ON crm.{table} "
-            f"USING (customer_id = {TENANT}) WITH CHECK (customer_id = {TENANT})"
-        )
-    op.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA crm TO salesos_app")
+        tenant_table(f"crm.{table}")
+    grant_schema_tables("crm")
 
 
 def downgrade() -> None:
