@@ -20,7 +20,8 @@ from backend.kit.db import create_engine
 from backend.kit.logging import configure_logging
 from backend.kit.resources import Resources, open_resources
 from backend.kit.settings import Settings, load_settings
-from backend.server import build_backend, close_backend
+from backend.messaging.workers import start_workers
+from backend.server import build_backend, close_backend, serve_app
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -122,3 +123,28 @@ async def api(resources: Resources) -> AsyncIterator[httpx.AsyncClient]:
     ) as client:
         yield client
     await close_backend(app)
+
+
+@pytest.fixture
+async def served(resources: Resources, settings: Settings) -> AsyncIterator[str]:
+    """The whole backend over real HTTP (uvicorn on a free port), with the relay
+    running: what a client across the network sees (streams, answers sent before
+    the handler's clean-up)."""
+    import asyncio
+
+    original = resources.settings
+    resources.settings = settings.model_copy(update={"relay_poll_seconds": 0.2})
+    app = build_backend(resources)
+    workers = start_workers(resources)
+    stop = asyncio.Event()
+    port: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    task = asyncio.create_task(serve_app(app, "127.0.0.1", 0, started=port.set_result, stop=stop))
+    try:
+        yield f"http://127.0.0.1:{await asyncio.wait_for(port, 20)}"
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 20)
+        await workers.close()
+        await close_backend(app)
+        resources.workers = None
+        resources.settings = original

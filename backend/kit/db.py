@@ -12,8 +12,11 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
-from fastapi import Depends, Request
+import asyncpg
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -21,6 +24,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+
+from backend.kit.errors import (
+    Conflict,
+    SalesOSError,
+    ServiceUnavailable,
+    ValidationFailed,
+    error_response,
+)
 
 # Constraint names are stable so migrations can refer to them.
 NAMING_CONVENTION = {
@@ -73,6 +84,81 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+_CONNECTION_ERRORS = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InterfaceError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database is away (not that a statement or input is bad)."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig if exc.orig is not None else exc
+    cause = exc.__cause__
+    return isinstance(exc, _CONNECTION_ERRORS) or isinstance(cause, _CONNECTION_ERRORS)
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    orig = exc.orig
+    for candidate in (orig, getattr(orig, "__cause__", None)):
+        state = getattr(candidate, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+    return ""
+
+
+def database_failure(exc: BaseException) -> SalesOSError | None:
+    """What a database error means for the caller, or ``None`` for a bug (a 500).
+
+    - the database is away: 503, try again in a moment;
+    - a serialization failure or deadlock: 409, try again;
+    - a constraint found broken (at commit for deferred ones): 409;
+    - a value the database cannot store (a NUL character, a number out of range): 422.
+    """
+    if database_unavailable(exc) and not isinstance(exc, TimeoutError):
+        return ServiceUnavailable(
+            "The database is unavailable right now; try again in a moment.",
+            headers={"Retry-After": "2"},
+        )
+    if not isinstance(exc, DBAPIError):
+        return None
+    state = _sqlstate(exc)
+    if state in ("40001", "40P01"):
+        return Conflict("Another change got in the way of this one; nothing was saved. Try again.")
+    if state.startswith("23"):
+        return Conflict(
+            "This change conflicts with data that changed meanwhile; nothing was saved."
+        )
+    if state.startswith("22"):
+        return ValidationFailed(
+            "A value cannot be stored (a NUL character, or a number out of range); "
+            "nothing was saved."
+        )
+    return None
+
+
+def install_database_error_handlers(app: FastAPI) -> None:
+    """Database errors a caller can act on become their status, not a 500."""
+
+    async def _translate(request: Request, exc: Exception) -> JSONResponse:
+        failure = database_failure(exc)
+        if failure is None:
+            raise exc
+        return error_response(
+            failure.status_code, failure.code, failure.message, failure.details, failure.headers
+        )
+
+    app.add_exception_handler(DBAPIError, _translate)
+    for kind in _CONNECTION_ERRORS:
+        app.add_exception_handler(kind, _translate)
+
+
 _AFTER_COMMIT = "after_commit"
 
 
@@ -88,6 +174,11 @@ async def request_session(
 ) -> AsyncIterator[AsyncSession]:
     """The one unit of work of a request: commit on success, roll back on any error.
 
+    Used as a function-scoped dependency, so the commit happens when the handler
+    returns and before the response starts: a 2xx means the write is durable, and a
+    commit that fails is the request's error (409 for a conflict, 503 for a lost
+    database), never a 2xx followed by a lost write.
+
     Args:
         info: Put into ``session.info`` before the first statement (e.g. the tenant).
     """
@@ -100,7 +191,13 @@ async def request_session(
             await session.rollback()
             raise
         else:
-            await session.commit()
+            try:
+                await session.commit()
+            except DBAPIError as exc:
+                failure = database_failure(exc)
+                if failure is None:
+                    raise
+                raise failure from exc
             for callback in session.info.pop(_AFTER_COMMIT, []):
                 callback()
 
@@ -111,4 +208,5 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_db_session)]
+SessionDep = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
+"""The request's unit of work, committed before the response starts."""

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import backend
+from backend.kit.db import install_database_error_handlers
 from backend.kit.errors import error_response, install_error_handlers
 from backend.kit.logging import accept_or_new_request_id, reset_request_id, set_request_id
 from backend.kit.resources import Resources
@@ -124,6 +125,7 @@ def create_service_app(
     app.state.resources = resources
     app.state.service_name = name
     install_error_handlers(app)
+    install_database_error_handlers(app)
     for cls, options in reversed(inner_middleware):
         app.add_middleware(cls, **options)
     app.add_middleware(RequestIdMiddleware)

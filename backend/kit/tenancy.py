@@ -72,4 +72,6 @@ async def get_tenant_session(
         yield session
 
 
-TenantSessionDep = Annotated[AsyncSession, Depends(get_tenant_session)]
+TenantSessionDep = Annotated[AsyncSession, Depends(get_tenant_session, scope="function")]
+"""The request's unit of work bound to the caller's tenant, committed before the
+response starts (see :func:`backend.kit.db.request_session`)."""

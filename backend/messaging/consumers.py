@@ -35,13 +35,12 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from backend.kit.db import database_unavailable
 from backend.kit.settings import Settings
 from backend.kit.tenancy import bind_tenant
 from backend.messaging.envelope import Envelope
@@ -344,28 +343,6 @@ class ConsumerRunner:
                 attempts,
             )
         self.stats.groups[group.name].dead_lettered += 1
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    """Whether ``exc`` says the database is away (not that an event or handler is bad)."""
-    if isinstance(exc, DBAPIError):
-        if exc.connection_invalidated:
-            return True
-        exc = exc.orig if exc.orig is not None else exc
-    cause = exc.__cause__
-    return _connection_error(exc) or (cause is not None and _connection_error(cause))
-
-
-def _connection_error(exc: BaseException) -> bool:
-    return isinstance(
-        exc,
-        OSError
-        | asyncpg.PostgresConnectionError
-        | asyncpg.CannotConnectNowError
-        | asyncpg.InterfaceError
-        | asyncpg.AdminShutdownError
-        | asyncpg.CrashShutdownError,
-    )
 
 
 async def _bind(session: AsyncSession, event: Envelope) -> None:

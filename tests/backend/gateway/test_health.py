@@ -68,7 +68,6 @@ class TestGatewayHealth:
         finally:
             await close_backend(app)
 
-
     async def test_a_remote_service_that_is_no_context_is_a_config_error(
         self, resources: Resources
     ) -> None:

@@ -6,37 +6,10 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 
-from backend.kit.resources import Resources
-from backend.kit.settings import Settings
-from backend.messaging.workers import start_workers
-from backend.server import build_backend, close_backend, serve_app
 from tests.factories.auth import signup
-
-
-@pytest.fixture
-async def served(resources: Resources, settings: Settings) -> AsyncIterator[str]:
-    """The backend over real HTTP (streams need it), with the relay running."""
-    original = resources.settings
-    resources.settings = settings.model_copy(update={"relay_poll_seconds": 0.2})
-    app = build_backend(resources)
-    workers = start_workers(resources)
-    stop = asyncio.Event()
-    port: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-    task = asyncio.create_task(serve_app(app, "127.0.0.1", 0, started=port.set_result, stop=stop))
-    try:
-        yield f"http://127.0.0.1:{await asyncio.wait_for(port, 20)}"
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 20)
-        await workers.close()
-        await close_backend(app)
-        resources.workers = None
-        resources.settings = original
 
 
 async def _changes(
