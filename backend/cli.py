@@ -119,7 +119,18 @@ def _parser() -> argparse.ArgumentParser:
         "up", help="start both and print their addresses", description="Start both."
     )
     infra_up.add_argument("--broker-port", type=int, default=None, help="fixed broker port")
-    infra_cmds.add_parser("down", help="stop both", description="Stop both.")
+    infra_down = infra_cmds.add_parser(
+        "down",
+        help="stop both (--purge: and delete the database)",
+        description="Stop both. --purge also deletes the data folder's database (as root it "
+        "lives outside SALESOS_HOME, in /var/lib/salesos).",
+    )
+    infra_down.add_argument(
+        "--purge", action="store_true", help="delete the database of this data folder too"
+    )
+    infra_down.add_argument(
+        "--force", action="store_true", help="stop them even while a server process uses them"
+    )
     infra_cmds.add_parser("status", help="show whether they run", description="Show their state.")
     return parser
 
@@ -425,6 +436,7 @@ def _infra(settings: Settings, args: argparse.Namespace) -> int:
         infra = Infrastructure(settings, broker_port=args.broker_port)
         url = infra.start_database(tie_to_parent=False)
         bootstrap = infra.start_broker(tie_to_parent=False)
+        infra.keep_running()  # until `salesos infra down`; other commands leave them
         print(f"DATABASE_URL={url}")
         print(f"KAFKA_BOOTSTRAP_SERVERS={bootstrap}")
         return 0
@@ -432,9 +444,27 @@ def _infra(settings: Settings, args: argparse.Namespace) -> int:
     broker = EmbeddedBroker(settings.run_dir)
     state = _broker_state(broker)
     if args.infra_command == "down":
-        pg.stop()
+        users = {
+            owner
+            for owner in (pg.ownership.owner(), broker.ownership.owner())
+            if isinstance(owner, int) and owner != os.getpid()
+        }
+        if users and not args.force:
+            print(
+                f"salesos infra down: process {', '.join(map(str, sorted(users)))} "
+                "(salesos serve or the app) is using them; stop it first, or add --force",
+                file=sys.stderr,
+            )
+            return 1
         broker.stop()
-        print("embedded Postgres and broker stopped")
+        broker.ownership.release_any()
+        if args.purge:
+            pg.destroy()
+            print(f"embedded Postgres and broker stopped; database deleted ({pg.data_dir})")
+        else:
+            pg.stop()
+            print("embedded Postgres and broker stopped")
+        pg.ownership.release_any()
         return 0
     print(f"postgres: {'running' if pg.is_running() else 'stopped'} ({pg.url()})")
     pid = state.get("pid")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.embedded.errors import InfrastructureError
-from backend.embedded.process import cmdline_of, pid_alive, spawn, stop_pid
+from backend.embedded.process import Ownership, cmdline_of, pid_alive, spawn, stop_pid
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,12 @@ class EmbeddedBroker:
     kind: str = field(default="", init=False)
     pid: int | None = field(default=None, init=False)
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    owned: bool = field(default=False, init=False)
+    """Whether this process answers for the broker (started or adopted it)."""
+
+    @property
+    def ownership(self) -> Ownership:
+        return Ownership(self.run_dir / "broker.owner")
 
     @property
     def state_path(self) -> Path:
@@ -126,6 +132,7 @@ class EmbeddedBroker:
                 "Choose a writable folder with SALESOS_HOME.",
             ) from exc
         if self._reuse_leftover():
+            self.owned = self.ownership.adopt_unless_shared()
             return self.bootstrap
         if self.port is None:
             self.port = free_port(self.host)
@@ -150,6 +157,8 @@ class EmbeddedBroker:
             if port_answers(self.host, self.port):
                 self.process, self.pid = proc, proc.pid
                 self._write_state()
+                self.ownership.take()
+                self.owned = True
                 return self.bootstrap
             time.sleep(0.02)
         stop_pid(proc.pid)
@@ -169,6 +178,20 @@ class EmbeddedBroker:
             self.process = None
         self.pid = None
         self.state_path.unlink(missing_ok=True)
+
+    def release(self) -> None:
+        """Stop the broker if this process answers for it; leave it for its owner
+        otherwise."""
+        if self.owned:
+            self.stop()
+            self.ownership.release()
+            self.owned = False
+
+    def alive(self) -> bool:
+        """Whether the broker process this object started or reused still runs."""
+        if self.process is not None:
+            return self.process.poll() is None
+        return self.pid is not None and pid_alive(self.pid)
 
     def kill(self) -> None:
         """SIGKILL the broker (tests use this to simulate a crash)."""

@@ -69,12 +69,21 @@ class Infrastructure:
         self.bootstrap_servers = self.broker.start(tie_to_parent=tie_to_parent)
         return self.bootstrap_servers
 
+    def keep_running(self) -> None:
+        """Leave the embedded servers running after this process (``infra up``): no
+        command stops them but ``infra down``."""
+        for server in (self.postgres, self.broker):
+            if server is not None and server.owned:
+                server.ownership.take(kept=True)
+                server.owned = False
+
     def stop(self) -> None:
-        """Stop the embedded servers this object started (never external ones)."""
+        """Stop the embedded servers this process answers for; never external ones, and
+        never one another live process (``salesos serve``) started and uses."""
         if self.broker is not None:
-            self.broker.stop()
+            self.broker.release()
         if self.postgres is not None:
-            self.postgres.stop()
+            self.postgres.release()
 
 
 def _host_port(server: str) -> tuple[str, int]:

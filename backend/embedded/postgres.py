@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.embedded.errors import InfrastructureError
-from backend.embedded.process import cmdline_of, pid_alive, spawn, stop_pid
+from backend.embedded.process import Ownership, cmdline_of, pid_alive, spawn, stop_pid
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +82,15 @@ class EmbeddedPostgres:
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
     pid: int | None = field(default=None, init=False)
     initialized_now: bool = field(default=False, init=False)
+    owned: bool = field(default=False, init=False)
+    """Whether this process answers for the server (started or adopted it): only then
+    does :meth:`release` stop it."""
 
     def __post_init__(self) -> None:
         self.home = Path(self.home)
         self.data_dir = data_dir_for(self.home)
         self._user: str | None = SYSTEM_USER if os.geteuid() == 0 else None
+        self.ownership = Ownership(self.home / "run" / "postgres.owner")
 
     # ------------------------------------------------------------------ paths
     @property
@@ -116,12 +120,32 @@ class EmbeddedPostgres:
             self._initdb(bin_dir)
         running = self._running_pid()
         if running is not None and self._wait_ready(running, 5.0, None):
-            log.info("reusing running embedded postgres", extra={"pid": running})
             self.pid = running
+            self.owned = self.ownership.adopt_unless_shared()
+            log.info(
+                "reusing running embedded postgres",
+                extra={"pid": running, "owner": "this process" if self.owned else "another"},
+            )
         else:
             self._launch(bin_dir, tie_to_parent=tie_to_parent, timeout=timeout)
+            self.ownership.take()
+            self.owned = True
         self._ensure_database(bin_dir)
         return self.url()
+
+    def release(self) -> None:
+        """Stop the server if this process answers for it; leave it running for its
+        owner otherwise (a command run beside ``salesos serve``)."""
+        if self.owned:
+            self.stop()
+            self.ownership.release()
+            self.owned = False
+
+    def alive(self) -> bool:
+        """Whether the server this object started or reused still runs."""
+        if self.process is not None:
+            return self.process.poll() is None
+        return self.pid is not None and pid_alive(self.pid)
 
     def stop(self, timeout: float = 15.0) -> None:
         """Fast shutdown (SIGINT: roll back open transactions, checkpoint, exit)."""

@@ -96,3 +96,61 @@ def stop_pid(pid: int, first: int = signal.SIGTERM, timeout: float = 10.0) -> No
 def _reap(pid: int) -> None:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+class Ownership:
+    """Which process answers for an embedded server: the one that started it, or the
+    one that adopted it when its starter was gone. Only the owner stops it (and a
+    supervisor restarts it); a command that finds a server owned by a live process
+    (``salesos serve`` running) uses it and leaves it running.
+
+    Args:
+        path: A file beside the server's state holding the owner's pid.
+    """
+
+    KEPT = "kept"
+    """The owner of a server ``salesos infra up`` started: it runs until ``infra down``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def owner(self) -> int | str | None:
+        """The live owner's pid, :data:`KEPT`, or ``None`` (nobody answers for it)."""
+        try:
+            text = self.path.read_text().strip()
+        except OSError:
+            return None
+        if text == self.KEPT:
+            return self.KEPT
+        try:
+            pid = int(text)
+        except ValueError:
+            return None
+        return pid if pid_alive(pid) else None
+
+    def take(self, *, kept: bool = False) -> None:
+        """This process owns the server now (it started it, or adopts it); ``kept``:
+        nobody does, it runs until stopped explicitly."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(self.KEPT if kept else str(os.getpid()))
+
+    def shared(self) -> bool:
+        """Whether another live process owns the server (so it is not ours to stop)."""
+        owner = self.owner()
+        return owner is not None and owner != os.getpid()
+
+    def adopt_unless_shared(self) -> bool:
+        """Take the server if nobody alive owns it; returns whether we own it."""
+        if self.shared():
+            return False
+        self.take()
+        return True
+
+    def release(self) -> None:
+        """Give the server up if this process owned it."""
+        if self.owner() in (None, os.getpid()):
+            self.path.unlink(missing_ok=True)
+
+    def release_any(self) -> None:
+        """Forget the owner whoever it was (the server was stopped explicitly)."""
+        self.path.unlink(missing_ok=True)
