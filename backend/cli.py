@@ -132,6 +132,12 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="stop them even while a server process uses them"
     )
     infra_cmds.add_parser("status", help="show whether they run", description="Show their state.")
+    infra_cmds.add_parser(
+        "prune",
+        help="as root: delete databases whose data folder is gone",
+        description="As root the embedded databases live in /var/lib/salesos, outside their "
+        "data folders: delete those whose data folder no longer exists.",
+    )
     return parser
 
 
@@ -439,6 +445,14 @@ def _infra(settings: Settings, args: argparse.Namespace) -> int:
         infra.keep_running()  # until `salesos infra down`; other commands leave them
         print(f"DATABASE_URL={url}")
         print(f"KAFKA_BOOTSTRAP_SERVERS={bootstrap}")
+        return 0
+    if args.infra_command == "prune":
+        from backend.embedded.postgres import purge_orphans
+
+        gone = purge_orphans()
+        print(f"deleted {len(gone)} database(s) whose data folder is gone")
+        for entry in gone:
+            print(f"  {entry}")
         return 0
     pg = EmbeddedPostgres(settings.home)
     broker = EmbeddedBroker(settings.run_dir)

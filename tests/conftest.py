@@ -26,6 +26,22 @@ from backend.server import build_backend, close_backend, serve_app
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_database_left_behind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """As root the embedded databases live outside their data folders (in
+    /var/lib/salesos): at the end of the session, on failure paths too, delete every one
+    this session's folders made, and any whose data folder is gone."""
+    yield
+    if os.geteuid() != 0:
+        return
+    from backend.embedded.postgres import databases_of_root, purge_database
+
+    base = tmp_path_factory.getbasetemp().resolve()
+    for entry, home in databases_of_root():
+        if home is not None and (base in home.parents or not home.exists()):
+            purge_database(entry)
+
+
 @pytest.fixture(scope="session")
 def session_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("salesos-home")

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 SYSTEM_USER = "embedded_postgres"
 ROOT_DATA_PARENT = Path("/var/lib/salesos")
 DATABASE_NAME = "salesos"
+HOME_NOTE = "home"
+"""As root: the file beside a database that names its data folder (``SALESOS_HOME``)."""
 SUPERUSER = "postgres"
 
 _RETRYABLE = (
@@ -213,6 +215,8 @@ class EmbeddedPostgres:
             ) from exc
         ROOT_DATA_PARENT.mkdir(mode=0o755, parents=True, exist_ok=True)
         self.data_dir.parent.mkdir(mode=0o755, exist_ok=True)
+        # Say whose database this is, so one whose data folder was deleted can be found.
+        (self.data_dir.parent / HOME_NOTE).write_text(str(self.home.resolve()))
         self.data_dir.mkdir(mode=0o700, exist_ok=True)
         os.chown(self.data_dir, entry.pw_uid, entry.pw_gid)
 
@@ -359,3 +363,40 @@ def _ensure_system_user(name: str) -> pwd.struct_passwd:
 def owner_name() -> str:
     """The OS user the embedded server runs as."""
     return SYSTEM_USER if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+
+
+def databases_of_root() -> list[tuple[Path, Path | None]]:
+    """As root: every embedded database under ``/var/lib/salesos`` with the data folder
+    it belongs to (``None`` when it does not say)."""
+    found: list[tuple[Path, Path | None]] = []
+    if not ROOT_DATA_PARENT.is_dir():
+        return found
+    for entry in sorted(ROOT_DATA_PARENT.iterdir()):
+        if not (entry / "pgdata").is_dir():
+            continue
+        try:
+            home: Path | None = Path((entry / HOME_NOTE).read_text().strip())
+        except OSError:
+            home = None
+        found.append((entry, home))
+    return found
+
+
+def purge_database(entry: Path) -> None:
+    """Stop the server of a database folder under ``/var/lib/salesos`` and delete it."""
+    pidfile = entry / "pgdata" / "postmaster.pid"
+    try:
+        pid = int(pidfile.read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        pid = None
+    if pid is not None and pid_alive(pid) and any("postgres" in p for p in cmdline_of(pid)[:1]):
+        stop_pid(pid, signal.SIGQUIT, 10)
+    shutil.rmtree(entry, ignore_errors=True)
+
+
+def purge_orphans() -> list[Path]:
+    """As root: delete the databases whose data folder no longer exists; returns them."""
+    gone = [entry for entry, home in databases_of_root() if home is not None and not home.exists()]
+    for entry in gone:
+        purge_database(entry)
+    return gone

@@ -120,3 +120,20 @@ def test_infra_up_servers_stay_until_infra_down_which_can_purge(tmp_path: Path) 
         assert "postgres: stopped" in _run(home, "infra", "status").stdout
     finally:
         pg.destroy()
+
+
+@pytest.mark.slow
+def test_prune_deletes_the_databases_of_deleted_data_folders(tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    home = tmp_path / "gone-home"
+    pg = EmbeddedPostgres(home)
+    pg.start(tie_to_parent=True)
+    pg.stop()
+    shutil.rmtree(home)
+    pruned = _run(tmp_path / "other-home", "infra", "prune")
+    assert pruned.returncode == 0, pruned.stderr
+    if os.geteuid() == 0:  # the database lived outside the folder: prune found it
+        assert str(pg.data_dir.parent) in pruned.stdout
+    assert not pg.data_dir.exists()  # as a normal user it went with its folder
