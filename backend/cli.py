@@ -17,6 +17,7 @@ from backend.embedded.broker import EmbeddedBroker
 from backend.embedded.errors import InfrastructureError
 from backend.embedded.infrastructure import Infrastructure
 from backend.embedded.postgres import EmbeddedPostgres
+from backend.embedded.supervisor import Supervisor
 from backend.kit import loop as event_loop
 from backend.kit import migrate
 from backend.kit.logging import configure_logging
@@ -191,11 +192,16 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         port = GATEWAY_PORT if service in (None, "gateway") else registry.context(service).port
     settings.require_secret_key()
     infra = Infrastructure(settings)
+    supervisor: Supervisor | None = None
     try:
         database_url = infra.start_database(tie_to_parent=True)
         bootstrap = infra.start_broker(tie_to_parent=True)
         if service in (None, "gateway") or settings.embedded_database:
             migrate.upgrade(database_url)
+
+        def supervise() -> None:  # once no more processes are forked
+            nonlocal supervisor
+            supervisor = infra.supervise()
 
         def started(bound: int) -> None:
             print(
@@ -221,13 +227,16 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             )
 
         if args.workers <= 1:
+            supervise()
             run(None, started)
         else:
-            _prefork(args.host, port, args.workers, run, started)
+            _prefork(args.host, port, args.workers, run, started, supervise)
     except OSError as exc:
         print(f"salesos: {exc}", file=sys.stderr)
         return 1
     finally:
+        if supervisor is not None:
+            supervisor.stop()
         infra.stop()
     return 0
 
@@ -238,6 +247,7 @@ def _prefork(
     workers: int,
     run: Callable[[socket.socket | None, Callable[[int], None] | None], None],
     started: Callable[[int], None],
+    after_fork: Callable[[], None],
 ) -> None:
     """Bind once, fork ``workers`` processes that accept on the same socket, wait.
 
@@ -265,6 +275,7 @@ def _prefork(
                 code = 1
             os._exit(code)
         children.append(pid)
+    after_fork()
     started(sock.getsockname()[1])
 
     def forward(signum: int, _frame: object) -> None:

@@ -33,6 +33,7 @@ from backend.context import BoundedContext, ContextEnv, ContextState
 from backend.demo import seed_demo
 from backend.embedded.errors import InfrastructureError
 from backend.embedded.infrastructure import Infrastructure
+from backend.embedded.supervisor import Supervisor
 from backend.gateway import routes
 from backend.gateway.api import router as gateway_router
 from backend.gateway.live import LiveFeed
@@ -391,6 +392,7 @@ class SoloBackend:
         self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
         self._infra: Infrastructure | None = None
+        self._supervisor: Supervisor | None = None
         self._stop_requested = threading.Event()
 
     def start(self, on_step: Callable[[StepUpdate], None]) -> None:
@@ -462,6 +464,7 @@ class SoloBackend:
             step = StartupStep.BROKER
             mark("started")
             bootstrap = infra.start_broker(tie_to_parent=True)
+            self._supervisor = infra.supervise()
             mark("done", f"{infra.broker.kind if infra.broker else 'Kafka'} at {bootstrap}")
             if stopping():
                 return
@@ -495,6 +498,9 @@ class SoloBackend:
             )
         finally:
             self._ready.set()
+            if self._supervisor is not None:
+                self._supervisor.stop()
+                self._supervisor = None
             if self._infra is not None:
                 with contextlib.suppress(Exception):
                     self._infra.stop()

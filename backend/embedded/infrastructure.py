@@ -12,6 +12,7 @@ import asyncpg
 from backend.embedded.broker import EmbeddedBroker, port_answers
 from backend.embedded.errors import InfrastructureError
 from backend.embedded.postgres import EmbeddedPostgres
+from backend.embedded.supervisor import Supervised, Supervisor
 from backend.kit.db import plain_url
 from backend.kit.settings import Settings
 
@@ -68,6 +69,18 @@ class Infrastructure:
         self.broker = EmbeddedBroker(self.settings.run_dir, port=self.broker_port)
         self.bootstrap_servers = self.broker.start(tie_to_parent=tie_to_parent)
         return self.bootstrap_servers
+
+    def supervise(self) -> Supervisor:
+        """Watch the embedded servers this process owns and restart them when they die
+        (stop the supervisor before stopping them on purpose)."""
+        servers: dict[str, Supervised] = {}
+        if self.postgres is not None:
+            servers["database"] = self.postgres
+        if self.broker is not None:
+            servers["broker"] = self.broker
+        supervisor = Supervisor(self.settings.run_dir, servers)
+        supervisor.start()
+        return supervisor
 
     def keep_running(self) -> None:
         """Leave the embedded servers running after this process (``infra up``): no

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 import backend
+from backend.embedded.supervisor import supervision_state
 from backend.gateway.schemas import GatewayHealth
 from backend.gateway.state import gateway_state
 from backend.kit.http import ComponentHealth, resources_of
@@ -17,10 +18,16 @@ from backend.messaging import metrics
 router = APIRouter()
 
 
-async def _component(check: object) -> ComponentHealth:
+async def _component(check: object, supervised: dict[str, object] | None) -> ComponentHealth:
     try:
         detail = await check  # type: ignore[misc]
     except Exception as exc:  # health reports failures, it does not raise them
+        if supervised is not None and supervised.get("state") == "restarting":
+            attempt = supervised.get("attempts") or 0
+            return ComponentHealth(
+                status="restarting",
+                detail=f"the embedded server stopped; restarting it (attempt {attempt})",
+            )
         return ComponentHealth(status="down", detail=f"{exc.__class__.__name__}: {exc}"[:300])
     return ComponentHealth(status="ok", detail=str(detail))
 
@@ -45,9 +52,10 @@ async def health(request: Request) -> JSONResponse:
     resources = resources_of(request)
     upstreams = gateway_state(request).upstreams
     names = sorted(upstreams.clients)
+    supervised = supervision_state(resources.settings.run_dir)
     database, broker, *services = await asyncio.gather(
-        _component(resources.check_database()),
-        _component(resources.check_broker()),
+        _component(resources.check_database(), supervised.get("database")),
+        _component(resources.check_broker(), supervised.get("broker")),
         *(_service(upstreams.clients[name]) for name in names),
     )
     parts = [database, broker, *services]

@@ -88,14 +88,16 @@ class RequestIdMiddleware:
 
 
 class ComponentHealth(BaseModel):
-    status: Literal["ok", "down"]
+    """``restarting``: it died, and the embedded server's supervisor is starting it."""
+
+    status: Literal["ok", "down", "restarting"]
     detail: str = ""
 
 
 class ServiceHealth(BaseModel):
     """``GET /health`` of one service."""
 
-    status: Literal["ok", "down"]
+    status: Literal["ok", "down", "restarting"]
     service: str
     version: str = backend.__version__
     database: ComponentHealth
