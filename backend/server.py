@@ -16,6 +16,7 @@ import signal
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -36,7 +37,7 @@ from backend.embedded.infrastructure import Infrastructure
 from backend.embedded.supervisor import Supervisor
 from backend.gateway import routes
 from backend.gateway.api import router as gateway_router
-from backend.gateway.live import LiveFeed
+from backend.gateway.live import LiveFeed, StreamAccess
 from backend.gateway.live import stream as live_stream
 from backend.gateway.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from backend.gateway.openapi import combined_openapi
@@ -48,9 +49,10 @@ from backend.kit import loop as event_loop
 from backend.kit import migrate
 from backend.kit.errors import SalesOSError, error_response
 from backend.kit.http import ComponentHealth, ServiceHealth, create_service_app, resources_of
-from backend.kit.logging import configure_logging
+from backend.kit.logging import configure_logging, current_request_id
 from backend.kit.resources import Resources, open_resources
 from backend.kit.settings import ConfigError, Settings, load_settings
+from backend.kit.team import TeamDirectory
 from backend.messaging.workers import Workers, start_workers
 
 log = logging.getLogger(__name__)
@@ -134,10 +136,13 @@ class _ApiDispatch:
     """Send ``/api/v1/...`` to the proxy, except the gateway's own live stream;
     everything else to the gateway's own routes."""
 
-    def __init__(self, app: ASGIApp, proxy: GatewayProxy, live: LiveFeed) -> None:
+    def __init__(
+        self, app: ASGIApp, proxy: GatewayProxy, live: LiveFeed, team: TeamDirectory
+    ) -> None:
         self.app = app
         self.proxy = proxy
         self.live = live
+        self.team = team
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(routes.API_PREFIX + "/"):
@@ -160,8 +165,22 @@ class _ApiDispatch:
                 scope, receive, send
             )
             return
+        authorization = next(
+            (v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"), ""
+        )
+        request_id = current_request_id() or ""
+
+        async def session_live() -> bool:
+            return await self.proxy.sessions.is_live(
+                principal.session_id, authorization, request_id
+            )
+
+        async def reach() -> frozenset[uuid.UUID] | None:
+            return await self.team.readers_reach(principal, authorization)
+
+        access = StreamAccess(principal, expires, session_live, reach)
         response = StreamingResponse(
-            live_stream(self.live, principal, expires),
+            live_stream(self.live, access),
             media_type="text/event-stream",
             headers={**headers, "Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
@@ -172,7 +191,8 @@ def build_gateway_app(resources: Resources, upstreams: Upstreams) -> FastAPI:
     """The public entry point; owns the upstream clients (closed by :func:`close_backend`)."""
     settings = resources.settings
     table = route_table()
-    sessions = SessionGate(upstreams.clients[SESSIONS_SERVICE], resources.database_url)
+    auth = upstreams.clients[SESSIONS_SERVICE]
+    sessions = SessionGate(auth, resources.database_url)
     live = LiveFeed(resources.bootstrap_servers, settings, registry.live_topics())
     proxy = GatewayProxy(
         upstreams={
@@ -214,7 +234,7 @@ def build_gateway_app(resources: Resources, upstreams: Upstreams) -> FastAPI:
                     "upload_prefixes": upload_prefixes,
                 },
             ),
-            (_ApiDispatch, {"proxy": proxy, "live": live}),
+            (_ApiDispatch, {"proxy": proxy, "live": live, "team": TeamDirectory(auth)}),
         ],
         openapi_url=None,  # served below, combined with the services'
     )
@@ -310,6 +330,10 @@ class _Server(uvicorn.Server):
         yield
 
 
+GRACEFUL_SECONDS = 10
+"""On stop, how long requests in flight may take before they are cut off."""
+
+
 async def serve_app(
     app: FastAPI,
     host: str,
@@ -321,12 +345,21 @@ async def serve_app(
 ) -> None:
     """Serve ``app`` with uvicorn until ``stop`` is set.
 
+    On stop it ends the live streams (so nothing waits on them), lets requests in
+    flight finish for up to :data:`GRACEFUL_SECONDS`, and returns.
+
     Args:
         started: Called with the bound port once the socket listens (port 0 = any).
         sock: An already listening socket (pre-forked workers share one).
     """
     config = uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
     server = _Server(config)
 
@@ -340,6 +373,9 @@ async def serve_app(
             started(int(bound))
         if stop is not None:
             await stop.wait()
+            parts: GatewayState | None = getattr(app.state, "gateway", None)
+            if parts is not None:
+                parts.live.end_streams()  # long-lived answers end now; clients reconnect
             server.should_exit = True
 
     watcher = asyncio.create_task(watch())

@@ -8,12 +8,13 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Query, Request
 
 from backend.context import ContextEnv, ContextState
-from backend.crm.access import Access, TeamDirectory
+from backend.crm.access import Access, access_for
 from backend.kit.errors import ErrorBody
 from backend.kit.http import state_of
 from backend.kit.pagination import MAX_LIMIT
 from backend.kit.security import CurrentPrincipal
 from backend.kit.tasks import BackgroundTasks
+from backend.kit.team import TeamDirectory
 
 
 class CrmState(ContextState):
@@ -40,7 +41,7 @@ CrmStateDep = Annotated[CrmState, Depends(crm_state)]
 
 
 async def access(request: Request, principal: CurrentPrincipal, state: CrmStateDep) -> Access:
-    return await state.team.access_for(principal, request.headers.get("authorization", ""))
+    return await access_for(state.team, principal, request.headers.get("authorization", ""))
 
 
 AccessDep = Annotated[Access, Depends(access)]

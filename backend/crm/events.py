@@ -107,6 +107,11 @@ class RecordEvent(DomainEvent):
 
     version: int
     """The record's version after the change (what its ETag names)."""
+    owner_id: uuid.UUID | None = None
+    """Whose record it is after the change: who may read it follows from that (the live
+    feed sends the event only to users who reach that owner)."""
+    previous_owner_id: uuid.UUID | None = None
+    """Whose it was, when the change gave it to someone else."""
 
 
 class _AccountEvent(RecordEvent):

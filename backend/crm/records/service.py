@@ -187,7 +187,9 @@ class RecordService(Generic[R]):
         await self._emit_many(
             [
                 self.kind.created(
-                    **{self.kind.id_field: r.id, "record": self.snapshot(r)}, version=r.version
+                    **{self.kind.id_field: r.id, "record": self.snapshot(r)},
+                    version=r.version,
+                    owner_id=r.owner_id,
                 )
                 for r in records
             ],
@@ -236,13 +238,19 @@ class RecordService(Generic[R]):
         for (record, changes), before in zip(changed, befores, strict=True):
             diff = [k for k in changes if before[k] != getattr(record, k)]
             if diff:
-                updates.append((record, self.changes_of(record, diff)))
+                previous = before["owner_id"] if "owner_id" in diff else None
+                updates.append((record, self.changes_of(record, diff), previous))
         await self._emit_many(
             [
-                self.kind.updated(**{self.kind.id_field: r.id, "changes": c}, version=r.version)
-                for r, c in updates
+                self.kind.updated(
+                    **{self.kind.id_field: r.id, "changes": c},
+                    version=r.version,
+                    owner_id=r.owner_id,
+                    previous_owner_id=previous,
+                )
+                for r, c, previous in updates
             ],
-            [r for r, _ in updates],
+            [r for r, _, _ in updates],
         )
         for (record, _), before in zip(changed, befores, strict=True):
             await self.after_update(record, before)
@@ -277,7 +285,12 @@ class RecordService(Generic[R]):
 
     # ------------------------------------------------------------------ internals
     async def _emit(self, event_type: type[events.RecordEvent], subject: R, **payload: Any) -> None:
-        event = event_type(**{self.kind.id_field: subject.id}, version=subject.version, **payload)
+        event = event_type(
+            **{self.kind.id_field: subject.id},
+            version=subject.version,
+            owner_id=subject.owner_id,
+            **payload,
+        )
         await emit(
             self.session,
             event,
