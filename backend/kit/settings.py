@@ -12,7 +12,7 @@ import re
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -85,6 +85,13 @@ class Settings(BaseSettings):
         default=5, ge=1, le=100, alias="SALESOS_CONSUMER_MAX_ATTEMPTS"
     )
     event_retention_hours: float = Field(default=168.0, gt=0, alias="SALESOS_EVENT_RETENTION_HOURS")
+    republish_after_broker_loss: Literal["all", "groups"] | None = Field(
+        default=None, alias="SALESOS_REPUBLISH_AFTER_BROKER_LOSS"
+    )
+    """``all``: every event still in the outbox, so the topics hold what it holds (any
+    reader may rely on them); ``groups``: only what registered consumer groups have not
+    handled. Unset: ``all`` for the embedded broker (it keeps its log in memory),
+    ``groups`` for a cluster (which keeps its own)."""
     # Tests and benchmarks trade durability for speed; never the default.
     embedded_pg_fast: bool = Field(default=False, alias="SALESOS_EMBEDDED_PG_FAST")
 
@@ -153,6 +160,13 @@ class Settings(BaseSettings):
     @property
     def embedded_broker(self) -> bool:
         return not self.kafka_bootstrap_servers
+
+    @property
+    def republish_all(self) -> bool:
+        """After a broker loss, publish every event still in the outbox again."""
+        if self.republish_after_broker_loss is None:
+            return self.embedded_broker
+        return self.republish_after_broker_loss == "all"
 
     @property
     def run_dir(self) -> Path:

@@ -21,7 +21,10 @@ How it stays correct:
   and the aggregate's next event goes on. Other aggregates are never held up.
 - **Broker loss.** The embedded broker keeps its log in memory. The relay keeps a
   marker topic; when the marker is gone the broker is new, and every event still in
-  the outbox that a registered consumer group has not processed is published again.
+  the outbox is published again (``SALESOS_REPUBLISH_AFTER_BROKER_LOSS=all``, the
+  default with the embedded broker: the topics then hold what the outbox holds), or
+  only those a registered consumer group has not processed (``groups``, the default
+  with a cluster, which keeps its own log).
 """
 
 from __future__ import annotations
@@ -260,7 +263,10 @@ class Relay:
         # would skip the broker's topic creation: start a fresh producer.
         await self._close_producer()
         producer = await self._producer_ready()
-        count = await store.republish_for_groups()
+        if self._settings.republish_all:
+            count = await store.republish_all()
+        else:
+            count = await store.republish_for_groups()
         if count:
             self.stats.republished += count
             log.warning("relay: the broker has lost its log; publishing %d events again", count)

@@ -105,6 +105,11 @@ WHERE o.published_at IS NOT NULL
             WHERE p.consumer = g.name AND p.event_id = o.id))
 """
 
+_REPUBLISH_ALL = """
+UPDATE events.outbox SET published_at = NULL, next_attempt_at = now()
+WHERE published_at IS NOT NULL
+"""
+
 _RETENTION_OUTBOX = """
 DELETE FROM events.outbox o
 WHERE o.published_at < now() - make_interval(secs => $1)
@@ -167,6 +172,10 @@ class RelayStore:
     async def republish_for_groups(self) -> int:
         """Mark unpublished again every event a registered group has not processed."""
         return _count(await self.conn.execute(_REPUBLISH_FOR_GROUPS))
+
+    async def republish_all(self) -> int:
+        """Mark unpublished again every event still in the outbox."""
+        return _count(await self.conn.execute(_REPUBLISH_ALL))
 
     async def apply_retention(self, seconds: float) -> tuple[int, int]:
         events = _count(await self.conn.execute(_RETENTION_OUTBOX, seconds))

@@ -6,6 +6,7 @@ A private Postgres and broker (killing the session's would disturb other tests).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from backend.kit.resources import Resources, open_resources
 from backend.kit.settings import Settings, load_settings
 from backend.messaging.consumers import ConsumerRunner, Handler
 from backend.messaging.relay import Relay
-from tests.backend.messaging.support import Run, wait_for
+from tests.backend.messaging.support import Run, read_topic, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +131,33 @@ async def test_a_broker_that_comes_back_empty_gets_what_consumers_had_not_handle
         stop_consumers.set()
         await asyncio.wait_for(asyncio.gather(relay_task, consumer_task), 30)
     _assert_once_in_order(await run.effects_of(own_owner, "loss"), 60)
+
+
+async def test_after_a_broker_loss_a_plain_kafka_reader_finds_every_event(
+    own: Resources, own_infra: Infrastructure, own_settings: Settings
+) -> None:
+    """No consumer group reads this topic: with the embedded broker the relay publishes
+    everything the outbox still holds again, so the topics match the outbox."""
+    assert own_settings.republish_all  # the embedded broker's default
+    run = Run()
+    stop = asyncio.Event()
+    relay = Relay(own.engine, own_infra.bootstrap_servers, own_settings)
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        await _emit(own, run, 0, 40)
+        await wait_for(lambda: _all_published(own.engine, run), timeout=30, what="published")
+        assert own_infra.broker is not None
+        own_infra.broker.kill()
+        await _emit(own, run, 40, 5)
+        await wait_for(_noticed(relay), timeout=30, what="the relay to notice the broker is gone")
+        own_infra.broker.start(tie_to_parent=True)  # same port, empty
+        await wait_for(lambda: _all_published(own.engine, run), timeout=60, what="re-published")
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+    messages = await asyncio.to_thread(read_topic, own_infra.bootstrap_servers, run.topic, 45)
+    seqs = sorted(json.loads(m.value)["payload"]["seq"] for m in messages)
+    assert seqs == list(range(45))  # the 40 the lost broker had, and the 5 since
 
 
 async def _all_published(engine: AsyncEngine, run: Run) -> bool:
