@@ -24,10 +24,16 @@ class Access:
     user_exists: Callable[[uuid.UUID], Awaitable[bool]]
 
     @classmethod
-    def system(cls, customer_id: uuid.UUID, user_id: uuid.UUID) -> Access:
-        """Writes the platform makes on a user's behalf outside a request (demo data,
-        a CSV import's batches): the company's whole book, new records owned by
-        ``user_id``, owners the caller vouches for."""
+    def acting_for(
+        cls,
+        customer_id: uuid.UUID,
+        user_id: uuid.UUID,
+        role: Role = Role.ADMIN,
+        team: frozenset[uuid.UUID] = frozenset(),
+    ) -> Access:
+        """Writes the platform makes on a user's behalf outside a request (demo data as
+        an admin, a CSV import's batches within its importer's reach): new records
+        owned by ``user_id``, owners the caller vouches for."""
 
         async def known(_: uuid.UUID) -> bool:
             return True
@@ -35,11 +41,11 @@ class Access:
         principal = Principal(
             user_id=user_id,
             customer_id=customer_id,
-            role=Role.ADMIN,
+            role=role,
             session_id=uuid.UUID(int=0),
-            token_id="system",  # noqa: S106 - a name for the principal, not a secret
+            token_id="on-behalf",  # noqa: S106 - a name for the principal, not a secret
         )
-        return cls(principal=principal, team=frozenset(), user_exists=known)
+        return cls(principal=principal, team=team, user_exists=known)
 
     def owners(self, permission: Permission) -> frozenset[uuid.UUID] | None:
         """The owners ``permission`` reaches; ``None`` means every owner."""

@@ -3,10 +3,11 @@ views, search, CSV import and export, duplicates and merge."""
 
 from __future__ import annotations
 
-from backend.context import BoundedContext
+from backend.context import BoundedContext, Worker
 from backend.crm import models
 from backend.crm.api import router
 from backend.crm.deps import CrmState
+from backend.crm.imports.recovery import recover_imports
 from backend.messaging import topics
 
 CONTEXT = BoundedContext(
@@ -22,4 +23,5 @@ CONTEXT = BoundedContext(
     peers=("auth",),
     live_topics=(topics.CRM_ACCOUNTS, topics.CRM_CONTACTS, topics.CRM_OPPORTUNITIES),
     state=CrmState,
+    workers=(Worker("imports", recover_imports),),
 )  # fmt: skip

@@ -188,6 +188,26 @@ class Import(_Tenant, Base):
     failure: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    role: Mapped[str | None] = mapped_column(Text)
+    """The importer's role when it started (its rows are written within that reach)."""
+    reach: Mapped[list[uuid.UUID] | None] = mapped_column(ARRAY(UUID(as_uuid=True)))
+    """The owners whose records it may update; ``None``: every owner."""
+
+
+class ImportLease(Base):
+    """A running import and the process running it, refreshed each batch: a lease that
+    stops being refreshed is an import whose process died. No personal data and no
+    row-level security, so the recovery job can list them across tenants."""
+
+    __tablename__ = "import_leases"
+    __table_args__ = {"schema": SCHEMA}
+
+    import_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    holder: Mapped[str] = mapped_column(Text)
+    heartbeat_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
 
 class ImportError_(_Tenant, Base):

@@ -107,7 +107,7 @@ async def seed_demo_crm(
         How many records were created.
     """
     rnd = random.Random(7)  # noqa: S311 - the same demo every time, not a secret
-    access = Access.system(customer_id, owners[0])
+    access = Access.acting_for(customer_id, owners[0])
     pipeline = await PipelineService(session).default()
     _, stages = await PipelineService(session).get(pipeline.id)
     accounts = RecordService(session, ACCOUNTS, access)

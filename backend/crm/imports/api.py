@@ -13,6 +13,7 @@ from backend.crm.deps import AccessDep, CrmStateDep, E, Filters
 from backend.crm.imports import files
 from backend.crm.imports import schemas as s
 from backend.crm.imports.mapping import parse_mapping
+from backend.crm.imports.runner import upload_path
 from backend.crm.imports.service import Export, ImportService, error_report_rows
 from backend.crm.schemas import ObjectType
 from backend.kit.http import resources_of
@@ -30,7 +31,9 @@ async def preview_import(
     object_type: Annotated[str, Form()] = "contact",
 ) -> s.ImportPreview:
     """Check the file and propose a column mapping (nothing is imported)."""
-    path = await files.save_upload(file, resources_of(request).settings.home / "imports")
+    path = await files.save_upload(
+        file, upload_path(resources_of(request).settings.home, uuid.uuid4())
+    )
     try:
         preview = await ImportService(session, access).preview(path, object_type)
     finally:
@@ -58,9 +61,11 @@ async def start_import(
     """Start an import in the background; poll ``GET /imports/{id}`` for progress."""
     resources = resources_of(request)
     parsed = parse_mapping(mapping)
-    path = await files.save_upload(file, resources.settings.home / "imports")
+    import_id = uuid.uuid4()
+    path = await files.save_upload(file, upload_path(resources.settings.home, import_id))
     try:
         job = await ImportService(session, access).start(
+            import_id,
             path,
             filename=file.filename or "",
             object_type=object_type,

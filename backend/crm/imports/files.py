@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +18,10 @@ BATCH = 1000
 """Rows an import handles in one transaction."""
 
 
-async def save_upload(upload: UploadFile, folder: Path) -> Path:
-    """Copy an upload to a file of ours (the upload's own ends with the request); disk
+async def save_upload(upload: UploadFile, path: Path) -> Path:
+    """Copy an upload to ``path`` (the upload's own file ends with the request); disk
     writes happen off the event loop."""
-    path = folder / f"{uuid.uuid4().hex}.csv"
-    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
     out = await asyncio.to_thread(path.open, "wb")
     try:
         while chunk := await upload.read(1024 * 1024):
@@ -78,6 +76,18 @@ def check_file(path: Path, sample_rows: int = 10) -> FileCheck:
     if total == 0:
         raise ValidationFailed.for_field("file", "has a header but no rows")
     return FileCheck(names, total, sample)
+
+
+def rows_after(path: Path, done: int) -> Iterator[list[tuple[int, dict[str, str]]]]:
+    """The batches of a file's rows after the first ``done`` (an interrupted import
+    goes on where its last committed batch ended)."""
+    skipped = 0
+    for _, rows in batches(path):
+        if skipped + len(rows) <= done:
+            skipped += len(rows)
+            continue
+        yield rows[max(0, done - skipped) :]
+        skipped += len(rows)
 
 
 def batches(path: Path) -> Iterator[tuple[int, list[tuple[int, dict[str, str]]]]]:

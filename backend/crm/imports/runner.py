@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psutil
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,11 +27,12 @@ from backend.crm.access import Access
 from backend.crm.fields.service import CustomFieldService
 from backend.crm.imports import files
 from backend.crm.imports.mapping import TARGETS, Target, cell_value
-from backend.crm.imports.repository import ImportRepository
-from backend.crm.models import Account, CustomField, ImportError_
+from backend.crm.imports.repository import ImportLeaseRepository, ImportRepository
+from backend.crm.models import Account, CustomField, Import, ImportError_
 from backend.crm.records.repository import RecordRepository
 from backend.crm.records.service import RecordService, record_service
 from backend.kit.errors import ValidationFailed
+from backend.kit.security import Permission, Role
 from backend.kit.tenancy import TENANT_KEY
 
 log = logging.getLogger(__name__)
@@ -48,36 +52,61 @@ class _Batch:
     problems: list[ImportError_] = field(default_factory=list)
 
 
+def holder_name() -> str:
+    """Who holds a lease: this host and process, with the process's start time (a pid
+    used again after a restart is another process): ``host:pid:started``."""
+    started = int(psutil.Process().create_time())
+    return f"{socket.gethostname()}:{os.getpid()}:{started}"
+
+
+def upload_path(home: Path, import_id: uuid.UUID) -> Path:
+    """Where an import's uploaded file waits until the import ends."""
+    return home / "imports" / f"{import_id}.csv"
+
+
 class ImportRunner:
-    """Runs one import; deletes its file when it ends."""
+    """Runs one import (from its first row, or from where an interrupted run stopped);
+    deletes its file when it ends."""
 
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         customer_id: uuid.UUID,
-        user_id: uuid.UUID,
         import_id: uuid.UUID,
         path: Path,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.customer_id = customer_id
-        self.user_id = user_id
         self.import_id = import_id
         self.path = path
-        self.access = Access.system(customer_id, user_id)
+        self.holder = holder_name()
+        self._access: Access | None = None
         self._errors_kept = 0
+
+    @property
+    def access(self) -> Access:
+        """Whose reach the rows are written within (read from the import when it starts)."""
+        if self._access is None:
+            raise RuntimeError("the import has not started")
+        return self._access
 
     async def run(self) -> None:
         try:
             await self._run()
-        except Exception as exc:  # the import fails visibly; the service keeps running
+        except asyncio.CancelledError:
+            raise  # the process is stopping: the lease stays, recovery resumes it
+        except Exception:  # the import fails visibly; the service keeps running
             log.exception("import %s failed", self.import_id)
             async with self._session() as session, session.begin():
                 job = await ImportRepository.from_session(session).get(self.import_id)
                 if job is not None:
-                    job.status, job.failure = "failed", f"{exc.__class__.__name__}: {exc}"[:500]
+                    job.status = "failed"
+                    job.failure = "Something went wrong on our side; the rows up to "
+                    job.failure += f"{job.processed_rows} were handled. Try the rest again."
                     job.finished_at = datetime.now(UTC)
-        finally:
+                await ImportLeaseRepository.from_session(session).release(self.import_id)
+            self.path.unlink(missing_ok=True)
+        else:
             self.path.unlink(missing_ok=True)
 
     def _session(self) -> AsyncSession:
@@ -93,13 +122,21 @@ class ImportRunner:
             target = TARGETS[job.object_type]
             mapping = dict(job.mapping)
             on_duplicate = job.on_duplicate
+            done_before = job.processed_rows  # > 0 when resuming an interrupted run
+            self._access = _importer(job)
             custom = await CustomFieldService(session).definitions(target.object_type)
+            await ImportLeaseRepository.from_session(session).hold(
+                self.import_id, self.customer_id, self.holder
+            )
         seen: dict[str, uuid.UUID] = {}  # dedupe key -> record, from earlier batches
-        for _, rows in files.batches(self.path):
+        for rows in files.rows_after(self.path, done_before):
             async with self._session() as session, session.begin():
                 done = await self._batch(session, target, mapping, custom, on_duplicate, rows, seen)
                 job = await ImportRepository.from_session(session).get(self.import_id)
                 assert job is not None
+                await ImportLeaseRepository.from_session(session).hold(
+                    self.import_id, self.customer_id, self.holder
+                )
                 job.processed_rows += len(rows)
                 job.created_count += done.created
                 job.updated_count += done.updated
@@ -110,6 +147,7 @@ class ImportRunner:
             job = await ImportRepository.from_session(session).get(self.import_id)
             assert job is not None
             job.status, job.finished_at = "done", datetime.now(UTC)
+            await ImportLeaseRepository.from_session(session).release(self.import_id)
 
     async def _batch(
         self,
@@ -240,7 +278,9 @@ class ImportRunner:
         if on_duplicate == "create":
             return {}
         keys = [str(v[target.dedupe]).lower() for _, _, v in parsed if v.get(target.dedupe)]
-        return await service.repo.by_key(target.dedupe, keys)
+        return await service.repo.by_key(
+            target.dedupe, keys, self.access.owners(Permission.RECORDS_WRITE)
+        )
 
     async def _accounts_by_domain(
         self, session: AsyncSession, parsed: list[tuple[int, dict[str, str], dict[str, Any]]]
@@ -248,7 +288,9 @@ class ImportRunner:
         domains = [v["account_domain"].lower() for _, _, v in parsed if v.get("account_domain")]
         if not domains:
             return {}
-        return await RecordRepository.of(session, Account).by_key("domain", domains)
+        return await RecordRepository.of(session, Account).by_key(
+            "domain", domains, self.access.owners(Permission.RECORDS_READ)
+        )
 
     def _refuse(
         self, done: _Batch, row_number: int, row: dict[str, str], problems: list[tuple[str, str]]
@@ -268,6 +310,13 @@ class ImportRunner:
                     raw=row,
                 )
             )
+
+
+def _importer(job: Import) -> Access:
+    """The reach of who started the import, as it was then."""
+    role = Role(job.role) if job.role else Role.ADMIN
+    team = frozenset(job.reach or ()) - {job.user_id}
+    return Access.acting_for(job.customer_id, job.user_id, role, team)
 
 
 def _merge_into(first: dict[str, Any], later: dict[str, Any]) -> None:

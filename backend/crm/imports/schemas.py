@@ -26,7 +26,7 @@ class ImportOut(Out):
     id: uuid.UUID
     object_type: str
     filename: str
-    status: Literal["queued", "running", "done", "failed"]
+    status: Literal["queued", "running", "done", "failed", "interrupted"]
     on_duplicate: str
     mapping: dict[str, str]
     total_rows: int

@@ -26,8 +26,8 @@ from backend.crm.imports.mapping import (
     suggest_mapping,
     target_of,
 )
-from backend.crm.imports.repository import ImportRepository
-from backend.crm.imports.runner import ImportRunner
+from backend.crm.imports.repository import ImportLeaseRepository, ImportRepository
+from backend.crm.imports.runner import ImportRunner, holder_name
 from backend.crm.models import Import, ImportError_
 from backend.crm.records.kinds import KINDS, RecordKind
 from backend.crm.records.service import record_service
@@ -114,6 +114,7 @@ class ImportService:
 
     async def start(
         self,
+        import_id: uuid.UUID,
         path: Path,
         *,
         filename: str,
@@ -123,8 +124,11 @@ class ImportService:
         sessionmaker: async_sessionmaker[AsyncSession],
         tasks: BackgroundTasks,
     ) -> Import:
-        """Create the import; its rows are written in the background once the request
-        has committed (the runner owns ``path`` from then on and deletes it).
+        """Create the import ``import_id`` (its upload is ``path``); its rows are written
+        in the background once the request has committed, within the caller's reach as
+        it is now. From then on the runner owns ``path`` and deletes it; a lease says a
+        process is on it, so an import whose process dies is resumed or marked
+        interrupted (:mod:`backend.crm.imports.recovery`).
 
         Raises:
             ValidationFailed: a bad kind, duplicate policy, file or mapping.
@@ -137,19 +141,19 @@ class ImportService:
         check = await asyncio.to_thread(files.check_file, path, 0)
         custom = await self.fields.definitions(target.object_type)
         check_mapping(mapping, check.headers, target, custom)
+        reach = self.access.owners(Permission.RECORDS_WRITE)
         job = Import(
-            id=uuid.uuid4(), user_id=self.access.principal.user_id,
+            id=import_id, user_id=self.access.principal.user_id,
             object_type=target.object_type, filename=filename[:200], status="queued",
             mapping=mapping, on_duplicate=on_duplicate, total_rows=check.total_rows,
+            role=self.access.principal.role.value,
+            reach=sorted(reach) if reach is not None else None,
         )  # fmt: skip
         await self.repo.create(job)
-        runner = ImportRunner(
-            sessionmaker,
-            self.access.principal.customer_id,
-            self.access.principal.user_id,
-            job.id,
-            path,
+        await ImportLeaseRepository.from_session(self.session).hold(
+            job.id, self.access.principal.customer_id, holder_name()
         )
+        runner = ImportRunner(sessionmaker, self.access.principal.customer_id, job.id, path)
         after_commit(self.session, lambda: tasks.spawn(runner.run(), name=f"import-{job.id}"))
         return job
 

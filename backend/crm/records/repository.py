@@ -272,14 +272,18 @@ class RecordRepository(TenantRepositoryBase[R], Generic[R]):
             stmt = stmt.with_for_update()
         return list((await self.session.scalars(stmt)).all())
 
-    async def by_key(self, column: str, values: Sequence[str]) -> dict[str, R]:
-        """Live records whose lower-cased ``column`` is one of ``values`` (de-duplication)."""
+    async def by_key(
+        self, column: str, values: Sequence[str], owners: frozenset[uuid.UUID] | None = None
+    ) -> dict[str, R]:
+        """Live records (of ``owners``; ``None``: any) whose lower-cased ``column`` is one
+        of ``values`` (de-duplication)."""
         if not values:
             return {}
         col = func.lower(getattr(self.model, column))
-        rows = await self.get_all(
-            self.live().where(col.in_(set(values))).order_by(self.model.created_at)
-        )
+        stmt = self.live().where(col.in_(set(values))).order_by(self.model.created_at)
+        if owners is not None:
+            stmt = stmt.where(self.model.owner_id.in_(owners))
+        rows = await self.get_all(stmt)
         found: dict[str, R] = {}
         for row in rows:
             found.setdefault(str(getattr(row, column)).lower(), row)
