@@ -6,12 +6,28 @@ from backend.kit.errors import Conflict, RateLimited, Unauthorized
 
 
 class InvalidCredentials(Unauthorized):
-    """Same answer for an unknown email and a wrong password."""
+    """The password is not this account's."""
 
     code = "invalid_credentials"
 
     def __init__(self) -> None:
-        super().__init__("The email or password is not correct.")
+        super().__init__("The password is not correct for this email.")
+
+
+class UnknownEmail(Unauthorized):
+    """No account uses this email (sign-up says so too, so sign-in does not hide it)."""
+
+    code = "unknown_email"
+
+    def __init__(self) -> None:
+        super().__init__("No account uses this email. Check it, or sign up.")
+
+
+class AccountDeactivated(Unauthorized):
+    code = "account_deactivated"
+
+    def __init__(self) -> None:
+        super().__init__("This account has been deactivated; ask your company's admin.")
 
 
 class AccountLocked(RateLimited):
@@ -19,7 +35,7 @@ class AccountLocked(RateLimited):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            f"Too many failed sign-ins for this account. Try again in {retry_after} s.",
+            f"Too many failed sign-ins for this account from here. Try again in {retry_after} s.",
             headers={"Retry-After": str(retry_after)},
         )
         self.retry_after = retry_after

@@ -9,12 +9,19 @@ from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from backend.kit.errors import ValidationFailed
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
+MIN_SCORE = 3
+"""zxcvbn's scale 0-4; 3 is "safely unguessable: moderate protection from an offline
+slow-hash attack" (its authors' reading), what OWASP asks a strength meter for."""
+ESTIMATE_CHARS = 64
+"""zxcvbn's cost grows with length; a longer password is at least as strong as its
+first 64 characters."""
 
 # OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1 (~28 ms here).
 HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
@@ -35,11 +42,16 @@ def _common_passwords() -> frozenset[str]:
 _DUMMY_HASH = HASHER.hash(os.urandom(16).hex())
 
 
-def check_policy(password: str, field: str = "body.password") -> None:
-    """Length 8..128 and not one of the most common passwords.
+def check_policy(
+    password: str, field: str = "body.password", user_inputs: tuple[str, ...] = ()
+) -> None:
+    """Length 8..128, not one of the most common passwords, and hard enough to guess
+    by zxcvbn's estimate (patterns, repeats, sequences, dictionary words, and what the
+    user's name, email and company give away). The password is judged, and kept,
+    exactly as typed.
 
     Raises:
-        ValidationFailed: naming ``field``.
+        ValidationFailed: naming ``field``, with what makes it guessable and a hint.
     """
     if len(password) < MIN_LENGTH:
         raise ValidationFailed.for_field(field, f"must be at least {MIN_LENGTH} characters")
@@ -49,6 +61,14 @@ def check_policy(password: str, field: str = "body.password") -> None:
         raise ValidationFailed.for_field(
             field, "is one of the most common passwords; choose a less guessable one"
         )
+    inputs = [part for value in user_inputs for part in value.lower().replace("@", " ").split()]
+    estimate = zxcvbn(password[:ESTIMATE_CHARS], user_inputs=[*inputs, "salesos"])
+    if estimate["score"] < MIN_SCORE:
+        feedback = estimate["feedback"]
+        warning = str(feedback.get("warning") or "").rstrip(".")
+        hint = " ".join(feedback.get("suggestions") or ["Add another word or two."])
+        reason = f" ({warning.lower()})" if warning else ""
+        raise ValidationFailed.for_field(field, f"is too easy to guess{reason}. {hint}")
 
 
 async def hash_password(password: str) -> str:

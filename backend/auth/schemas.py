@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from backend.kit.security import Role
+from backend.kit.validation import Input, not_null
 
-Name = Field(min_length=1, max_length=200)
-Password = Field(min_length=1, max_length=1024)  # policy (8..128, blocklist) checked in service
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Password = Field(
+    min_length=8,
+    max_length=128,
+    description="8-128 characters, hard to guess (checked by zxcvbn); kept exactly as typed",
+)
+"""Kept exactly as typed (spaces included); the strength is checked in the service."""
+AnyPassword = Field(min_length=1, max_length=1024)
+"""A password being checked (sign-in, the current one): whatever was set before."""
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _In(Input):
+    @field_validator("email", mode="before", check_fields=False)
+    @classmethod
+    def _trim(cls, value: object) -> object:
+        return value.strip() if isinstance(value, str) else value
 
     @field_validator("email", mode="after", check_fields=False)
     @classmethod
@@ -24,15 +36,15 @@ class _In(BaseModel):
 
 
 class SignupIn(_In):
-    company: str = Field(min_length=1, max_length=200)
-    name: str = Name
+    company: Name
+    name: Name
     email: EmailStr
     password: str = Password
 
 
 class LoginIn(_In):
     email: EmailStr
-    password: str = Password
+    password: str = AnyPassword
 
 
 class RefreshIn(_In):
@@ -40,22 +52,24 @@ class RefreshIn(_In):
 
 
 class ChangePasswordIn(_In):
-    current_password: str = Password
+    current_password: str = AnyPassword
     new_password: str = Password
 
 
 class UserCreateIn(_In):
     email: EmailStr
-    name: str = Name
+    name: Name
     role: Role = Role.REP
     password: str = Password
     manager_id: uuid.UUID | None = None
 
 
 class UserUpdateIn(_In):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    role: Role | None = None
+    name: Name | SkipJsonSchema[None] = None
+    role: Role | SkipJsonSchema[None] = None
     manager_id: uuid.UUID | None = None
+
+    _required = not_null("name", "role")
 
 
 class UserOut(BaseModel):

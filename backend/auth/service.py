@@ -22,11 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.auth import events, passwords
 from backend.auth.errors import (
+    AccountDeactivated,
     AccountLocked,
     EmailTaken,
     InvalidCredentials,
     InvalidRefreshToken,
     TooManyAttempts,
+    UnknownEmail,
 )
 from backend.auth.models import Customer, RefreshToken, Session, User
 from backend.auth.repository import (
@@ -54,6 +56,10 @@ FREE_FAILURES = 3
 HARD_CAP = 10
 HARD_CAP_BLOCK = timedelta(minutes=15)
 FAILURE_MEMORY = timedelta(hours=1)
+ACCOUNT_ALARM = 50
+"""Failures for one account from all sources within FAILURE_MEMORY from which a source
+that failed for it before is slowed down too (guessing spread over many addresses)."""
+ACCOUNT_ALARM_WAIT = timedelta(seconds=30)
 
 
 def _now() -> datetime:
@@ -71,6 +77,23 @@ def backoff_after(failures: int) -> timedelta | None:
     if failures <= FREE_FAILURES:
         return None
     return timedelta(seconds=2 ** (failures - FREE_FAILURES))
+
+
+def _account_alarm(failures: int) -> timedelta | None:
+    return ACCOUNT_ALARM_WAIT if failures >= ACCOUNT_ALARM else None
+
+
+@dataclass(frozen=True)
+class ThrottleKeys:
+    """Failed sign-ins are counted per account and source (``source``), and per account
+    across sources (``account``); keys are hashes, never the email."""
+
+    source: str
+    account: str
+
+
+def _throttle_keys(email: str, source: str) -> ThrottleKeys:
+    return ThrottleKeys(source=_hash(f"{email}\x00{source}"), account=_hash(email))
 
 
 @dataclass(frozen=True)
@@ -106,30 +129,48 @@ class SecurityLedger:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.sessionmaker = sessionmaker
 
-    async def check_not_blocked(self, email_hash: str) -> None:
+    async def check_not_blocked(self, email: str, source: str) -> None:
+        """Raises:
+        AccountLocked: this source failed too often for this account lately (the
+            account's owner, elsewhere, is not held up by someone else's guesses).
+        """
+        keys = _throttle_keys(email, source)
         async with self.sessionmaker() as s:
-            row = await ThrottleRepository.from_session(s).get(email_hash)
-        if row is not None and row.blocked_until is not None and row.blocked_until > _now():
-            raise AccountLocked(math.ceil((row.blocked_until - _now()).total_seconds()))
-
-    async def record_failure(self, email_hash: str) -> None:
+            repo = ThrottleRepository.from_session(s)
+            mine = await repo.get(keys.source)
+            everyone = await repo.get(keys.account)
         now = _now()
+        if mine is not None and mine.blocked_until is not None and mine.blocked_until > now:
+            raise AccountLocked(math.ceil((mine.blocked_until - now).total_seconds()))
+        if (
+            mine is not None  # only a source that has failed for this account is slowed
+            and everyone is not None
+            and everyone.blocked_until is not None
+            and everyone.blocked_until > now
+        ):
+            raise AccountLocked(math.ceil((everyone.blocked_until - now).total_seconds()))
+
+    async def record_failure(self, email: str, source: str) -> None:
+        now = _now()
+        keys = _throttle_keys(email, source)
         async with self.sessionmaker() as s, s.begin():
             repo = ThrottleRepository.from_session(s)
-            row = await repo.for_update(email_hash)
-            failures = 1
-            if (
-                row is not None
-                and row.last_failure_at
-                and now - row.last_failure_at < FAILURE_MEMORY
-            ):
-                failures = row.failures + 1
-            wait = backoff_after(failures)
-            await repo.record_failure(email_hash, failures, now, now + wait if wait else None)
+            for key, wait_for in ((keys.source, backoff_after), (keys.account, _account_alarm)):
+                row = await repo.for_update(key)
+                failures = 1
+                if (
+                    row is not None
+                    and row.last_failure_at
+                    and now - row.last_failure_at < FAILURE_MEMORY
+                ):
+                    failures = row.failures + 1
+                wait = wait_for(failures)
+                await repo.record_failure(key, failures, now, now + wait if wait else None)
 
-    async def clear(self, email_hash: str) -> None:
+    async def clear(self, email: str, source: str) -> None:
+        """A successful sign-in forgets this source's failures (not the others')."""
         async with self.sessionmaker() as s, s.begin():
-            await ThrottleRepository.from_session(s).clear(email_hash)
+            await ThrottleRepository.from_session(s).clear(_throttle_keys(email, source).source)
 
     async def revoke_family(
         self, customer_id: uuid.UUID, session_id: uuid.UUID, reason: str
@@ -163,7 +204,7 @@ class AuthService:
             ValidationFailed: weak password.
             EmailTaken: the email already has an account.
         """
-        passwords.check_policy(password)
+        passwords.check_policy(password, user_inputs=(email, name, company))
         customer_id = uuid.uuid4()
         await bind_tenant(self.session, customer_id)
         self.session.add(Customer(id=customer_id, name=company))
@@ -180,20 +221,26 @@ class AuthService:
         return await self._open_session(user, client)
 
     async def login(self, *, email: str, password: str, client: ClientInfo) -> IssuedTokens:
-        """Check the password; the same answer, at the same cost, for unknown emails.
+        """Check the password.
+
+        Sign-up must say when an email is taken (there is no mail channel to confirm an
+        address with), so sign-in does not pretend otherwise: it says which of email
+        and password is wrong. Both are limited per address, and failures per account
+        and source (an unknown email costs the same hash time, and counts the same).
 
         Raises:
-            AccountLocked: too many recent failures for this email.
-            InvalidCredentials: unknown email, wrong password or deactivated user.
+            AccountLocked: too many recent failures for this email from this source.
+            UnknownEmail, InvalidCredentials, AccountDeactivated.
         """
-        email_hash = _hash(email)
-        await self.ledger.check_not_blocked(email_hash)
+        await self.ledger.check_not_blocked(email, client.ip)
         user = await LoginLookup.from_session(self.session).by_email(email)
         ok = await passwords.verify_password(user.password_hash if user else None, password)
-        if not ok or user is None or not user.is_active:
-            await self.ledger.record_failure(email_hash)
-            raise InvalidCredentials()
-        await self.ledger.clear(email_hash)
+        if not ok or user is None:
+            await self.ledger.record_failure(email, client.ip)
+            raise UnknownEmail() if user is None else InvalidCredentials()
+        if not user.is_active:
+            raise AccountDeactivated()
+        await self.ledger.clear(email, client.ip)
         await bind_tenant(self.session, user.customer_id)
         if passwords.needs_rehash(user.password_hash):
             user.password_hash = await passwords.hash_password(password)
@@ -275,7 +322,7 @@ class AuthService:
             raise ValidationFailed.for_field(
                 "body.current_password", "is not your current password"
             )
-        passwords.check_policy(new, "body.new_password")
+        passwords.check_policy(new, "body.new_password", user_inputs=(user.email, user.name))
         user.password_hash = await passwords.hash_password(new)
         user.password_changed_at = _now()
         await SessionRepository.from_session(self.session).revoke(
@@ -326,7 +373,7 @@ class AuthService:
             ValidationFailed: weak password or unknown manager.
             EmailTaken: the email already has an account.
         """
-        passwords.check_policy(password)
+        passwords.check_policy(password, user_inputs=(email, name))
         if manager_id is not None:
             await self._check_manager(manager_id, "body.manager_id")
         user = await self._insert_user(

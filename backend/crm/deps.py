@@ -3,12 +3,15 @@ the query and header aliases every route shares."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
+from pydantic import StringConstraints
 
 from backend.context import ContextEnv, ContextState
 from backend.crm.access import Access, access_for
+from backend.crm.schemas import FILTER_VALUE_MAX, filter_pattern, sort_pattern
 from backend.kit.errors import ErrorBody
 from backend.kit.http import state_of
 from backend.kit.pagination import MAX_LIMIT
@@ -47,6 +50,32 @@ async def access(request: Request, principal: CurrentPrincipal, state: CrmStateD
 AccessDep = Annotated[Access, Depends(access)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Filters = Annotated[list[str], Query(alias="filter", description="field:op:value, repeatable")]
+
+
+def filters_of(fields: Iterable[str]) -> Any:
+    """The ``filter`` query of a list of records with ``fields``: ``field:op:value``,
+    repeatable, every one must hold (the document names the fields and operators)."""
+    item = Annotated[
+        str, StringConstraints(max_length=FILTER_VALUE_MAX + 100, pattern=filter_pattern(fields))
+    ]
+    return Annotated[
+        list[item],
+        Query(alias="filter", max_length=50, description="field:op:value, repeatable"),
+    ]
+
+
+def sort_of(fields: Iterable[str]) -> Any:
+    """The ``sort`` query: ``field`` or ``-field``."""
+    return Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            pattern=sort_pattern(fields),
+            description="field or -field; cf.<key> for a custom field",
+        ),
+    ]
+
+
 IfMatch = Annotated[str | None, Header(description="the ETag you last read")]
 E: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 412, 422, 429)

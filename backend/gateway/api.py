@@ -12,6 +12,7 @@ import backend
 from backend.embedded.supervisor import supervision_state
 from backend.gateway.schemas import GatewayHealth
 from backend.gateway.state import gateway_state
+from backend.kit.errors import ErrorBody
 from backend.kit.http import ComponentHealth, resources_of
 from backend.messaging import metrics
 
@@ -74,3 +75,31 @@ async def health(request: Request) -> JSONResponse:
 async def prometheus_metrics(request: Request) -> Response:
     """The event backbone's figures for Prometheus (scrape from your network only)."""
     return Response(await metrics.render(resources_of(request)), media_type=metrics.CONTENT_TYPE)
+
+
+LIVE_DESCRIPTION = """Server-Sent Events: changes to records the caller may read, as they happen.
+
+Frames: ``event: change`` with ``data: {"type", "kind", "id", "version", "origin",
+"at"}`` (what changed, never the record: read it through the API); ``event: resync``
+(changes were dropped for a slow reader: reload what you show); ``event: expired``
+(the access token expired: connect again with a fresh one); ``event: ended`` (the
+session ended: sign in again); ``event: closing`` (the server is stopping: connect
+again). A comment line every 15 s keeps proxies from closing an idle stream.
+"""
+
+
+@router.get(
+    "/api/v1/live",
+    tags=["live"],
+    summary="Live changes (Server-Sent Events)",
+    description=LIVE_DESCRIPTION,
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        401: {"model": ErrorBody, "description": "No, or a bad, access token"},
+        429: {"model": ErrorBody, "description": "The company is over its rate"},
+    },
+    response_class=Response,
+)
+async def live_stream_document() -> Response:
+    """Documents the stream: the gateway answers ``/api/v1/live`` before any route."""
+    raise RuntimeError("GET /api/v1/live is served by the gateway's dispatch")

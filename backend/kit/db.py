@@ -121,9 +121,14 @@ def database_failure(exc: BaseException) -> SalesOSError | None:
     - a constraint found broken (at commit for deferred ones): 409;
     - a value the database cannot store (a NUL character, a number out of range): 422.
     """
-    if database_unavailable(exc) and not isinstance(exc, TimeoutError):
+    if database_unavailable(exc):
         return ServiceUnavailable(
             "The database is unavailable right now; try again in a moment.",
+            headers={"Retry-After": "2"},
+        )
+    if isinstance(exc, TimeoutError):  # e.g. no connection could be opened in time
+        return ServiceUnavailable(
+            "The server is not answering in time; try again in a moment.",
             headers={"Retry-After": "2"},
         )
     if not isinstance(exc, DBAPIError):

@@ -166,8 +166,25 @@ def error_response(
     return JSONResponse(body.model_dump(), status_code=status_code, headers=headers)
 
 
+_TYPE_TAGS = frozenset(
+    {"none", "str", "int", "float", "bool", "list", "dict", "decimal", "uuid", "date", "datetime"}
+)
+
+
+def _is_type_tag(part: Any) -> bool:
+    """Pydantic names the member of a union a value failed (``constrained-str``,
+    ``function-after[_currency(), …]``, ``none``): not a field."""
+    if not isinstance(part, str):
+        return False
+    return (
+        "[" in part
+        or part in _TYPE_TAGS
+        or part.startswith(("constrained-", "function-", "lax-or-strict", "json-or-python"))
+    )
+
+
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
-    return ".".join(str(part) for part in loc)
+    return ".".join(str(part) for part in loc if not _is_type_tag(part))
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -185,6 +202,9 @@ def install_error_handlers(app: FastAPI) -> None:
             )
             for e in exc.errors()
         ]
+        # A value failing an optional field's real type also "is not null": say only the first.
+        named = {d.field for d in details if d.type != "none_required"}
+        details = [d for d in details if d.type != "none_required" or d.field not in named]
         fields = ", ".join(d.field or "?" for d in details)
         return error_response(422, "validation_error", f"Invalid input: {fields}", details)
 

@@ -7,7 +7,10 @@ previous page. The query asks for ``limit + 1`` rows to know whether more exist.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
+import secrets
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -54,9 +57,23 @@ def _from_jsonable(value: Any) -> Any:
     return value
 
 
+_cursor_key = secrets.token_bytes(32)
+_TAG = 12
+"""Bytes of HMAC-SHA256 a cursor carries: one made up or altered is refused before any
+of its values reaches a query."""
+
+
+def use_cursor_key(secret: str) -> None:
+    """Sign cursors with a key derived from the secret (every process of a deployment
+    shares it, so a cursor from one works on another)."""
+    global _cursor_key
+    _cursor_key = hashlib.sha256(b"salesos cursors\0" + secret.encode()).digest()
+
+
 def encode_cursor(values: Sequence[Any]) -> str:
     raw = json.dumps([_jsonable(v) for v in values], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    tag = hmac.new(_cursor_key, raw, hashlib.sha256).digest()[:_TAG]
+    return base64.urlsafe_b64encode(tag + raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, width: int) -> list[Any]:
@@ -66,7 +83,10 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
         ValidationFailed: naming the ``cursor`` parameter when it was tampered with.
     """
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        signed = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        tag, raw = signed[:_TAG], signed[_TAG:]
+        if not hmac.compare_digest(tag, hmac.new(_cursor_key, raw, hashlib.sha256).digest()[:_TAG]):
+            raise ValueError("not signed by this server")
         values = json.loads(raw)
         if not isinstance(values, list) or len(values) != width:
             raise ValueError

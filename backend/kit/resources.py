@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from backend.kit.db import create_engine, create_sessionmaker
+from backend.kit.pagination import use_cursor_key
 from backend.kit.security import TokenCodec
 from backend.kit.settings import Settings
 from backend.kit.tenancy import APP_ROLE
@@ -70,6 +71,7 @@ async def open_resources(
     settings: Settings, *, database_url: str, bootstrap_servers: str, mode: str
 ) -> Resources:
     engine = create_engine(database_url, pool_size=settings.db_pool_size, role=APP_ROLE)
+    use_cursor_key(settings.require_secret_key())
     return Resources(
         settings=settings,
         mode=mode,

@@ -37,7 +37,10 @@ def upgrade() -> None:
         sa.Column("customer_id", UUID, nullable=False),
         sa.Column("holder", sa.Text, nullable=False),
         sa.Column(
-            "heartbeat_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()")
+            "heartbeat_at",
+            sa.DateTime(timezone=True),
+            nullable=False,
+            server_default=sa.text("now()"),
         ),
         schema="crm",
     )

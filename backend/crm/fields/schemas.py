@@ -6,8 +6,12 @@ import uuid
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
-from backend.crm.schemas import In, ObjectType, Out, Short
+from backend.crm.schemas import FilterText, In, ObjectType, Out, Short, SortText
+from backend.kit.validation import not_null
+
+Position = Annotated[int, Field(ge=0, le=100_000, description="order among the fields")]
 
 # ---------------------------------------------------------------- custom fields, views
 FieldType = Literal["text", "number", "date", "select", "multi_select", "boolean"]
@@ -22,14 +26,18 @@ class CustomFieldIn(In):
         default=[], max_length=200
     )
     required: bool = False
-    position: int = 0
+    position: Position = 0
 
 
 class CustomFieldPatch(In):
-    label: Short | None = None
-    options: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = None
-    required: bool | None = None
-    position: int | None = None
+    label: Short | SkipJsonSchema[None] = None
+    options: list[Annotated[str, Field(min_length=1, max_length=100)]] | SkipJsonSchema[None] = (
+        Field(default=None, max_length=200)
+    )
+    required: bool | SkipJsonSchema[None] = None
+    position: Position | SkipJsonSchema[None] = None
+
+    _required = not_null("label", "options", "required", "position")
 
 
 class CustomFieldOut(Out):
@@ -50,16 +58,20 @@ class CustomFieldList(BaseModel):
 class ViewIn(In):
     object_type: ObjectType
     name: Short
-    filters: list[Annotated[str, Field(max_length=500)]] = Field(default=[], max_length=50)
-    sort: str | None = Field(default=None, max_length=100)
+    filters: list[FilterText] = Field(default=[], max_length=50)
+    sort: SortText | None = None
     columns: list[Annotated[str, Field(max_length=100)]] = Field(default=[], max_length=100)
 
 
 class ViewPatch(In):
-    name: Short | None = None
-    filters: list[Annotated[str, Field(max_length=500)]] | None = None
-    sort: str | None = Field(default=None, max_length=100)
-    columns: list[Annotated[str, Field(max_length=100)]] | None = None
+    name: Short | SkipJsonSchema[None] = None
+    filters: list[FilterText] | SkipJsonSchema[None] = Field(default=None, max_length=50)
+    sort: SortText | None = None
+    columns: list[Annotated[str, Field(max_length=100)]] | SkipJsonSchema[None] = Field(
+        default=None, max_length=100
+    )
+
+    _required = not_null("name", "filters", "columns")
 
 
 class ViewOut(Out):

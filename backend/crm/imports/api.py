@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from backend.crm.deps import AccessDep, CrmStateDep, E, Filters
 from backend.crm.imports import files
 from backend.crm.imports import schemas as s
-from backend.crm.imports.mapping import parse_mapping
+from backend.crm.imports.mapping import Importable, OnDuplicate, parse_mapping
 from backend.crm.imports.runner import upload_path
 from backend.crm.imports.service import Export, ImportService, error_report_rows
 from backend.crm.schemas import ObjectType
@@ -28,7 +28,7 @@ async def preview_import(
     session: TenantSessionDep,
     access: AccessDep,
     file: Annotated[UploadFile, File(description="a CSV file, UTF-8")],
-    object_type: Annotated[str, Form()] = "contact",
+    object_type: Annotated[Importable, Form()] = "contact",
 ) -> s.ImportPreview:
     """Check the file and propose a column mapping (nothing is imported)."""
     path = await files.save_upload(
@@ -54,9 +54,22 @@ async def start_import(
     access: AccessDep,
     state: CrmStateDep,
     file: Annotated[UploadFile, File(description="a CSV file, UTF-8")],
-    mapping: Annotated[str, Form(description='JSON: {"CSV column": "field", ...}')],
-    object_type: Annotated[str, Form()] = "contact",
-    on_duplicate: Annotated[str, Form(description="create, update or skip")] = "skip",
+    mapping: Annotated[
+        str,
+        Form(
+            description='JSON: {"CSV column": "field", ...}; a column mapped to "" is left out',
+            json_schema_extra={
+                "contentMediaType": "application/json",
+                "contentSchema": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
+                    "minProperties": 1,
+                },
+            },
+        ),
+    ],
+    object_type: Annotated[Importable, Form()] = "contact",
+    on_duplicate: Annotated[OnDuplicate, Form(description="what to do with a duplicate")] = "skip",
 ) -> s.ImportOut:
     """Start an import in the background; poll ``GET /imports/{id}`` for progress."""
     resources = resources_of(request)

@@ -16,6 +16,12 @@ from backend.kit.errors import ValidationFailed
 
 BATCH = 1000
 """Rows an import handles in one transaction."""
+MAX_COLUMNS = 500
+MAX_HEADER_BYTES = 256 * 1024
+"""A header row longer than this is no contact list (one of 3 million columns was seen)."""
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A cell starting with one of these is a formula to spreadsheet apps (OWASP: CSV
+injection); what we write starts with a ``'`` instead, which they show as text."""
 
 
 async def save_upload(upload: UploadFile, path: Path) -> Path:
@@ -46,6 +52,14 @@ def check_file(path: Path, sample_rows: int = 10) -> FileCheck:
     Raises:
         ValidationFailed: naming ``file`` and saying what to do.
     """
+    with path.open("rb") as raw:
+        first = raw.readline(MAX_HEADER_BYTES + 1)
+    if len(first) > MAX_HEADER_BYTES:
+        raise ValidationFailed.for_field(
+            "file",
+            f"has a header row longer than {MAX_HEADER_BYTES // 1024} KiB; the first line must "
+            "name the columns",
+        )
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.reader(fh, strict=True)
@@ -54,6 +68,12 @@ def check_file(path: Path, sample_rows: int = 10) -> FileCheck:
                 raise ValidationFailed.for_field(
                     "file", "has no header row (the first line names the columns)"
                 )
+            if len(headers) > MAX_COLUMNS:
+                raise ValidationFailed.for_field(
+                    "file", f"has {len(headers):,} columns; at most {MAX_COLUMNS} can be imported"
+                )
+            if any("\x00" in h for h in headers):
+                raise ValidationFailed.for_field("file", "has a NUL character in its header row")
             names = [h.strip() for h in headers]
             if len(set(names)) != len(names):
                 raise ValidationFailed.for_field("file", "has two columns with the same name")
@@ -64,7 +84,7 @@ def check_file(path: Path, sample_rows: int = 10) -> FileCheck:
                     continue
                 total += 1
                 if len(sample) < sample_rows:
-                    sample.append(row)
+                    sample.append([cell.replace("\x00", "") for cell in row[: len(names)]])
     except UnicodeDecodeError as exc:
         raise ValidationFailed.for_field(
             "file",
@@ -108,14 +128,24 @@ def batches(path: Path) -> Iterator[tuple[int, list[tuple[int, dict[str, str]]]]
             yield number + 1, batch
 
 
+def safe_cell(value: Any) -> Any:
+    """A value as a CSV cell no spreadsheet runs as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 async def csv_lines(header: list[str], rows: AsyncIterator[list[Any]]) -> AsyncIterator[bytes]:
-    """Encode rows as CSV (UTF-8 with a BOM so spreadsheet apps read accents right)."""
+    """Encode rows as CSV (UTF-8 with a BOM so spreadsheet apps read accents right);
+    every cell, header included, is made safe from formula injection."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
+    writer.writerow([safe_cell(h) for h in header])
     yield ("\ufeff" + buffer.getvalue()).encode()
     async for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([safe_cell(v) for v in row])
         yield buffer.getvalue().encode()

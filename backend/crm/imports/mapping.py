@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
 from backend.crm.models import Account, Contact, CustomField
 from backend.crm.records.kinds import ACCOUNTS, CONTACTS, RecordKind
 from backend.crm.records.schemas import AccountIn, ContactIn
 from backend.kit.errors import ErrorDetail, ValidationFailed
+from backend.kit.validation import has_nul
 
 ON_DUPLICATE = ("create", "update", "skip")
+OnDuplicate = Literal["create", "update", "skip"]
+Importable = Literal["contact", "account"]
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,8 @@ def parse_mapping(raw: str) -> dict[str, str]:
     try:
         parsed = json.loads(raw)
         if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
+            raise ValueError
+        if has_nul(parsed):
             raise ValueError
     except ValueError as exc:
         raise ValidationFailed.for_field(

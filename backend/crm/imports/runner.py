@@ -34,6 +34,7 @@ from backend.crm.records.service import RecordService, record_service
 from backend.kit.errors import ValidationFailed
 from backend.kit.security import Permission, Role
 from backend.kit.tenancy import TENANT_KEY
+from backend.kit.validation import NUL_MESSAGE
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +242,9 @@ class ImportRunner:
         domain; problems come as ``(column header, message)`` (the file's language)."""
         values: dict[str, Any] = {}
         cf: dict[str, Any] = {}
+        nul = [h for h, name in mapping.items() if name and "\x00" in row.get(h, "")]
+        if nul:
+            return {}, [(h, NUL_MESSAGE) for h in nul]
         for header, name in mapping.items():
             if not name:
                 continue
@@ -307,7 +311,11 @@ class ImportRunner:
                     row_number=row_number,
                     field=column,
                     message=message,
-                    raw=row,
+                    # Postgres cannot store NUL: the report shows it as U+2400 (␀).
+                    raw={
+                        k.replace("\x00", "\u2400"): v.replace("\x00", "\u2400")
+                        for k, v in row.items()
+                    },
                 )
             )
 
@@ -317,6 +325,11 @@ def _importer(job: Import) -> Access:
     role = Role(job.role) if job.role else Role.ADMIN
     team = frozenset(job.reach or ()) - {job.user_id}
     return Access.acting_for(job.customer_id, job.user_id, role, team)
+
+
+def _storable(row: dict[str, str]) -> dict[str, str]:
+    """The row for the error report; Postgres cannot store NUL, shown as U+2400 (␀)."""
+    return {k.replace("\x00", "\u2400"): v.replace("\x00", "\u2400") for k, v in row.items()}
 
 
 def _merge_into(first: dict[str, Any], later: dict[str, Any]) -> None:

@@ -45,9 +45,9 @@ def _merge_routes(path: str, tag: str, kind: RecordKind[Any]) -> None:
         service = MergeService(record_service(session, kind, access))
         audit, moved = await service.merge(body.winner_id, body.loser_ids, body.fields)
         return s.MergeOut(
-            merge_id=audit.id,
-            winner_id=audit.winner_id,
-            merged_ids=audit.merged_ids,
+            merge_id=audit.id if audit else None,
+            winner_id=body.winner_id,
+            merged_ids=audit.merged_ids if audit else [],
             moved=moved,
         )
 

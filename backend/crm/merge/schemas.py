@@ -31,7 +31,8 @@ class MergeIn(In):
 
 
 class MergeOut(BaseModel):
-    merge_id: uuid.UUID
+    merge_id: uuid.UUID | None
+    """The audit of the merge; ``null`` when there was nothing to merge."""
     winner_id: uuid.UUID
     merged_ids: list[uuid.UUID]
     moved: dict[str, int]

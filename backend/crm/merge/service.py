@@ -30,10 +30,11 @@ class MergeService:
 
     async def merge(
         self, winner_id: uuid.UUID, loser_ids: Sequence[uuid.UUID], fields: dict[str, uuid.UUID]
-    ) -> tuple[Merge, dict[str, int]]:
+    ) -> tuple[Merge | None, dict[str, int]]:
         """Keep ``winner_id`` with the chosen values, move every reference to the others
         onto it (each moved record gets its Updated event), trash the others, and keep
-        an audit of what they were.
+        an audit of what they were. The winner among the others is ignored; with no
+        other, nothing changes (no audit).
 
         Raises:
             ValidationFailed: a field or source that is not part of the merge.
@@ -41,8 +42,10 @@ class MergeService:
         """
         kind = self.records.kind
         access = self.records.access
-        if winner_id in loser_ids:
-            raise ValidationFailed.for_field("body.loser_ids", "must not contain the winner")
+        loser_ids = [i for i in dict.fromkeys(loser_ids) if i != winner_id]
+        if not loser_ids:  # a record merged into itself: nothing changes
+            await self.records.writable_many([winner_id])
+            return None, {}
         everyone = await self.records.writable_many([winner_id, *loser_ids])
         by_id = {r.id: r for r in everyone}
         editable = set(kind.editable())

@@ -6,6 +6,7 @@ import uuid
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
+from pydantic.config import JsonDict
 
 from backend.crm.schemas import In, Out, Short, Total
 
@@ -17,9 +18,18 @@ class StageIn(In):
     outcome: Literal["open", "won", "lost"] = "open"
 
 
+def _needs(outcome: str) -> JsonDict:
+    return {"contains": {"type": "object", "properties": {"outcome": {"const": outcome}}}}
+
+
 class PipelineIn(In):
     name: Short
-    stages: list[StageIn] = Field(min_length=2, max_length=30)
+    stages: list[StageIn] = Field(
+        min_length=3,
+        max_length=30,
+        description="in order; at least one open stage, one won and one lost; names differ",
+        json_schema_extra={"allOf": [_needs("open"), _needs("won"), _needs("lost")]},
+    )
 
     @field_validator("stages")
     @classmethod

@@ -6,30 +6,20 @@ the classes it is given, which FastAPI must see as classes, not strings.
 
 import uuid
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ValidationError
+from fastapi import APIRouter, Response
+from pydantic import BaseModel
 
-from backend.crm.deps import AccessDep, E, Filters, IfMatch, Limit
+from backend.crm.deps import AccessDep, E, IfMatch, Limit, filters_of, sort_of
 from backend.crm.records import schemas as s
 from backend.crm.records.kinds import ACCOUNTS, CONTACTS, OPPORTUNITIES, RecordKind
+from backend.crm.records.repository import FIELDS
 from backend.crm.records.service import OpportunityService, RecordService, etag, record_service
-from backend.kit.errors import ErrorDetail, ValidationFailed
 from backend.kit.pagination import DEFAULT_LIMIT
 from backend.kit.tenancy import TenantSessionDep
 
 router = APIRouter()
-
-
-def _field_errors(exc: ValidationError, prefix: str) -> ValidationFailed:
-    details = [
-        ErrorDetail(field=".".join([prefix, *map(str, e["loc"])]), message=e["msg"], type=e["type"])
-        for e in exc.errors()
-    ]
-    return ValidationFailed(
-        "Invalid input: " + ", ".join(d.field or "" for d in details), details=details
-    )
 
 
 async def present(service: RecordService[Any], records: Sequence[Any]) -> list[Any]:
@@ -56,6 +46,10 @@ def _record_routes(
 ) -> None:
     """Register list/create/get/update/delete/restore/bulk routes for one record kind."""
 
+    fields = FIELDS[kind.model]
+    KindFilters = filters_of(fields)
+    KindSort = sort_of(fields)
+
     async def one(service: RecordService[Any], record: Any, response: Response) -> Any:
         response.headers["ETag"] = etag(record)
         return (await present(service, [record]))[0]
@@ -64,10 +58,8 @@ def _record_routes(
     async def list_records(
         session: TenantSessionDep,
         access: AccessDep,
-        filters: Filters = [],  # noqa: B006 - FastAPI copies defaults
-        sort: Annotated[
-            str | None, Query(description="field or -field; cf.<key> for custom")
-        ] = None,
+        filters: KindFilters = [],  # type: ignore[valid-type]  # noqa: B006 - FastAPI copies defaults
+        sort: KindSort = None,  # type: ignore[valid-type]
         trash: bool = False,
         cursor: str | None = None,
         limit: Limit = DEFAULT_LIMIT,
@@ -99,12 +91,11 @@ def _record_routes(
         name=f"bulk_update_{tag}",
     )
     async def bulk_update(
-        body: s.BulkUpdate, session: TenantSessionDep, access: AccessDep
+        body: s.BulkUpdate[patch_in],  # type: ignore[valid-type]
+        session: TenantSessionDep,
+        access: AccessDep,
     ) -> s.BulkResult:
-        try:
-            changes = patch_in.model_validate(body.changes).model_dump(exclude_unset=True)
-        except ValidationError as exc:
-            raise _field_errors(exc, "body.changes") from None
+        changes = body.changes.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
         service = record_service(session, kind, access)
         return s.BulkResult(count=await service.bulk_update(body.ids, changes))
 

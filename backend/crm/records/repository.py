@@ -26,9 +26,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from backend.crm.models import Account, Contact, CustomField, Opportunity
+from backend.crm.schemas import OPERATORS
 from backend.kit.errors import ValidationFailed
 from backend.kit.pagination import decode_cursor, sorted_cursor
 from backend.kit.repository import TenantRepositoryBase
+from backend.kit.validation import NUL_MESSAGE, has_nul
 
 R = TypeVar("R", Account, Contact, Opportunity)
 
@@ -64,7 +66,6 @@ FIELDS: dict[type[Any], dict[str, str]] = {
 """The columns a list may be filtered and sorted by, with their kinds; custom fields
 are addressed as ``cf.<key>``."""
 
-OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "contains", "starts", "in", "empty", "notempty")
 _CUSTOM_KIND = {"text": TEXT, "select": TEXT, "number": NUMBER, "date": DATE, "boolean": BOOL}
 
 
@@ -78,6 +79,8 @@ class Filter:
 
     @classmethod
     def parse(cls, raw: str) -> Filter:
+        if has_nul(raw):
+            raise ValidationFailed.for_field("query.filter", NUL_MESSAGE)
         field, _, rest = raw.partition(":")
         op, _, value = rest.partition(":")
         if not field or op not in OPERATORS:
@@ -88,12 +91,32 @@ class Filter:
         return cls(field, op, value)
 
 
+INT_RANGE = (-(2**31), 2**31 - 1)
+"""Whole-number columns are Postgres ``integer``."""
+NUMBER_LIMIT = Decimal("1e30")
+"""Larger (or finer than 1e-30) is no amount or count a CRM holds; refused, not overflowed."""
+
+
 def _coerce(kind: str, raw: str, field: str) -> Any:
     try:
         if kind == INT:
-            return int(raw)
+            number = int(raw)
+            if not INT_RANGE[0] <= number <= INT_RANGE[1]:
+                raise ValidationFailed.for_field(
+                    "query.filter", f"{field}: {raw[:40]!r} is out of range"
+                )
+            return number
         if kind == NUMBER:
-            return Decimal(raw)
+            value = Decimal(raw)
+            if (
+                not value.is_finite()
+                or abs(value) >= NUMBER_LIMIT
+                or (value != 0 and abs(value) < 1 / NUMBER_LIMIT)
+            ):
+                raise ValidationFailed.for_field(
+                    "query.filter", f"{field}: {raw[:40]!r} is out of range"
+                )
+            return value
         if kind == DATE:
             return date.fromisoformat(raw)
         if kind == DATETIME:
@@ -106,7 +129,7 @@ def _coerce(kind: str, raw: str, field: str) -> Any:
             return uuid.UUID(raw)
     except (ValueError, InvalidOperation) as exc:
         raise ValidationFailed.for_field(
-            "query.filter", f"{field}: {raw!r} is not a valid {kind}"
+            "query.filter", f"{field}: {raw[:40]!r} is not a valid {kind}"
         ) from exc
     return raw
 

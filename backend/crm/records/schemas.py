@@ -3,20 +3,38 @@
 from __future__ import annotations
 
 import uuid
-import zoneinfo
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeAlias, TypeVar
 
 from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
-from backend.crm.schemas import Currency, Domain, In, Money, OptionalShort, Out, Phone, Short
+from backend.crm.schemas import (
+    TIME_ZONE_SET,
+    TIME_ZONES,
+    Currency,
+    Domain,
+    In,
+    Money,
+    OptionalShort,
+    Out,
+    Phone,
+    Short,
+)
+from backend.kit.validation import not_null
 
-_TIME_ZONES = zoneinfo.available_timezones()
-
+F = TypeVar("F", bound=BaseModel)
 
 # ---------------------------------------------------------------- accounts
+CustomValues: TypeAlias = dict[
+    Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")],
+    str | int | float | bool | list[str] | None,
+]
+"""Custom field values by key (the keys the company defined; ``null`` clears one)."""
+
+
 class AccountFields(In):
-    name: Short | None = None
+    name: Short | SkipJsonSchema[None] = None
     domain: Domain = None
     industry: OptionalShort = None
     size: int | None = Field(default=None, ge=0, le=10_000_000, description="employees")
@@ -25,8 +43,10 @@ class AccountFields(In):
     region: OptionalShort = None
     postal_code: str | None = Field(default=None, max_length=20)
     country: OptionalShort = None
-    owner_id: uuid.UUID | None = None
-    custom_fields: dict[str, Any] | None = None
+    owner_id: uuid.UUID | SkipJsonSchema[None] = None
+    custom_fields: CustomValues | SkipJsonSchema[None] = None
+
+    _required = not_null("name")
 
 
 class AccountIn(AccountFields):
@@ -61,10 +81,14 @@ class ContactFields(In):
     mobile: Phone = None
     title: OptionalShort = None
     account_id: uuid.UUID | None = None
-    time_zone: str | None = Field(default=None, max_length=64)
-    do_not_contact: bool | None = None
-    owner_id: uuid.UUID | None = None
-    custom_fields: dict[str, Any] | None = None
+    time_zone: str | None = Field(
+        default=None, max_length=64, json_schema_extra={"enum": [*TIME_ZONES, None]}
+    )
+    do_not_contact: bool | SkipJsonSchema[None] = None
+    owner_id: uuid.UUID | SkipJsonSchema[None] = None
+    custom_fields: CustomValues | SkipJsonSchema[None] = None
+
+    _required = not_null("last_name", "do_not_contact")
 
     @field_validator("email", mode="after")
     @classmethod
@@ -74,7 +98,7 @@ class ContactFields(In):
     @field_validator("time_zone")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
-        if value and value not in _TIME_ZONES:
+        if value and value not in TIME_ZONE_SET:
             raise ValueError("is not an IANA time zone such as Europe/Paris")
         return value
 
@@ -104,17 +128,19 @@ class ContactOut(Out):
 
 # ---------------------------------------------------------------- opportunities
 class OpportunityFields(In):
-    name: Short | None = None
+    name: Short | SkipJsonSchema[None] = None
     account_id: uuid.UUID | None = None
     primary_contact_id: uuid.UUID | None = None
     amount: Money | None = None
-    currency: Currency | None = None
-    stage_id: uuid.UUID | None = None
+    currency: Currency | SkipJsonSchema[None] = None
+    stage_id: uuid.UUID | SkipJsonSchema[None] = None
     probability_override: int | None = Field(default=None, ge=0, le=100)
     close_date: date | None = None
     closed_reason: str | None = Field(default=None, max_length=500)
-    owner_id: uuid.UUID | None = None
-    custom_fields: dict[str, Any] | None = None
+    owner_id: uuid.UUID | SkipJsonSchema[None] = None
+    custom_fields: CustomValues | SkipJsonSchema[None] = None
+
+    _required = not_null("name", "currency", "stage_id")
 
 
 class OpportunityIn(OpportunityFields):
@@ -169,8 +195,17 @@ class BulkIds(In):
     ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
 
 
-class BulkUpdate(BulkIds):
-    changes: dict[str, Any] = Field(min_length=1)
+class BulkUpdate(BulkIds, Generic[F]):
+    """The same change to many records of one kind: the fields of its update."""
+
+    changes: F
+
+    @field_validator("changes")
+    @classmethod
+    def _some(cls, value: F) -> F:
+        if not value.model_fields_set:
+            raise ValueError("name at least one field to change")
+        return value
 
 
 class BulkResult(BaseModel):

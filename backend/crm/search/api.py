@@ -9,7 +9,9 @@ from fastapi import APIRouter, Query
 from backend.crm.deps import AccessDep, E
 from backend.crm.search import schemas as s
 from backend.crm.search.service import SearchService
+from backend.kit.errors import ValidationFailed
 from backend.kit.tenancy import TenantSessionDep
+from backend.kit.validation import NUL_MESSAGE, has_nul
 
 router = APIRouter(tags=["search"])
 
@@ -23,6 +25,8 @@ async def search(
 ) -> s.SearchResults:
     """Accounts, contacts and opportunities by name, email, domain or title; prefixes and
     small typos find the record."""
+    if has_nul(q):
+        raise ValidationFailed.for_field("query.q", NUL_MESSAGE)
     hits = await SearchService(session, access).search(q, limit)
     return s.SearchResults(
         items=[s.SearchHit.model_validate(h, from_attributes=True) for h in hits]

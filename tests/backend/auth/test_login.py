@@ -70,6 +70,10 @@ class TestSignupAndLogin:
             ("x" * 129, "at most 128"),
             ("password1", "most common passwords"),
             ("Qwertyuiop", "most common passwords"),
+            ("aaaaaaaa", "too easy to guess (repeats"),
+            ("abcdefgh", "too easy to guess (sequences"),
+            ("salesos123", "too easy to guess"),
+            ("Password123!", "too easy to guess"),
         ],
     )
     async def test_password_policy_names_the_field(
@@ -77,12 +81,38 @@ class TestSignupAndLogin:
     ) -> None:
         r = await api.post(
             "/api/v1/auth/signup",
-            json={"company": "Weak", "name": "W", "email": unique_email(), "password": password},
+            json={
+                "company": "Acme Corp",
+                "name": "W",
+                "email": unique_email(),
+                "password": password,
+            },
         )
         assert r.status_code == 422
         detail = r.json()["error"]["details"][0]
         assert detail["field"] == "body.password"
         assert message in detail["message"]
+
+    async def test_a_password_is_kept_exactly_as_typed(self, api: httpx.AsyncClient) -> None:
+        email = unique_email()
+        spaced = "  harbour violet lantern  "
+        r = await api.post(
+            "/api/v1/auth/signup",
+            json={
+                "company": "Spaces",
+                "name": "S",
+                "email": f"  {email.upper()} ",
+                "password": spaced,
+            },
+        )
+        assert r.status_code == 201, r.text
+        assert r.json()["user"]["email"] == email  # the email is tidied
+        trimmed = await api.post(
+            "/api/v1/auth/login", json={"email": email, "password": spaced.strip()}
+        )
+        assert trimmed.status_code == 401  # the password is not
+        exact = await api.post("/api/v1/auth/login", json={"email": email, "password": spaced})
+        assert exact.status_code == 200
 
     async def test_invalid_email_and_unknown_field_are_named(self, api: httpx.AsyncClient) -> None:
         r = await api.post(
@@ -114,24 +144,33 @@ class TestSignupAndLogin:
         assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 
 
-class TestEnumeration:
-    async def test_unknown_email_and_wrong_password_get_the_same_answer(
+class TestSignInSaysWhatIsWrong:
+    """Sign-up must say an email is taken (no mail channel exists to confirm an address),
+    so sign-in says which of email and password is wrong, consistently; both are
+    rate-limited per address, failures per account and source."""
+
+    async def test_unknown_email_and_wrong_password_are_told_apart(
         self, api: httpx.AsyncClient
     ) -> None:
         tenant = await signup(api)
+        email = tenant.admin.user["email"]
         wrong = await api.post(
-            "/api/v1/auth/login",
-            json={"email": tenant.admin.user["email"], "password": "wrong-password-1"},
+            "/api/v1/auth/login", json={"email": email, "password": "wrong-password-1"}
         )
         unknown = await api.post(
             "/api/v1/auth/login", json={"email": unique_email(), "password": "wrong-password-1"}
         )
         assert wrong.status_code == unknown.status_code == 401
-        strip = lambda r: {k: v for k, v in r.json()["error"].items() if k != "request_id"}  # noqa: E731
-        assert strip(wrong) == strip(unknown)
-        assert strip(wrong)["code"] == "invalid_credentials"
+        assert wrong.json()["error"]["code"] == "invalid_credentials"
+        assert unknown.json()["error"]["code"] == "unknown_email"
+        taken = await api.post(
+            "/api/v1/auth/signup",
+            json={"company": "Again", "name": "A", "email": email, "password": PASSWORD},
+        )
+        assert taken.status_code == 409  # what sign-up says, sign-in says too
+        assert taken.json()["error"]["code"] == "email_taken"
 
-    async def test_deactivated_user_with_the_right_password_gets_the_same_answer(
+    async def test_a_deactivated_user_with_the_right_password_is_told_so(
         self, api: httpx.AsyncClient
     ) -> None:
         tenant = await signup(api)
@@ -141,7 +180,11 @@ class TestEnumeration:
             "/api/v1/auth/login", json={"email": rep.user["email"], "password": PASSWORD}
         )
         assert r.status_code == 401
-        assert r.json()["error"]["code"] == "invalid_credentials"
+        assert r.json()["error"]["code"] == "account_deactivated"
+        guess = await api.post(
+            "/api/v1/auth/login", json={"email": rep.user["email"], "password": "not-it-1"}
+        )
+        assert guess.json()["error"]["code"] == "invalid_credentials"  # no hint without it
 
 
 class TestLockout:
@@ -168,7 +211,8 @@ class TestLockout:
         email = str(tenant.admin.user["email"])
         import hashlib
 
-        digest = hashlib.sha256(email.encode()).hexdigest()
+        # The counter of this account from this source (the test client's address).
+        digest = hashlib.sha256(f"{email}\x00127.0.0.1".encode()).hexdigest()
         async with owner_engine.begin() as conn:  # nine earlier failures, the wait already over
             await conn.execute(
                 text(
@@ -199,6 +243,38 @@ class TestLockout:
                 "/api/v1/auth/login", json={"email": email, "password": "wrong-password-1"}
             )
             assert r.status_code == 401  # free again, not locked
+
+    async def test_someone_elses_failures_do_not_lock_the_owner_out(
+        self, resources: Resources
+    ) -> None:
+        """The block is per account and source: a guesser elsewhere locks only itself."""
+        app = build_backend(resources)
+        try:
+            owner, guesser = (
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app, client=(address, 5000)),
+                    base_url="http://t",
+                )
+                for address in ("10.0.0.1", "10.6.6.6")
+            )
+            async with owner, guesser:
+                tenant = await signup(owner)
+                email = tenant.admin.user["email"]
+                for _ in range(11):
+                    await guesser.post(
+                        "/api/v1/auth/login", json={"email": email, "password": "wrong-guess-1"}
+                    )
+                blocked = await guesser.post(
+                    "/api/v1/auth/login", json={"email": email, "password": PASSWORD}
+                )
+                assert blocked.status_code == 429  # the guesser waits, even with the password
+                assert blocked.json()["error"]["code"] == "account_locked"
+                mine = await owner.post(
+                    "/api/v1/auth/login", json={"email": email, "password": PASSWORD}
+                )
+                assert mine.status_code == 200  # the owner signs in all the same
+        finally:
+            await close_backend(app)
 
 
 class TestIpThrottle:

@@ -179,7 +179,8 @@ class TestLists:
 
     @pytest.mark.parametrize(
         ("params", "field"),
-        [({"filter": "colour:eq:red"}, "query"), ({"filter": "size:near:3"}, "query.filter"),
+        [({"filter": "colour:eq:red"}, "query.filter.0"),
+         ({"filter": "size:near:3"}, "query.filter.0"),
          ({"filter": "size:gte:many"}, "query.filter"), ({"sort": "cf.nope"}, "query"),
          ({"cursor": "garbage"}, "query.cursor")],
     )  # fmt: skip

@@ -73,7 +73,7 @@ class TestRouting:
             "/api/v1/auth/login", json={"email": "x@example.com", "password": "whatever-1"}
         )
         assert r.status_code == 401
-        assert r.json()["error"]["code"] == "invalid_credentials"  # reached auth: public route
+        assert r.json()["error"]["code"] == "unknown_email"  # reached auth: a public route
 
 
 class TestRateLimit:

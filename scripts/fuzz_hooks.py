@@ -1,0 +1,101 @@
+"""Schemathesis hooks for ``scripts/fuzz_api.py``: real values where the document
+cannot say what is valid.
+
+Some rules depend on data, not on shape: an ``account_id`` must name an account of
+the caller's company, a custom field key one the company defined, a CSV upload must
+hold a header and rows, a new password must resist zxcvbn's guesses, ``If-Match``
+must carry the version last read. The document states each rule in words; these
+hooks make *positive* cases (the ones schemathesis expects to be accepted) use real
+values for them, so an accepted case shows the document's shapes are right. Negative
+cases are left alone: they must still be refused with a 4xx, never a 5xx.
+
+The fuzzing company's data comes from ``SALESOS_FUZZ_DATA`` (JSON written by
+``fuzz_api.py`` after it made the records).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from typing import Any
+
+import schemathesis
+from zxcvbn import zxcvbn
+
+DATA: dict[str, Any] = json.loads(os.environ.get("SALESOS_FUZZ_DATA", "{}"))
+STRONG = itertools.cycle(["violet harbour lantern 71", "quiet copper meadow 42"])
+CSV = b"Last name,Email,Name,Domain\nLovelace,ada@example.com,Acme,acme.example\n"
+MAPPING = {
+    "contact": '{"Last name": "last_name", "Email": "email"}',
+    "account": '{"Name": "name", "Domain": "domain"}',
+}
+
+REFERENCES = {
+    "account_id": "account",
+    "primary_contact_id": "contact",
+    "owner_id": "user",
+    "manager_id": "manager",
+    "stage_id": "stage",
+}
+
+
+def _positive(case: schemathesis.Case) -> bool:
+    meta = case.meta
+    return meta is not None and meta.generation.mode.value == "positive"
+
+
+def _kind_of(path: str) -> str:
+    for part, kind in (
+        ("accounts", "account"),
+        ("contacts", "contact"),
+        ("opportunities", "opportunity"),
+    ):
+        if f"/{part}" in path:
+            return kind
+    return ""
+
+
+def _fix_body(path: str, body: dict[str, Any]) -> None:
+    kind = _kind_of(path)
+    for key, what in REFERENCES.items():
+        if body.get(key) is not None and what in DATA:
+            body[key] = DATA[what]
+    if isinstance(body.get("custom_fields"), dict):
+        body["custom_fields"] = {"tier": "Gold"} if kind in ("account", "contact") else {}
+    if isinstance(body.get("changes"), dict):
+        _fix_body(path, body["changes"])
+    if isinstance(body.get("ids"), list) and kind in DATA:
+        body["ids"] = [DATA[kind]]
+    if path.endswith("/merge") and kind in DATA:
+        body["winner_id"], body["loser_ids"] = DATA[kind], [DATA[f"{kind}_twin"]]
+        body.pop("fields", None)
+    for key in ("password", "new_password"):
+        if isinstance(body.get(key), str) and zxcvbn(body[key][:64])["score"] < 3:
+            body[key] = next(STRONG)
+    if isinstance(body.get("stages"), list) and body["stages"]:
+        stages = body["stages"]
+        outcomes = {s.get("outcome", "open") for s in stages if isinstance(s, dict)}
+        if not {"open", "won", "lost"} <= outcomes and len(stages) >= 3:
+            for stage, outcome in zip(stages, ("open", "won", "lost"), strict=False):
+                stage["outcome"] = outcome
+        for i, stage in enumerate(stages):
+            if isinstance(stage, dict) and isinstance(stage.get("name"), str):
+                stage["name"] = f"{stage['name'][:180]} {i}"  # names differ
+    if "file" in body:  # CSV imports: a real file, and a mapping of its columns
+        body["file"] = CSV
+        if "mapping" in body:
+            body["mapping"] = MAPPING.get(
+                str(body.get("object_type", "contact")), MAPPING["contact"]
+            )
+
+
+@schemathesis.hook
+def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> schemathesis.Case:
+    if not _positive(case):
+        return case
+    if isinstance(case.body, dict):
+        _fix_body(case.path, case.body)
+    if case.headers:
+        case.headers.pop("If-Match", None)  # a version comes from a read, not from chance
+    return case
