@@ -39,7 +39,7 @@ class Heartbeat:
     """Beats every 2 ms on the Qt thread and keeps the gaps between beats."""
 
     def __init__(self) -> None:
-        from app.qt import Qt, QTimer
+        from app.qt.core import Qt, QTimer
 
         self.gaps: list[float] = []
         self._last = time.perf_counter()
@@ -67,7 +67,7 @@ async def measure(base_url: str, opens: int) -> None:
     from app.features.accounts.ops import AccountRecordOps
     from app.features.accounts.view import AccountsPage
     from app.ops import Operations
-    from app.qt import Qt
+    from app.qt.core import Qt
 
     loop = asyncio.get_running_loop()
     ops = Operations(loop)
@@ -168,7 +168,7 @@ def main() -> None:
                 time.sleep(0.1)
         import qasync
 
-        from app.qt import QApplication
+        from app.qt.widgets import QApplication
         from app.theme import apply_theme
 
         app = QApplication(sys.argv[:1])

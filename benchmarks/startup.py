@@ -36,7 +36,7 @@ def child() -> None:
     import qasync
 
     from app.ops import Operations
-    from app.qt import QApplication
+    from app.qt.widgets import QApplication
     from app.shell import DesktopShell
     from app.solo import SoloBackendRunner
     from app.theme import apply_theme

@@ -23,7 +23,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication
 from app.features.login.model import Server, SignInPreferences
 from app.keychain import Keychain
 from app.ops import Operations
-from app.qt import QApplication, QSettings
+from app.qt.core import QSettings
+from app.qt.widgets import QApplication
 from app.shell import DesktopShell
 from app.solo import SoloBackendRunner
 from app.theme import apply_theme

@@ -83,7 +83,9 @@ from app.features.users.ops import UserAdminOps
 from app.features.users.view import UserDialog, UsersPage
 from app.main_window import MainWindow
 from app.ops import Operations
-from app.qt import QApplication, QColor, QPainter, QPixmap, Qt, QWidget
+from app.qt.core import Qt
+from app.qt.gui import QColor, QPainter, QPixmap
+from app.qt.widgets import QApplication, QWidget
 from app.theme import apply_theme
 
 WINDOW_SIZE = (1280, 800)
@@ -409,7 +411,7 @@ def live(app: QApplication, out: Path) -> None:
 
     from app.features.login.model import SignInPreferences
     from app.keychain import Keychain
-    from app.qt import QSettings
+    from app.qt.core import QSettings
     from app.shell import DesktopShell
     from app.solo import SoloBackendRunner
     from backend.auth.demo import DEMO_PASSWORD

@@ -15,7 +15,8 @@ from app.features.records.editing import EditableRecordPage
 from app.features.records.form import FormEntry, entry
 from app.features.records.model import NO_VALUE, short_date, text_or_dash
 from app.features.records.ops import RecordLoader
-from app.qt import QElapsedTimer, QLabel, QModelIndex, QSizePolicy, QTimer, QWidget
+from app.qt.core import QElapsedTimer, QModelIndex, QTimer
+from app.qt.widgets import QLabel, QSizePolicy, QWidget
 from app.widgets.record_form import TextInput, WholeNumberInput
 
 RELATED_KINDS = frozenset({"contact", "opportunity"})

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.api.records import ContactRecord
 from app.features.records.model import NO_VALUE, RecordTableModel, short_date, text_or_dash
-from app.qt import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from app.qt.core import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 NAME_PENDING = "…"
 """An account's name on its way from the server."""

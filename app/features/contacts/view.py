@@ -19,7 +19,8 @@ from app.features.records.live import GATHER_MS
 from app.features.records.model import NO_VALUE, short_date, text_or_dash
 from app.features.records.ops import RecordLoader
 from app.features.records.view import message_text
-from app.qt import QTimer, QWidget
+from app.qt.core import QTimer
+from app.qt.widgets import QWidget
 from app.widgets.record_form import CheckInput, ChoiceInput, SearchPicker, TextInput
 
 COMMON_ZONES = (

@@ -22,7 +22,7 @@ from app.features.login.model import Server, SignInPreferences, SignInRequest
 from app.features.login.view import LoginWindow
 from app.keychain import Keychain
 from app.ops import Operations
-from app.qt import QObject, Signal
+from app.qt.core import QObject, Signal
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from app.api.pipelines import OpportunityRecord
 from app.money import CURRENCY_SYMBOLS, minor_digits, user_locale
-from app.qt import QLocale
+from app.qt.core import QLocale
 
 CURRENCIES: tuple[str, ...] = (
     "USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "JPY", "CNY", "HKD", "SGD", "INR",

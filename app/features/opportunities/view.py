@@ -23,7 +23,8 @@ from app.features.opportunities.model import (
 from app.features.opportunities.note import ChangedNote
 from app.features.opportunities.ops import OpportunityContext, OpportunityEditorOps
 from app.money import CURRENCY_SYMBOLS
-from app.qt import (
+from app.qt.core import QStringListModel, Qt, QTimer, Signal
+from app.qt.widgets import (
     QComboBox,
     QCompleter,
     QDialog,
@@ -32,12 +33,8 @@ from app.qt import (
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QStringListModel,
-    Qt,
-    QTimer,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from app.widgets.form import FormField, MessageBanner, fit_height
 

@@ -21,8 +21,8 @@ from app.features.pipeline.model import (
     total_lines,
 )
 from app.features.records.detail import without_account
-from app.qt import (
-    QAbstractItemView,
+from app.qt.core import QModelIndex, QPersistentModelIndex, QPoint, QRect, QRectF, QSize, Qt, Signal
+from app.qt.gui import (
     QColor,
     QDrag,
     QDragEnterEvent,
@@ -31,28 +31,23 @@ from app.qt import (
     QDropEvent,
     QFont,
     QFontMetrics,
+    QPainter,
+    QPen,
+    QPixmap,
+)
+from app.qt.widgets import (
+    QAbstractItemView,
     QFrame,
     QHBoxLayout,
     QLabel,
     QListView,
-    QModelIndex,
-    QPainter,
-    QPen,
-    QPersistentModelIndex,
-    QPixmap,
-    QPoint,
     QPushButton,
-    QRect,
-    QRectF,
-    QSize,
     QStackedWidget,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    Qt,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from app.widgets.form import repolish
 

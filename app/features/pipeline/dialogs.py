@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from app.api.pipelines import OpportunityRecord, Stage
 from app.errors import UserMessage
-from app.qt import (
+from app.qt.core import Signal
+from app.qt.widgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -12,7 +13,6 @@ from app.qt import (
     QPushButton,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from app.widgets.form import FormField
 

@@ -21,7 +21,7 @@ from app.features.live.model import LiveChanges
 from app.features.opportunities.view import OpportunityDialog
 from app.features.pipeline.column import StageColumn
 from app.features.pipeline.ops import PipelineOps
-from app.qt import QElapsedTimer, QObject, QTimer, Signal
+from app.qt.core import QElapsedTimer, QObject, QTimer, Signal
 
 if TYPE_CHECKING:
     from app.features.pipeline.view import PipelinePage

@@ -17,7 +17,7 @@ from typing import Any
 
 from app.api.pipelines import OpportunityRecord, Stage, StageTotals
 from app.money import compact_money, format_money
-from app.qt import (
+from app.qt.core import (
     QAbstractListModel,
     QByteArray,
     QMimeData,

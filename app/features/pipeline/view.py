@@ -42,7 +42,9 @@ from app.features.pipeline.model import (
     with_moves,
 )
 from app.features.pipeline.ops import PipelineOps
-from app.qt import (
+from app.qt.core import Qt, QTimer
+from app.qt.gui import QShowEvent
+from app.qt.widgets import (
     QComboBox,
     QDialog,
     QFrame,
@@ -50,10 +52,7 @@ from app.qt import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QShowEvent,
     QStackedWidget,
-    Qt,
-    QTimer,
     QVBoxLayout,
     QWidget,
 )

@@ -14,7 +14,9 @@ from app.features.records.live import LiveRows
 from app.features.records.model import RecordTableModel
 from app.features.records.ops import EditableRecord, RecordLoader, RecordStore
 from app.features.records.view import RecordListPage, message_text
-from app.qt import QHideEvent, QModelIndex, QWidget
+from app.qt.core import QModelIndex
+from app.qt.gui import QHideEvent
+from app.qt.widgets import QWidget
 from app.widgets.confirm import ask_to_confirm
 
 E = TypeVar("E", bound=EditableRecord)

@@ -19,7 +19,7 @@ from app.errors import UserMessage
 from app.features.live.model import LiveChanges
 from app.features.records.model import RecordTableModel
 from app.features.records.ops import MAX_READ_AT_ONCE, EditableRecord, RecordLoader, RecordStore
-from app.qt import QObject, QTimer, Signal
+from app.qt.core import QObject, QTimer, Signal
 
 log = logging.getLogger(__name__)
 

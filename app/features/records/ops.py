@@ -11,7 +11,7 @@ from app.api.records import CustomField, RecordKind, RecordsApi, SavedView
 from app.errors import UserMessage
 from app.features.records.model import RecordQuery, RecordTableModel
 from app.ops import FailureHandler, Operations
-from app.qt import QObject, Signal
+from app.qt.core import QObject, Signal
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)

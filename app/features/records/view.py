@@ -16,24 +16,20 @@ from app.features.records.views import (
     describe_condition,
     describe_sort,
 )
-from app.qt import (
+from app.qt.core import QEvent, QObject, Qt, QTimer, Signal
+from app.qt.gui import QShowEvent
+from app.qt.widgets import (
     QDialog,
-    QEvent,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
-    QObject,
     QPushButton,
-    QShowEvent,
     QStackedWidget,
-    Qt,
-    QTimer,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from app.theme import icon
 from app.widgets.confirm import ask_to_confirm

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.api.models import DeviceSession
-from app.qt import QModelIndex, QPersistentModelIndex, Qt
+from app.qt.core import QModelIndex, QPersistentModelIndex, Qt
 from app.widgets.row_table import RowTableModel
 
 _DESKTOP_AGENT = re.compile(

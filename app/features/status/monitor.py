@@ -10,7 +10,7 @@ from app.api.models import Health
 from app.errors import UserMessage
 from app.features.status.model import HealthReport
 from app.ops import Operations
-from app.qt import QObject, QTimer, Signal
+from app.qt.core import QObject, QTimer, Signal
 
 DEFAULT_INTERVAL_MS = 10_000
 

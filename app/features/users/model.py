@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.api.models import User, UserPage
-from app.qt import QModelIndex, QPersistentModelIndex, Qt
+from app.qt.core import QModelIndex, QPersistentModelIndex, Qt
 from app.widgets.row_table import PagedRowTableModel
 from app.widgets.tones import Tone, dot_icon, tone_color
 

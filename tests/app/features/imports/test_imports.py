@@ -19,7 +19,8 @@ from app.features.imports.ops import FIRST_ERRORS, ImportOps
 from app.features.imports.summary import SummaryStep
 from app.features.imports.view import ImportWizard, open_import_wizard
 from app.ops import Operations
-from app.qt import Qt, QWidget
+from app.qt.core import Qt
+from app.qt.widgets import QWidget
 from tests.app.crm_support import Tenant, sign_up
 from tests.app.support import SIGN_IN_TIMEOUT_MS, STRONG_PASSWORD, SoloServer
 

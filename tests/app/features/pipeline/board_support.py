@@ -18,7 +18,9 @@ from app.features.live.model import LiveChanges
 from app.features.pipeline.ops import PipelineOps
 from app.features.pipeline.view import PipelinePage
 from app.ops import Operations
-from app.qt import QApplication, QDragEnterEvent, QDropEvent, QPoint, QPointF, Qt
+from app.qt.core import QPoint, QPointF, Qt
+from app.qt.gui import QDragEnterEvent, QDropEvent
+from app.qt.widgets import QApplication
 from tests.app.crm_support import Tenant, sign_up
 from tests.app.support import SIGN_IN_TIMEOUT_MS, STRONG_PASSWORD, SoloServer
 

@@ -21,7 +21,7 @@ from app.features.pipeline.column import CARD_HEIGHT, StageColumn
 from app.features.pipeline.model import StageCardsModel
 from app.features.pipeline.view import PipelinePage
 from app.ops import Operations
-from app.qt import QPoint
+from app.qt.core import QPoint
 from tests.app.crm_support import Tenant, sign_up
 from tests.app.features.pipeline.board_support import (
     Colleague,

@@ -18,7 +18,8 @@ from app.features.status.monitor import HealthMonitor
 from app.main_window import MainWindow
 from app.money import format_money
 from app.ops import Operations
-from app.qt import QLabel, QLineEdit, Qt, QVBoxLayout, QWidget
+from app.qt.core import Qt
+from app.qt.widgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 from tests.app.crm_support import Tenant, sign_up
 from tests.app.support import SIGN_IN_TIMEOUT_MS, STRONG_PASSWORD, SoloServer
 

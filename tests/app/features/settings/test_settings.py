@@ -22,7 +22,7 @@ from app.features.settings.model import (
     format_moment,
 )
 from app.features.settings.view import SettingsPage
-from app.qt import QLabel, QMessageBox
+from app.qt.widgets import QLabel, QMessageBox
 from app.shell import DesktopShell
 from tests.app.support import (
     SIGN_IN_TIMEOUT_MS,

@@ -21,7 +21,7 @@ from app.features.status.monitor import HealthMonitor
 from app.features.status.view import StatusPage
 from app.main_window import MainWindow
 from app.ops import Operations
-from app.qt import QModelIndex, Qt
+from app.qt.core import QModelIndex, Qt
 from app.widgets.tones import Tone
 
 SERVICES = ("activities", "auth", "calendar", "crm", "email", "scoring", "sequences", "sync")

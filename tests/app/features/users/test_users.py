@@ -12,7 +12,7 @@ from app.api.models import User, UserPage
 from app.errors import SESSION_ENDED
 from app.features.users.model import UsersTableModel
 from app.features.users.view import UserDialog, UsersPage
-from app.qt import QMessageBox
+from app.qt.widgets import QMessageBox
 from app.shell import DesktopShell
 from tests.app.support import (
     DEMO_ADMIN,
