@@ -63,6 +63,7 @@ class Heartbeat:
 
 
 async def measure(base_url: str, opens: int) -> None:
+    from app.api.auth import AuthApi
     from app.api.client import GatewayClient
     from app.features.accounts.ops import AccountRecordOps
     from app.features.accounts.view import AccountsPage
@@ -72,7 +73,7 @@ async def measure(base_url: str, opens: int) -> None:
     loop = asyncio.get_running_loop()
     ops = Operations(loop)
     client = GatewayClient(base_url)
-    await client.sign_in("admin@demo.salesos.dev", "demo123!")
+    await AuthApi(client).sign_in("admin@demo.salesos.dev", "demo123!")
 
     async def until(check: object, timeout: float = 30.0) -> None:
         deadline = time.perf_counter() + timeout

@@ -15,7 +15,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from app.api.live import Change
-from app.api.pipelines import OpportunityRecord
+from app.api.records import Opportunity
 from app.errors import UserMessage
 from app.features.live.model import LiveChanges
 from app.features.opportunities.view import OpportunityDialog
@@ -162,7 +162,7 @@ class BoardFollower(QObject):
         self._reading = True
         generation = page.generation
 
-        def arrived(records: list[OpportunityRecord]) -> None:
+        def arrived(records: list[Opportunity]) -> None:
             self._reading = False
             if generation == page.generation:
                 self._apply(wanted, {r.id: r for r in records})
@@ -177,7 +177,7 @@ class BoardFollower(QObject):
 
         self._ops.load_changed(wanted, arrived, failed)
 
-    def _apply(self, ids: list[str], found: dict[str, OpportunityRecord]) -> None:
+    def _apply(self, ids: list[str], found: dict[str, Opportunity]) -> None:
         page = self._page
         totals_moved = False
         for opportunity_id in ids:
@@ -189,7 +189,7 @@ class BoardFollower(QObject):
             page.refresh_totals()
         self.applied.emit(frozenset(ids))
 
-    def apply_change(self, opportunity_id: str, record: OpportunityRecord | None) -> bool:
+    def apply_change(self, opportunity_id: str, record: Opportunity | None) -> bool:
         """Show a deal as it now is: ``record`` (its current version), or ``None``
         when it was deleted or is out of the user's reach; an open editor on it is
         told. Returns whether the columns' figures may have changed."""

@@ -15,7 +15,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from app.api.pipelines import OpportunityRecord, Stage, StageTotals
+from app.api.pipelines import Stage, StageTotals
+from app.api.records import Opportunity
 from app.money import compact_money, format_money
 from app.qt.core import (
     QAbstractListModel,
@@ -41,7 +42,7 @@ def weighted(amount: Decimal | None, probability: int) -> Decimal:
     return (amount * probability / 100).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def probability_in(card: OpportunityRecord, stage: Stage) -> int:
+def probability_in(card: Opportunity, stage: Stage) -> int:
     """The chance a deal has in ``stage``: its own override, or the stage's."""
     if card.probability_override is not None:
         return card.probability_override
@@ -71,7 +72,7 @@ class Move:
         target: Where it went.
     """
 
-    card: OpportunityRecord
+    card: Opportunity
     source: Stage
     target: Stage
 
@@ -105,7 +106,7 @@ class StageSummary:
             self.stage, self.count, dict(self.totals), dict(self.weighted), self.known
         )
 
-    def add(self, card: OpportunityRecord, sign: int = 1) -> None:
+    def add(self, card: Opportunity, sign: int = 1) -> None:
         """Count ``card`` in (``sign=1``) or out (``sign=-1``) of this column."""
         self.count += sign
         if card.amount is None:
@@ -196,7 +197,7 @@ class BoardDirectory(QObject):
         self.owners: dict[str, str] = {}
         self.initials: dict[str, str] = {}
 
-    def missing_accounts(self, cards: Iterable[OpportunityRecord]) -> list[str]:
+    def missing_accounts(self, cards: Iterable[Opportunity]) -> list[str]:
         """The account ids of ``cards`` whose names are not known yet (each once)."""
         ids = {c.account_id for c in cards if c.account_id and c.account_id not in self.accounts}
         return sorted(ids)
@@ -217,7 +218,7 @@ class BoardDirectory(QObject):
 # ---------------------------------------------------------------------- cards
 
 
-def close_text(card: OpportunityRecord, today: date) -> tuple[str, bool]:
+def close_text(card: Opportunity, today: date) -> tuple[str, bool]:
     """How a card states its close date, and whether it is overdue (open and past)."""
     if card.close_date is None:
         return "No close date", False
@@ -231,13 +232,13 @@ def close_text(card: OpportunityRecord, today: date) -> tuple[str, bool]:
     return f"Closes {when}", False
 
 
-def card_order(card: OpportunityRecord) -> tuple[bool, date, str]:
+def card_order(card: Opportunity) -> tuple[bool, date, str]:
     """Where a card sorts in its column, as the server sorts a stage's deals: by
     close date, those without one last, then by id (a UUID's order is its text's)."""
     return card.close_date is None, card.close_date or date.min, card.id.lower()
 
 
-def amount_text(card: OpportunityRecord) -> str:
+def amount_text(card: Opportunity) -> str:
     """The card's amount in its currency, exact ("$12,345.67"), or "No amount"."""
     if card.amount is None:
         return "No amount"
@@ -279,7 +280,7 @@ class StageCardsModel(QAbstractListModel):
         super().__init__(parent)
         self.stage = stage
         self._directory = directory
-        self._cards: list[OpportunityRecord] = []
+        self._cards: list[Opportunity] = []
         self._pending: set[str] = set()
         self._fresh: dict[str, tuple[str, int]] = {}
         self._fresh_marks = 0
@@ -291,11 +292,11 @@ class StageCardsModel(QAbstractListModel):
 
     # ------------------------------------------------------------------ content
 
-    def cards(self) -> list[OpportunityRecord]:
+    def cards(self) -> list[Opportunity]:
         """The cards loaded, top to bottom."""
         return list(self._cards)
 
-    def card_at(self, row: int) -> OpportunityRecord:
+    def card_at(self, row: int) -> Opportunity:
         """The card in ``row``."""
         return self._cards[row]
 
@@ -312,7 +313,7 @@ class StageCardsModel(QAbstractListModel):
         """Whether a next page is on its way."""
         return self._loading_more
 
-    def set_first_page(self, cards: Sequence[OpportunityRecord], next_cursor: str | None) -> None:
+    def set_first_page(self, cards: Sequence[Opportunity], next_cursor: str | None) -> None:
         """Show a first page (forgets what was loaded before)."""
         self.beginResetModel()
         self._cards = list(cards)
@@ -324,7 +325,7 @@ class StageCardsModel(QAbstractListModel):
         self.endResetModel()
         self.changed.emit()
 
-    def append_page(self, cards: Sequence[OpportunityRecord], next_cursor: str | None) -> None:
+    def append_page(self, cards: Sequence[Opportunity], next_cursor: str | None) -> None:
         """Add the next page at the end, without the cards already shown."""
         self._loading_more = False
         self._next_cursor = next_cursor
@@ -342,7 +343,7 @@ class StageCardsModel(QAbstractListModel):
         self._loading_more = False
         self.changed.emit()
 
-    def insert(self, row: int, card: OpportunityRecord, *, pending: bool = False) -> None:
+    def insert(self, row: int, card: Opportunity, *, pending: bool = False) -> None:
         """Put ``card`` at ``row`` (clamped to the cards loaded)."""
         row = max(0, min(row, len(self._cards)))
         self.beginInsertRows(QModelIndex(), row, row)
@@ -352,7 +353,7 @@ class StageCardsModel(QAbstractListModel):
             self._pending.add(card.id)
         self.changed.emit()
 
-    def take(self, opportunity_id: str) -> tuple[int, OpportunityRecord] | None:
+    def take(self, opportunity_id: str) -> tuple[int, Opportunity] | None:
         """Remove an opportunity's card; its row and the card, or ``None`` if not here."""
         row = self.row_of(opportunity_id)
         if row is None:
@@ -365,7 +366,7 @@ class StageCardsModel(QAbstractListModel):
         self.changed.emit()
         return row, card
 
-    def replace(self, card: OpportunityRecord) -> bool:
+    def replace(self, card: Opportunity) -> bool:
         """Show the newer version of a card in its place; whether it was here."""
         row = self.row_of(card.id)
         if row is None:
@@ -376,7 +377,7 @@ class StageCardsModel(QAbstractListModel):
         self.changed.emit()
         return True
 
-    def sorted_row(self, card: OpportunityRecord) -> int | None:
+    def sorted_row(self, card: Opportunity) -> int | None:
         """The row where ``card`` sorts among the cards loaded, as the server would
         list it; ``None`` when it sorts after them and more pages are to come (its
         page will bring it)."""

@@ -17,15 +17,9 @@ from __future__ import annotations
 
 import logging
 
-from app.api.pipelines import (
-    CARDS_PAGE_SIZE,
-    MAX_PAGE,
-    Board,
-    OpportunityRecord,
-    OpportunityRecordPage,
-    Pipeline,
-    Stage,
-)
+from app.api.paging import MAX_PAGE
+from app.api.pipelines import Board, Pipeline, Stage
+from app.api.records import Opportunity
 from app.errors import UserMessage
 from app.features.live.model import LiveChanges
 from app.features.opportunities.ops import OpportunityEditorOps
@@ -41,7 +35,7 @@ from app.features.pipeline.model import (
     total_lines,
     with_moves,
 )
-from app.features.pipeline.ops import PipelineOps
+from app.features.pipeline.ops import CARDS_PAGE_SIZE, CardPage, PipelineOps
 from app.qt.core import Qt, QTimer
 from app.qt.gui import QShowEvent
 from app.qt.widgets import (
@@ -84,7 +78,7 @@ class PipelinePage(QWidget):
         super().__init__(parent)
         self.setObjectName("pipelinePage")
         self._ops = pipelines
-        self._editor = OpportunityEditorOps(pipelines.api, pipelines.ops)
+        self._editor = OpportunityEditorOps(pipelines.client, pipelines.ops)
         self._loaded_once = not autoload
         self._owners_asked = False
         self.pipelines: list[Pipeline] = []
@@ -291,7 +285,7 @@ class PipelinePage(QWidget):
         generation = self._generation
         column = self.columns[stage_id]
 
-        def arrived(page: OpportunityRecordPage) -> None:
+        def arrived(page: CardPage) -> None:
             if generation != self._generation:
                 return
             if cursor is None:
@@ -311,7 +305,7 @@ class PipelinePage(QWidget):
 
         self._ops.load_cards(stage_id, cursor, arrived, failed)
 
-    def name_accounts(self, cards: list[OpportunityRecord]) -> None:
+    def name_accounts(self, cards: list[Opportunity]) -> None:
         """Look up the accounts of ``cards`` whose names are not known yet; the
         columns' pages arriving together are looked up in one call."""
         self._unnamed.update(self.directory.missing_accounts(cards))
@@ -369,7 +363,7 @@ class PipelinePage(QWidget):
 
     # ------------------------------------------------------------------ moving
 
-    def find_card(self, opportunity_id: str) -> tuple[StageColumn, OpportunityRecord] | None:
+    def find_card(self, opportunity_id: str) -> tuple[StageColumn, Opportunity] | None:
         """The column holding a deal's card, and the card."""
         for column in self.columns.values():
             row = column.model.row_of(opportunity_id)
@@ -421,7 +415,7 @@ class PipelinePage(QWidget):
         self.reload_button.hide()
         generation = self._generation
 
-        def done(updated: OpportunityRecord) -> None:
+        def done(updated: Opportunity) -> None:
             if generation != self._generation:
                 return
             self._pending.pop(card.id, None)
@@ -486,7 +480,7 @@ class PipelinePage(QWidget):
             for stage_id, column in self.columns.items()
         }
 
-        def arrived(answer: tuple[Board, dict[str, OpportunityRecordPage]]) -> None:
+        def arrived(answer: tuple[Board, dict[str, CardPage]]) -> None:
             board, pages = answer
             if generation != self._generation:
                 return
@@ -539,14 +533,8 @@ class PipelinePage(QWidget):
     def open_opportunity(self, opportunity_id: str) -> None:
         """Open the editor on any deal, on the board or not (e.g. a search hit): it
         is read first, and edited with its own pipeline's stages."""
-        api = self._ops.api
 
-        async def read() -> tuple[OpportunityRecord, list[Pipeline]]:
-            record = await api.opportunity(opportunity_id)
-            known = self.pipelines if self.pipelines else await api.pipelines()
-            return record, known
-
-        def arrived(answer: tuple[OpportunityRecord, list[Pipeline]]) -> None:
+        def arrived(answer: tuple[Opportunity, list[Pipeline]]) -> None:
             record, pipelines = answer
             pipeline = next((p for p in pipelines if p.id == record.pipeline_id), None)
             if pipeline is None:
@@ -557,11 +545,9 @@ class PipelinePage(QWidget):
         def failed(message: UserMessage) -> None:
             self.banner.show_message(f"The deal could not be opened. {sentence(message)}", "error")
 
-        self._ops.ops.run(read(), on_success=arrived, on_failure=failed, name="pipeline-open-deal")
+        self._ops.load_opportunity(opportunity_id, self.pipelines, arrived, failed)
 
-    def _open_dialog(
-        self, pipeline: Pipeline, record: OpportunityRecord | None
-    ) -> OpportunityDialog:
+    def _open_dialog(self, pipeline: Pipeline, record: Opportunity | None) -> OpportunityDialog:
         dialog = OpportunityDialog(self._editor, pipeline, record, parent=self)
         dialog.saved.connect(self._saved)
         dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
@@ -574,7 +560,7 @@ class PipelinePage(QWidget):
             self.dialog = None
         dialog.deleteLater()
 
-    def _saved(self, record: OpportunityRecord) -> None:
+    def _saved(self, record: Opportunity) -> None:
         found = self.find_card(record.id)
         target = self.columns.get(record.stage_id)
         if found is not None and found[0] is target:

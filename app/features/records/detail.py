@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from app.api.models import Opportunity
-from app.api.records import CustomField
+from app.api.fields import CustomField
+from app.api.records import Opportunity
 from app.errors import UserMessage
 from app.features.records.model import NO_VALUE
 from app.features.records.ops import EditableRecord

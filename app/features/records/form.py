@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.api.records import CustomField
+from app.api.fields import CustomField
 from app.errors import UserMessage, field_sentence
 from app.features.records.ops import EditableRecord
 from app.qt.core import Qt, Signal

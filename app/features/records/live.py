@@ -2,7 +2,7 @@
 
 Wiring (done by the page's ``follow``)::
 
-    rows = LiveRows("account", model, loader, store)
+    rows = LiveRows("account", model, loader, records)
     rows.follow(live)              # a LiveChanges of the signed-in window
     rows.new_count_changed.connect(notice.set_count)
 """
@@ -18,7 +18,7 @@ from app.api.live import Change
 from app.errors import UserMessage
 from app.features.live.model import LiveChanges
 from app.features.records.model import RecordTableModel
-from app.features.records.ops import MAX_READ_AT_ONCE, EditableRecord, RecordLoader, RecordStore
+from app.features.records.ops import MAX_READ_AT_ONCE, EditableRecord, RecordLoader, RecordOps
 from app.qt.core import QObject, QTimer, Signal
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class LiveRows(QObject, Generic[E]):
             name it.
         model: The list's rows.
         loader: Loads the list's pages (a new first page starts the count over).
-        store: Reads a record by id.
+        records: Reads records by id.
         shown: The record the page shows beside the list now (``None``: none).
         parent: The parent object.
 
@@ -79,14 +79,14 @@ class LiveRows(QObject, Generic[E]):
         object_type: str,
         model: RecordTableModel[E],
         loader: RecordLoader[E],
-        store: RecordStore[E],
+        records: RecordOps[E],
         shown: Callable[[], E | None] = lambda: None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.object_type = object_type
         self._model = model
-        self._store = store
+        self._records = records
         self._new: set[str] = set()
         self._own: set[str] = set()
         self._shown = shown
@@ -188,7 +188,7 @@ class LiveRows(QObject, Generic[E]):
             log.info("changed %ss not read: %s", self.object_type, message.title)
             self._read_wanted()
 
-        self._reading = self._store.get_many(asked, done, failed)
+        self._reading = self._records.get_many(asked, done, failed)
 
     def _read_back(self, record: E) -> None:
         row = self._model.row_of_id(record.id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
-from app.api.records import SavedView
+from app.api.fields import SavedView
 from app.errors import UserMessage
 from app.features.records.form import tidy_problem
 from app.qt.core import Qt, Signal

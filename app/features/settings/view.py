@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.api.models import DeviceSession
+from app.api.auth import DeviceSession
 from app.errors import UserMessage
 from app.features.settings.model import DeviceSessionsModel
 from app.features.settings.ops import AccountOps

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from app.api.models import ComponentHealth, Health
+from app.api.health import ComponentHealth, Health
 from app.errors import UserMessage
 from app.qt.core import QModelIndex, QPersistentModelIndex, Qt
 from app.widgets.row_table import RowTableModel

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.api.models import ROLES, User, UserPage, role_label
+from app.api.session import ROLES, User, role_label
+from app.api.users import UserPage
 from app.errors import UserMessage
 from app.features.login.model import check_email
 from app.features.users.model import UsersTableModel

@@ -13,6 +13,7 @@ import pytest
 
 from app.api.client import GatewayClient
 from app.api.errors import ApiError, UnexpectedResponseError
+from app.api.health import HealthApi
 from app.errors import ErrorKind, describe_error
 
 HEALTHY: dict[str, Any] = {
@@ -39,7 +40,7 @@ def answering(status: int, body: Any, headers: dict[str, str] | None = None) -> 
 class TestHealth:
     async def test_healthy_answer_is_read(self) -> None:
         async with answering(200, HEALTHY) as client:
-            health = await client.health()
+            health = await HealthApi(client).health()
         assert health.ok
         assert health.mode == "solo"
         assert health.database.detail == "PostgreSQL 18.1"
@@ -54,18 +55,18 @@ class TestHealth:
             "services": {"auth": {"status": "ok"}, "crm": {"status": "down"}},
         }
         async with answering(503, body) as client:
-            health = await client.health()
+            health = await HealthApi(client).health()
         assert not health.ok
         assert health.problems() == ["broker", "crm"]
 
     async def test_unknown_fields_are_ignored(self) -> None:
         async with answering(200, {**HEALTHY, "uptime_s": 12, "region": "eu"}) as client:
-            assert (await client.health()).ok
+            assert (await HealthApi(client).health()).ok
 
     async def test_unreadable_200_raises_unexpected_response(self) -> None:
         async with answering(200, {"hello": "world"}) as client:
             with pytest.raises(UnexpectedResponseError, match="status: Field required"):
-                await client.health()
+                await HealthApi(client).health()
 
     async def test_error_body_becomes_api_error(self) -> None:
         body = {
@@ -78,7 +79,7 @@ class TestHealth:
         }
         async with answering(500, body) as client:
             with pytest.raises(ApiError) as caught:
-                await client.health()
+                await HealthApi(client).health()
         error = caught.value
         assert (error.status_code, error.code, error.request_id) == (
             500,
@@ -92,7 +93,7 @@ class TestHealth:
     async def test_error_without_json_body_uses_status_line(self) -> None:
         async with answering(502, b"<html>Bad gateway</html>", {"x-request-id": "r9"}) as client:
             with pytest.raises(ApiError) as caught:
-                await client.health()
+                await HealthApi(client).health()
         assert caught.value.code == "http_502"
         assert caught.value.message == "Bad Gateway"
         assert caught.value.request_id == "r9"
@@ -134,7 +135,7 @@ class TestTransportFailures:
         port = free_port()
         async with GatewayClient(f"http://127.0.0.1:{port}") as client:
             with pytest.raises(httpx.ConnectError) as caught:
-                await client.health()
+                await HealthApi(client).health()
         message = describe_error(caught.value)
         assert message.kind is ErrorKind.UNREACHABLE
         assert message.title == f"Cannot reach the SalesOS server at http://127.0.0.1:{port}."
@@ -144,7 +145,7 @@ class TestTransportFailures:
         url = f"http://127.0.0.1:{silent_server}"
         async with GatewayClient(url, timeout=0.3) as client:
             with pytest.raises(httpx.ReadTimeout) as caught:
-                await client.health()
+                await HealthApi(client).health()
         message = describe_error(caught.value)
         assert message.kind is ErrorKind.TIMEOUT
         assert message.title == f"The SalesOS server at {url} did not answer in time."

@@ -6,6 +6,7 @@ import asyncio
 
 from pytestqt.qtbot import QtBot
 
+from app.api.auth import AuthApi
 from app.api.client import GatewayClient
 from app.api.live import Change
 from app.features.live.model import LiveChanges
@@ -20,7 +21,7 @@ def test_a_record_created_by_someone_else_is_announced(
     company = sign_up(solo_server)
     other = sign_up(solo_server)
     client = GatewayClient(solo_server.url)
-    signed_in = ops.run(client.sign_in(company.email, STRONG_PASSWORD))
+    signed_in = ops.run(AuthApi(client).sign_in(company.email, STRONG_PASSWORD))
     qtbot.waitUntil(signed_in.done, timeout=SIGN_IN_TIMEOUT_MS)
     live = LiveChanges(client, ops)
     heard: list[Change] = []

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
+from app.api.auth import AuthApi
 from app.api.client import GatewayClient
 from app.api.search import SearchHit
 from app.features.search.model import SearchResultsModel, SearchState, secondary_line
@@ -59,7 +60,7 @@ def client(
 ) -> Iterator[GatewayClient]:
     """A client signed in as the tenant's admin."""
     client = GatewayClient(solo_server.url)
-    task = qloop.create_task(client.sign_in(tenant.email, STRONG_PASSWORD))
+    task = qloop.create_task(AuthApi(client).sign_in(tenant.email, STRONG_PASSWORD))
     qtbot.waitUntil(task.done, timeout=SIGN_IN_TIMEOUT_MS)
     task.result()
     yield client

@@ -13,8 +13,8 @@ import pytest
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from app.api.auth import DeviceSession
 from app.api.client import desktop_user_agent
-from app.api.models import DeviceSession
 from app.features.settings.model import (
     DeviceSessionsModel,
     describe_device,

@@ -14,7 +14,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from app.api.client import GatewayClient
-from app.api.models import Health
+from app.api.health import Health
 from app.errors import ErrorKind, UserMessage
 from app.features.status.model import Condition, HealthReport, HealthTableModel
 from app.features.status.monitor import HealthMonitor

@@ -8,7 +8,8 @@ import pytest
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from app.api.models import User, UserPage
+from app.api.session import User
+from app.api.users import UserPage
 from app.errors import SESSION_ENDED
 from app.features.users.model import UsersTableModel
 from app.features.users.view import UserDialog, UsersPage
