@@ -225,7 +225,6 @@ class EditableRecordPage(RecordListPage[E]):
 
     def _show_saved(self, record: E, text: str) -> None:
         self.banner.show_message(text, "success")
-        self.live_rows.expect(record.id)  # its own "created" arrives too; not news
         self._focus_id = record.id
         self.refresh()
         self.open_record(record)
