@@ -32,6 +32,7 @@ from backend.embedded.postgres import EmbeddedPostgres
 from backend.kit.settings import load_settings
 from backend.server import SoloBackend
 from tests.app.support import MemoryKeyring, SoloServer, stop_shell
+from tests.app.team_support import TeamGateway, team_gateway
 
 HERE = Path(__file__).parent
 
@@ -163,6 +164,14 @@ def solo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoloServer
     finally:
         backend.stop()
         EmbeddedPostgres(home).destroy()  # as root its data lives outside the tmp folder
+
+
+@pytest.fixture(scope="session")
+def degraded_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamGateway]:
+    """A real team-mode gateway whose email service is not running: its health says
+    "degraded" and names email (``email_service()`` starts that service for a while)."""
+    with team_gateway(tmp_path_factory.mktemp("team") / "home") as gateway:
+        yield gateway
 
 
 @pytest.fixture
