@@ -223,7 +223,7 @@ class TestKeys:
 
 class TestStaleAnswers:
     def test_an_older_query_never_shows_once_a_newer_one_is_typed(
-        self, palette: CommandPalette, qtbot: QtBot
+        self, palette: CommandPalette, ops: Operations, qtbot: QtBot
     ) -> None:
         answers: list[str] = []
         palette.model.modelReset.connect(lambda: answers.append(palette.model.answered_query))
@@ -234,7 +234,9 @@ class TestStaleAnswers:
         with qtbot.waitSignal(palette.search.answered, timeout=ANSWER_MS):
             palette.search.search_now()
         qtbot.waitUntil(lambda: not palette.search.busy, timeout=ANSWER_MS)
-        qtbot.wait(100)  # time for a late answer to the first query, had it been let through
+        # Every call of both queries has ended (the first one cancelled): no answer to
+        # the first can come any more.
+        qtbot.waitUntil(lambda: ops.pending == 0, timeout=ANSWER_MS)
 
         assert [a for a in answers if a] == ["Harbourview"]
         assert shown(palette) == [("heading", "Accounts"), ("account", "Harbourview Dental")]

@@ -99,7 +99,8 @@ class TestSignedInDevices:
         assert box.text() == "Sign out 2 other devices?"
         cancel = box.button(QMessageBox.StandardButton.Cancel)
         cancel.click()
-        qtbot.wait(50)
+        qtbot.waitUntil(lambda: not box.isVisible())
+        assert page.end_others_button.isEnabled()  # ending them would have begun at once
         assert page.model.others() == 2  # nothing happened
         assert solo_server.call("GET", "/api/v1/auth/me", others[0]["access_token"]).is_success
 

@@ -206,7 +206,8 @@ class TestEditAndDeactivate:
         assert box.isVisible()
         assert box.text() == f"Deactivate {user['name']}?"
         box.button(QMessageBox.StandardButton.Cancel).click()
-        qtbot.wait(50)
+        qtbot.waitUntil(lambda: not box.isVisible())
+        assert page.deactivate_button.isEnabled()  # a deactivation would have begun at once
         assert solo_server.refresh_status(theirs["refresh_token"]) == 200  # untouched
 
         page.deactivate_button.click()
