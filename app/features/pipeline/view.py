@@ -31,6 +31,7 @@ from app.features.pipeline.column import StageColumn
 from app.features.pipeline.dialogs import LostReasonDialog, refusal_text, sentence
 from app.features.pipeline.follow import BoardFollower
 from app.features.pipeline.model import StageCardsModel, total_lines
+from app.features.pipeline.names import CardNames
 from app.features.pipeline.ops import CARDS_PAGE_SIZE, CardPage, PipelineOps
 from app.qt.core import Qt, QTimer
 from app.qt.gui import QShowEvent
@@ -50,9 +51,6 @@ from app.theme import icon
 from app.widgets.form import MessageBanner
 
 log = logging.getLogger(__name__)
-
-NAMING_DELAY_MS = 40
-"""Account names of pages arriving within this time are looked up together."""
 
 FRESH_MS = 4000
 """How long a card changed elsewhere stays tagged ("Moved here", "Updated", "New")."""
@@ -79,19 +77,14 @@ class PipelinePage(QWidget):
         self._ops = pipelines
         self._editor = OpportunityEditorOps(pipelines.client, pipelines.ops)
         self._loaded_once = not autoload
-        self._owners_asked = False
         self.pipelines: list[Pipeline] = []
         self._state = BoardState()
         self.columns: dict[str, StageColumn] = {}
         """The columns' widgets by stage id (their cards are :attr:`state`'s)."""
         self.follower = BoardFollower(self, pipelines, self)
         self.dialog: QDialog | None = None
-        self._unnamed: set[str] = set()
-        self._renamed: set[str] = set()
-        self._naming_timer = QTimer(self)
-        self._naming_timer.setSingleShot(True)
-        self._naming_timer.setInterval(NAMING_DELAY_MS)
-        self._naming_timer.timeout.connect(self._look_up_names)
+        self.names = CardNames(self._state.directory, pipelines, self._names_arrived, self)
+        """Looks up the account names and owners' initials the cards show."""
 
         title = QLabel("Pipeline", self)
         title.setProperty("role", "pageTitle")
@@ -191,9 +184,7 @@ class PipelinePage(QWidget):
         generation = self._state.new_generation()
         self.refresh_button.setEnabled(False)
         self.reload_button.hide()
-        if not self._owners_asked:
-            self._owners_asked = True
-            self._ops.load_owners(self._owners_arrived)
+        self.names.load_owners()
 
         def arrived(pipelines: list[Pipeline]) -> None:
             if generation != self._state.generation:
@@ -311,36 +302,14 @@ class PipelinePage(QWidget):
         self._ops.load_cards(stage_id, cursor, arrived, failed)
 
     def name_accounts(self, cards: list[Opportunity]) -> None:
-        """Look up the accounts of ``cards`` whose names are not known yet; the
-        columns' pages arriving together are looked up in one call."""
-        self._unnamed.update(self.directory.missing_accounts(cards))
-        if self._unnamed:
-            self._naming_timer.start()
+        """Look up the accounts of ``cards`` whose names are not known yet (the
+        columns' pages arriving together, in one call)."""
+        self.names.name(cards)
 
     def rename_account(self, account_id: str) -> None:
-        """An account changed elsewhere: read its name again if cards show it (the
-        old name stays until the new one arrives)."""
-        if account_id in self.directory.accounts:
-            self._renamed.add(account_id)
-            self._naming_timer.start()
-
-    def _look_up_names(self) -> None:
-        missing = sorted((self._unnamed - set(self.directory.accounts)) | self._renamed)
-        self._unnamed.clear()
-        self._renamed.clear()
-        if not missing:
-            return
-
-        def arrived(names: dict[str, str]) -> None:
-            # Names the server would not give are left blank rather than "…" forever.
-            self.directory.add_accounts({**dict.fromkeys(missing, ""), **names})
-            self._names_arrived()
-
-        self._ops.load_account_names(missing, arrived)
-
-    def _owners_arrived(self, names: dict[str, str]) -> None:
-        self.directory.add_owners(names)
-        self._names_arrived()
+        """An account changed: read its name again if cards show it (the old name
+        stays until the new one arrives)."""
+        self.names.rename(account_id)
 
     def _names_arrived(self) -> None:
         for column in self.columns.values():
