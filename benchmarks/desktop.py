@@ -34,7 +34,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from _machine import describe, free_port, percentile
+from _machine import SMOKE_HELP, apply_smoke, describe, free_port, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -153,15 +153,14 @@ def main() -> None:
     parser.add_argument("--opens", type=int, default=10)
     parser.add_argument("--pages", type=int, default=40, help="pages scrolled to")
     parser.add_argument("--columns", type=int, default=7, help="columns re-sorted both ways")
-    parser.add_argument("--smoke", action="store_true", help="a tiny book, in well under a minute")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     opts = parser.parse_args()
-    if opts.smoke:
-        opts.accounts, opts.opens, opts.pages, opts.columns = 300, 2, 3, 2
     home = opts.home or Path(tempfile.mkdtemp(prefix="salesos-desktop-bench-"))
     env = {**os.environ, "SALESOS_HOME": str(home), "SALESOS_LOG_LEVEL": "WARNING"}
     for name in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "SALESOS_SECRET_KEY"):
         env.pop(name, None)
     print(f"machine: {describe()}", flush=True)
+    apply_smoke(opts, accounts=300, opens=2, pages=3, columns=2)
     if opts.home is None:
         subprocess.run(
             [sys.executable, "-m", "app", "seed-demo", "--accounts", str(opts.accounts)],

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _machine import describe, free_port, percentile
+from _machine import SMOKE_HELP, apply_smoke, describe, free_port, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_ADMIN = "admin@demo.salesos.dev"
@@ -174,15 +174,14 @@ def main() -> None:
     parser.add_argument("--warm-runs", type=int, default=5)
     parser.add_argument("--first-runs", type=int, default=3)
     parser.add_argument("--serve-runs", type=int, default=3, help="warm serve --all starts")
-    parser.add_argument("--smoke", action="store_true", help="one of each, in well under a minute")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     parser.add_argument("--child", action="store_true")
     opts = parser.parse_args()
     if opts.child:
         child()
         return
-    if opts.smoke:
-        opts.first_runs, opts.warm_runs, opts.serve_runs = 1, 1, 0
     print(f"machine: {describe()}", flush=True)
+    apply_smoke(opts, first_runs=1, warm_runs=1, serve_runs=0)
     first_login, first_main, warm_login, warm_main = [], [], [], []
     for _ in range(opts.first_runs):
         home = Path(tempfile.mkdtemp(prefix="salesos-startup-"))
