@@ -168,8 +168,8 @@ def solo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoloServer
 
 @pytest.fixture(scope="session")
 def degraded_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamGateway]:
-    """A real team-mode gateway whose email service is not running: its health says
-    "degraded" and names email (``email_service()`` starts that service for a while)."""
+    """A real team-mode gateway whose sign-in (auth) service is not running: its health
+    says "degraded" and names it (``remote_service()`` starts it for a while)."""
     with team_gateway(tmp_path_factory.mktemp("team") / "home") as gateway:
         yield gateway
 

@@ -1,6 +1,6 @@
-"""A real team-mode gateway whose email service is elsewhere and not running: a backend
-that reports itself degraded, until :meth:`TeamGateway.email_service` starts the real
-email service where the gateway looks for it.
+"""A real team-mode gateway whose sign-in (auth) service is elsewhere and not running: a
+backend that reports itself degraded, until :meth:`TeamGateway.remote_service` starts
+the real auth service where the gateway looks for it.
 
 Everything runs through the documented command line (``salesos infra up``,
 ``salesos serve --service …``), each server its own process, as an operator would
@@ -25,6 +25,10 @@ from tests.app.support import free_port
 
 START_TIMEOUT_S = 90.0
 
+REMOTE = "auth"
+"""The service the gateway is told runs elsewhere (one that calls no other service, so
+it starts alone)."""
+
 
 @dataclass(frozen=True)
 class TeamGateway:
@@ -32,21 +36,22 @@ class TeamGateway:
 
     Attributes:
         url: The gateway's base URL.
-        email_url: Where the gateway looks for the email service (nothing there,
-            until :meth:`email_service`).
+        remote: The service the gateway looks for elsewhere (:data:`REMOTE`).
+        remote_url: Where it looks for it (nothing there, until :meth:`remote_service`).
         env: The environment its servers run with.
     """
 
     url: str
-    email_url: str
+    remote: str
+    remote_url: str
     env: dict[str, str]
 
     @contextlib.contextmanager
-    def email_service(self) -> Iterator[None]:
-        """The real email service, serving where the gateway looks for it, until the
-        ``with`` ends (then it is stopped, and the gateway finds it down again)."""
-        port = int(self.email_url.rsplit(":", 1)[1])
-        with serving(["--service", "email", "--port", str(port)], self.env, self.email_url):
+    def remote_service(self) -> Iterator[None]:
+        """The real service, serving where the gateway looks for it, until the ``with``
+        ends (then it is stopped, and the gateway finds it down again)."""
+        port = int(self.remote_url.rsplit(":", 1)[1])
+        with serving(["--service", self.remote, "--port", str(port)], self.env, self.remote_url):
             yield
 
 
@@ -105,7 +110,8 @@ def serving(args: list[str], env: dict[str, str], url: str) -> Iterator[subproce
 @contextlib.contextmanager
 def team_gateway(home: Path) -> Iterator[TeamGateway]:
     """Start the database and broker (``salesos infra up``), then the gateway with its
-    email service expected on a free port where nothing listens; stop all at the end."""
+    :data:`REMOTE` service expected on a free port where nothing listens; stop all at
+    the end."""
     env = {
         **os.environ,
         "SALESOS_HOME": str(home),
@@ -121,12 +127,12 @@ def team_gateway(home: Path) -> Iterator[TeamGateway]:
             name, _, value = line.partition("=")
             if name in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS"):
                 env[name] = value.strip()
-        email_url = f"http://127.0.0.1:{free_port()}"
-        env["SALESOS_SERVICE_URLS"] = f"email={email_url}"
+        remote_url = f"http://127.0.0.1:{free_port()}"
+        env["SALESOS_SERVICE_URLS"] = f"{REMOTE}={remote_url}"
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         with serving(["--service", "gateway", "--port", str(port)], env, url):
-            yield TeamGateway(url, email_url, env)
+            yield TeamGateway(url, REMOTE, remote_url, env)
     finally:
         with contextlib.suppress(subprocess.SubprocessError):
             salesos(["infra", "down"], env)

@@ -2,7 +2,7 @@
 typed errors, writes named with this client's request ids, and connection failures
 worded for people.
 
-The servers are the module's solo backend, a team gateway whose email service is
+The servers are the module's solo backend, a team gateway whose sign-in service is
 down (a degraded backend), a plain HTTP server standing in for a reverse proxy
 that answers with an HTML page, and sockets where nothing listens or nothing
 answers.
@@ -45,7 +45,7 @@ class TestHealth:
         assert health.ok
         assert health.mode == "solo"
         assert health.database.detail.startswith("PostgreSQL 18")
-        assert {"auth", "crm", "email"} <= set(health.services)
+        assert {"auth", "crm"} <= set(health.services)
         assert health.problems() == []
 
     async def test_a_degraded_503_is_a_report_not_an_error(
@@ -56,8 +56,8 @@ class TestHealth:
         assert not health.ok
         assert health.status == "degraded"
         assert health.mode == "team"
-        assert health.problems() == ["email"]
-        assert health.services["email"].detail == "unreachable: ConnectError"
+        assert health.problems() == [degraded_gateway.remote]
+        assert health.services[degraded_gateway.remote].detail == "unreachable: ConnectError"
 
     async def test_an_answer_of_another_shape_raises_unexpected_response(
         self, solo_server: SoloServer

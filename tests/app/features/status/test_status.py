@@ -1,7 +1,7 @@
 """The status page and the status bar show what the gateway's health check says.
 
 The checks go to real servers: the module's solo backend (healthy), a team gateway
-whose email service is not running (degraded, until the test starts that service),
+whose sign-in service is not running (degraded, until the test starts that service),
 and a port where nothing listens. The models are checked on reports built here.
 """
 
@@ -70,7 +70,7 @@ def solo_monitor(solo_server: SoloServer, ops: Operations, qtbot: QtBot) -> Iter
 def degraded_monitor(
     degraded_gateway: TeamGateway, ops: Operations, qtbot: QtBot
 ) -> Iterator[HealthMonitor]:
-    """Checks of the team gateway whose email service is down."""
+    """Checks of the team gateway whose sign-in (auth) service is down."""
     client = GatewayClient(degraded_gateway.url)
     monitor = HealthMonitor(client, ops, interval_ms=3_600_000)
     yield monitor
@@ -180,9 +180,9 @@ class TestStatusPage:
 
         check(degraded_monitor, qtbot)
 
-        assert page.headline.text() == "Not working: Email"
+        assert page.headline.text() == "Not working: Sign-in"
         assert page.dot.tone is Tone.WARNING
-        assert rows_by_key(page.model)["email"] == ("Down", "unreachable: ConnectError")
+        assert rows_by_key(page.model)["auth"] == ("Down", "unreachable: ConnectError")
         assert rows_by_key(page.model)["database"][0] == "Working"
         assert page.table.isVisible()
         assert "version 0.1.0" in page.subline.text()
@@ -193,13 +193,13 @@ class TestStatusPage:
         page = StatusPage(degraded_monitor, "Team · the test gateway")
         qtbot.addWidget(page)
         check(degraded_monitor, qtbot)
-        assert page.headline.text() == "Not working: Email"
+        assert page.headline.text() == "Not working: Sign-in"
 
-        with degraded_gateway.email_service():  # the operator starts it
+        with degraded_gateway.remote_service():  # the operator starts it
             with qtbot.waitSignal(degraded_monitor.reported, timeout=CHECK_MS):
                 page.refresh_button.click()
             assert page.headline.text() == "Everything is working"
-            assert rows_by_key(page.model)["email"][0] == "Working"
+            assert rows_by_key(page.model)["auth"][0] == "Working"
 
 
 class TestMonitor:
@@ -264,7 +264,7 @@ class TestStatusBar:
         ("which", "expected", "condition"),
         [
             ("solo_monitor", "Healthy", "healthy"),
-            ("degraded_monitor", "Degraded: Email", "degraded"),
+            ("degraded_monitor", "Degraded: Sign-in", "degraded"),
         ],
         ids=["healthy", "degraded"],
     )
