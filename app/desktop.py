@@ -11,7 +11,8 @@ import qasync
 from app.features.login.model import SignInPreferences
 from app.keychain import Keychain
 from app.ops import Operations
-from app.qt import QApplication, QSettings, QTimer
+from app.qt.core import QSettings, QTimer
+from app.qt.widgets import QApplication
 from app.shell import DesktopShell
 from app.solo import SoloBackendRunner
 from app.theme import apply_theme

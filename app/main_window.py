@@ -5,8 +5,9 @@ from __future__ import annotations
 from app.errors import UserMessage
 from app.features.status.model import Condition, HealthReport
 from app.features.status.monitor import HealthMonitor
-from app.qt import (
-    QCloseEvent,
+from app.qt.core import QSize, Qt, Signal
+from app.qt.gui import QCloseEvent
+from app.qt.widgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -14,12 +15,9 @@ from app.qt import (
     QListWidgetItem,
     QMainWindow,
     QPushButton,
-    QSize,
     QStackedWidget,
-    Qt,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from app.theme import icon, pixmap
 from app.widgets.status_dot import StatusDot

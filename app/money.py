@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-from app.qt import QLocale
+from app.qt.core import QLocale
 
 NO_VALUE = "—"
 

@@ -43,7 +43,9 @@ from app.features.users.view import UsersPage
 from app.keychain import Keychain
 from app.main_window import MainWindow
 from app.ops import Operations
-from app.qt import QDialog, QKeySequence, QObject, QTimer, Signal
+from app.qt.core import QObject, QTimer, Signal
+from app.qt.gui import QKeySequence
+from app.qt.widgets import QDialog
 
 if TYPE_CHECKING:  # the shell itself never imports the backend
     from app.solo import SoloBackendRunner

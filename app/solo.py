@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app.features.startup.model import StepEvent
-from app.qt import QObject, Qt, Signal
+from app.qt.core import QObject, Qt, Signal
 from backend.kit.settings import ConfigError, Settings, default_home, load_settings
 from backend.server import SoloBackend, StartupStep, StepUpdate
 

@@ -6,7 +6,9 @@ import logging
 from functools import cache
 from pathlib import Path
 
-from app.qt import QApplication, QDir, QIcon, QPixmap
+from app.qt.core import QDir
+from app.qt.gui import QIcon, QPixmap
+from app.qt.widgets import QApplication
 
 log = logging.getLogger(__name__)
 

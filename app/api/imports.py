@@ -14,13 +14,10 @@ import io
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TypeVar
 
-import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.client import GatewayClient
-from app.api.errors import UnexpectedResponseError
 
 ON_DUPLICATE: tuple[str, ...] = ("skip", "update", "create")
 """What the server may do with a row whose key (contact email, account domain) exists."""
@@ -140,23 +137,6 @@ class ImportRowErrorPage(BaseModel):
     items: list[ImportRowError]
 
 
-M = TypeVar("M", bound=BaseModel)
-
-
-def _parse(response: httpx.Response, model: type[M]) -> M:
-    """The body of a multipart call's answer as ``model``.
-
-    Raises:
-        UnexpectedResponseError: The body is not a ``model``.
-    """
-    try:
-        return model.model_validate_json(response.content)
-    except ValidationError as exc:
-        raise UnexpectedResponseError(
-            str(response.url), response.status_code, str(exc.errors()[0]["msg"])
-        ) from exc
-
-
 class ImportsApi:
     """The import calls of the gateway.
 
@@ -184,8 +164,9 @@ class ImportsApi:
             "file": (filename, content, "text/csv"),
             "object_type": (None, object_type.encode()),
         }
-        response = await self._client.call("POST", "/api/v1/imports/preview", files=files)
-        return _parse(response, ImportPreview)
+        return await self._client.call_json(
+            "POST", "/api/v1/imports/preview", ImportPreview, files=files
+        )
 
     async def start(
         self,
@@ -216,8 +197,9 @@ class ImportsApi:
             "mapping": (None, json.dumps(dict(mapping)).encode()),
             "on_duplicate": (None, on_duplicate.encode()),
         }
-        response = await self._client.call("POST", "/api/v1/imports", files=files, status=202)
-        return _parse(response, ImportJob)
+        return await self._client.call_json(
+            "POST", "/api/v1/imports", ImportJob, files=files, status=202
+        )
 
     async def job(self, import_id: str) -> ImportJob:
         """One import of the user's, as far as it got."""

@@ -1,136 +1,185 @@
-"""Typed calls for editing CRM records, their custom fields and the user's saved views.
+"""CRM records (``/accounts``, ``/contacts``, ``/opportunities``): one model per kind and
+one set of calls for all three.
 
-Accounts and contacts are read and written through one :class:`RecordsApi`, told
-which kind by a :class:`RecordKind`. A change sends ``If-Match`` with the record's
-ETag, which the server computes from the record's ``version`` (``"3"`` for version
-3); when someone else saved in between the server answers 412 ``stale_write``.
+Every kind is listed the same way (:meth:`RecordsApi.page`, paged, sorted and
+filtered by the server; :meth:`RecordsApi.by_ids` for records named by id) and
+changed the same way. A change sends ``If-Match`` with the ETag of the version it
+was based on (the server's ETag is the quoted version: ``"3"`` for version 3);
+when someone else saved in between the server answers 412 ``stale_write``.
+Amounts are :class:`~decimal.Decimal` both ways, never floats.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.client import RECORDS_PAGE_SIZE, GatewayClient, etag_of, list_params
-from app.api.models import Account, Contact, OpportunityPage, Page
+from app.api.client import GatewayClient
+from app.api.paging import PAGE_SIZE, Page, batches, list_query
 
 STALE_WRITE = "stale_write"
 """The error code of a change refused because the record changed since it was read."""
 
-R = TypeVar("R", bound=BaseModel)
-P = TypeVar("P", bound=BaseModel)
+OPEN, WON, LOST = "open", "won", "lost"
+"""An opportunity's status words."""
 
 
-class AccountRecord(Account):
-    """An account with everything the forms and the detail panel need.
+class Account(BaseModel):
+    """A company the sales team sells to.
 
     Attributes:
-        custom_fields: The tenant's custom field values by key.
+        id: The account's id.
+        name: The company's name.
+        domain: Its web domain, e.g. ``acme.com``.
+        industry: Its industry, as typed by a user.
+        size: Its number of employees.
+        street: Its street address.
+        city: Where it is.
+        region: Its state or province.
+        postal_code: Its postal code.
+        country: Its country.
+        owner_id: The user who owns it.
+        version: Its version; a write names it so a newer one is not overwritten.
+        custom_fields: The company's custom field values by key.
+        created_at: When it was added.
+        updated_at: When it last changed.
         deleted_at: When it went to the trash (``None`` while it is live).
     """
 
-    custom_fields: dict[str, Any] = Field(default_factory=dict)
-    deleted_at: datetime | None = None
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
-
-class ContactRecord(Contact):
-    """A contact with everything the forms and the detail panel need.
-
-    Attributes:
-        time_zone: Their IANA time zone (``Europe/Paris``), if known.
-        custom_fields: The tenant's custom field values by key.
-        created_at: When the contact was added.
-        deleted_at: When it went to the trash (``None`` while it is live).
-    """
-
-    time_zone: str | None = None
+    id: str
+    name: str
+    domain: str | None = None
+    industry: str | None = None
+    size: int | None = None
+    street: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    owner_id: str | None = None
+    version: int = 0
     custom_fields: dict[str, Any] = Field(default_factory=dict)
     created_at: datetime | None = None
+    updated_at: datetime | None = None
     deleted_at: datetime | None = None
 
 
-AccountRecordPage = Page[AccountRecord]
-
-
-ContactRecordPage = Page[ContactRecord]
-
-
-class CustomField(BaseModel):
-    """A field the company added to a kind of record (``GET /custom-fields``).
+class Contact(BaseModel):
+    """A person at an account.
 
     Attributes:
-        id: The definition's id.
-        object_type: ``account``, ``contact`` or ``opportunity``.
-        key: Its key in a record's ``custom_fields`` (``tier``).
-        label: Its name for people ("Customer tier").
-        field_type: ``text``, ``number``, ``date``, ``select``, ``multi_select`` or
-            ``boolean``; other words (a newer server) are edited as text.
-        options: The choices of a select field.
-        required: Whether a new record must have a value.
-        position: Where it goes among the others (smaller first).
+        id: The contact's id.
+        first_name: Their first name, if known.
+        last_name: Their last name.
+        email: Their email address.
+        phone: Their phone number.
+        mobile: Their mobile number.
+        title: Their job title.
+        account_id: The account they work at.
+        time_zone: Their IANA time zone (``Europe/Paris``), if known.
+        do_not_contact: Never email or call them.
+        owner_id: The user who owns the contact.
+        version: Its version; a write names it so a newer one is not overwritten.
+        custom_fields: The company's custom field values by key.
+        created_at: When the contact was added.
+        updated_at: When the contact last changed.
+        deleted_at: When it went to the trash (``None`` while it is live).
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     id: str
-    object_type: str
-    key: str
-    label: str
-    field_type: str
-    options: list[str] = Field(default_factory=list)
-    required: bool = False
-    position: int = 0
+    first_name: str | None = None
+    last_name: str = ""
+    email: str | None = None
+    phone: str | None = None
+    mobile: str | None = None
+    title: str | None = None
+    account_id: str | None = None
+    time_zone: str | None = None
+    do_not_contact: bool = False
+    owner_id: str | None = None
+    version: int = 0
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    deleted_at: datetime | None = None
+
+    @property
+    def full_name(self) -> str:
+        """First and last name, as people write them."""
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
 
 
-class CustomFieldList(BaseModel):
-    """``GET /custom-fields``."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    items: list[CustomField]
-
-
-class SavedView(BaseModel):
-    """A list set up the way one user likes it (``GET /views``).
+class Opportunity(BaseModel):
+    """A deal being worked on with an account.
 
     Attributes:
-        id: The view's id.
-        object_type: The kind of record it lists.
-        name: What the user called it.
-        filters: ``field:op:value`` conditions, all of which must hold.
-        sort: A field, ``-field`` for descending; ``None`` for the list's default.
-        columns: The keys of the columns shown, in order; empty for all.
+        id: The opportunity's id.
+        name: What the deal is.
+        account_id: The account it is with.
+        primary_contact_id: The person it is mainly with.
+        amount: Its value, exact; ``None`` when not known yet.
+        currency: The ISO code of the amount.
+        pipeline_id: The pipeline it is in.
+        stage_id: Its stage.
+        probability_override: A chance (percent) set for this deal; ``None`` = the stage's.
+        probability: The chance in use (the override or the stage's).
+        weighted_amount: ``amount * probability / 100``, rounded to the cent.
+        close_date: When it is expected to close (or closed).
+        status: ``"open"``, ``"won"`` or ``"lost"`` (follows the stage).
+        closed_reason: Why it was won or lost.
+        closed_at: When it was won or lost.
+        owner_id: The user who owns it.
+        version: Its version; a write names it so a newer one is not overwritten.
+        custom_fields: The company's custom field values by key.
+        created_at: When it was added.
+        updated_at: When it last changed.
+        deleted_at: When it went to the trash (``None`` while it is live).
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     id: str
-    object_type: str
     name: str
-    filters: list[str] = Field(default_factory=list)
-    sort: str | None = None
-    columns: list[str] = Field(default_factory=list)
+    account_id: str | None = None
+    primary_contact_id: str | None = None
+    amount: Decimal | None = None
+    currency: str = "USD"
+    pipeline_id: str = ""
+    stage_id: str = ""
+    probability_override: int | None = None
+    probability: int = 0
+    weighted_amount: Decimal | None = None
+    close_date: date | None = None
+    status: str = OPEN
+    closed_reason: str | None = None
+    closed_at: datetime | None = None
+    owner_id: str | None = None
+    version: int = 0
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    deleted_at: datetime | None = None
 
 
-class SavedViewList(BaseModel):
-    """``GET /views``."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    items: list[SavedView]
+R = TypeVar("R", bound=BaseModel)
 
 
 @dataclass(frozen=True)
-class RecordKind(Generic[R, P]):
+class RecordKind(Generic[R]):
     """Where one kind of record lives on the server and how it reads.
 
     Attributes:
         path: The collection's path (``/api/v1/accounts``).
-        object_type: The word custom fields and views use (``account``).
+        object_type: The word custom fields, views and the live stream use (``account``).
         record: The record's model.
         page: The model of one page of the list.
     """
@@ -138,19 +187,39 @@ class RecordKind(Generic[R, P]):
     path: str
     object_type: str
     record: type[R]
-    page: type[P]
+    page: type[Page[R]]
 
 
-ACCOUNTS: RecordKind[AccountRecord, AccountRecordPage] = RecordKind(
-    "/api/v1/accounts", "account", AccountRecord, AccountRecordPage
+ACCOUNTS: RecordKind[Account] = RecordKind("/api/v1/accounts", "account", Account, Page[Account])
+CONTACTS: RecordKind[Contact] = RecordKind("/api/v1/contacts", "contact", Contact, Page[Contact])
+OPPORTUNITIES: RecordKind[Opportunity] = RecordKind(
+    "/api/v1/opportunities", "opportunity", Opportunity, Page[Opportunity]
 )
-CONTACTS: RecordKind[ContactRecord, ContactRecordPage] = RecordKind(
-    "/api/v1/contacts", "contact", ContactRecord, ContactRecordPage
-)
+
+
+def etag_of(version: int) -> str:
+    """The ``If-Match`` value naming a record's ``version`` (the server's ETag)."""
+    return f'"{version}"'
+
+
+def wire(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` as JSON: amounts as decimal strings, dates as ISO text.
+
+    Decimals are written digit for digit (``format(d, "f")``), never through a float.
+    """
+    body: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, Decimal):
+            body[key] = format(value, "f")
+        elif isinstance(value, date):
+            body[key] = value.isoformat()
+        else:
+            body[key] = value
+    return body
 
 
 class RecordsApi:
-    """Reads and changes accounts and contacts, custom field definitions and saved views.
+    """Lists, reads and changes accounts, contacts and opportunities.
 
     Args:
         client: The signed-in client.
@@ -159,39 +228,48 @@ class RecordsApi:
     def __init__(self, client: GatewayClient) -> None:
         self._client = client
 
-    @property
-    def client(self) -> GatewayClient:
-        """The client the calls go through."""
-        return self._client
-
-    # ------------------------------------------------------------------ records
-
     async def page(
         self,
-        kind: RecordKind[R, P],
+        kind: RecordKind[R],
         *,
         cursor: str | None = None,
         sort: str | None = None,
         filters: Sequence[str] = (),
-        limit: int = RECORDS_PAGE_SIZE,
-    ) -> P:
-        """One page of ``kind`` (a ``kind.page``), sorted and filtered by the server.
+        limit: int = PAGE_SIZE,
+    ) -> Page[R]:
+        """One page of ``kind``, sorted and filtered by the server.
+
+        Args:
+            kind: ``ACCOUNTS``, ``CONTACTS`` or ``OPPORTUNITIES``.
+            cursor: The ``next_cursor`` of the page before; ``None`` for the first.
+            sort: A field, ``-field`` for descending (``"name"``, ``"-updated_at"``).
+            filters: ``field:op:value`` conditions, all of which must hold.
+            limit: At most this many records.
 
         Raises:
             ApiError: ``validation_error`` (422) naming a bad filter or sort.
         """
-        params = list_params(cursor, sort, filters, limit)
+        params = list_query(cursor, sort, filters, limit)
         return await self._client.call_json("GET", kind.path, kind.page, params=params)
 
-    async def get(self, kind: RecordKind[R, P], record_id: str) -> R:
+    async def by_ids(self, kind: RecordKind[R], record_ids: Sequence[str]) -> list[R]:
+        """The records with these ids that still exist and the user may see
+        (``filter=id:in:…``, one call per 100 ids); the others are left out."""
+        found: list[R] = []
+        for chunk in batches(record_ids):
+            page = await self.page(kind, filters=(f"id:in:{','.join(chunk)}",), limit=len(chunk))
+            found.extend(page.items)
+        return found
+
+    async def get(self, kind: RecordKind[R], record_id: str) -> R:
         """The record as the server has it now.
 
         Raises:
-            ApiError: ``not_found`` (404), also when it is in the trash.
+            ApiError: ``not_found`` (404), also when it is in the trash or out of reach.
         """
         return await self._client.call_json("GET", f"{kind.path}/{record_id}", kind.record)
 
-    async def create(self, kind: RecordKind[R, P], values: Mapping[str, Any]) -> R:
+    async def create(self, kind: RecordKind[R], values: Mapping[str, Any]) -> R:
         """Add a record with ``values`` (custom fields under ``custom_fields``).
 
         Raises:
@@ -199,13 +277,15 @@ class RecordsApi:
                 (``email``, ``custom_fields.tier``, ...).
         """
         return await self._client.call_json(
-            "POST", kind.path, kind.record, json=dict(values), status=201
+            "POST", kind.path, kind.record, json=wire(values), status=201
         )
 
     async def update(
-        self, kind: RecordKind[R, P], record_id: str, changes: Mapping[str, Any], version: int
+        self, kind: RecordKind[R], record_id: str, changes: Mapping[str, Any], version: int
     ) -> R:
         """Change the fields in ``changes``, unless the record is no longer at ``version``.
+
+        Moving a deal to a won or lost stage closes it; the server sets its status.
 
         Raises:
             ApiError: ``stale_write`` (412) when someone changed it since ``version``;
@@ -215,12 +295,12 @@ class RecordsApi:
             "PATCH",
             f"{kind.path}/{record_id}",
             kind.record,
-            json=dict(changes),
+            json=wire(changes),
             headers={"If-Match": etag_of(version)},
         )
 
-    async def delete(self, kind: RecordKind[R, P], record_id: str, version: int) -> None:
-        """Move the record to the trash (``restore`` brings it back).
+    async def delete(self, kind: RecordKind[R], record_id: str, version: int) -> None:
+        """Move the record to the trash (:meth:`restore` brings it back).
 
         Raises:
             ApiError: ``stale_write`` (412) when someone changed it since ``version``.
@@ -232,66 +312,10 @@ class RecordsApi:
             headers={"If-Match": etag_of(version)},
         )
 
-    async def restore(self, kind: RecordKind[R, P], record_id: str) -> R:
+    async def restore(self, kind: RecordKind[R], record_id: str) -> R:
         """Take the record out of the trash.
 
         Raises:
             ApiError: ``not_found`` (404) when it is not in the trash.
         """
         return await self._client.call_json("POST", f"{kind.path}/{record_id}/restore", kind.record)
-
-    async def opportunities(
-        self, *, sort: str | None = None, filters: Sequence[str] = (), limit: int = 50
-    ) -> OpportunityPage:
-        """One page of opportunities (for a record's detail panel)."""
-        params = list_params(None, sort, filters, limit)
-        return await self._client.call_json(
-            "GET", "/api/v1/opportunities", OpportunityPage, params=params
-        )
-
-    # ------------------------------------------------------------------ custom fields
-
-    async def custom_fields(self, object_type: str) -> list[CustomField]:
-        """The company's custom fields of ``object_type``, in their order."""
-        answer = await self._client.call_json(
-            "GET", "/api/v1/custom-fields", CustomFieldList, params={"object_type": object_type}
-        )
-        return sorted(answer.items, key=lambda field: (field.position, field.key))
-
-    # ------------------------------------------------------------------ saved views
-
-    async def views(self, object_type: str) -> list[SavedView]:
-        """The signed-in user's saved views of ``object_type``, by name."""
-        answer = await self._client.call_json(
-            "GET", "/api/v1/views", SavedViewList, params={"object_type": object_type}
-        )
-        return list(answer.items)
-
-    async def create_view(
-        self,
-        object_type: str,
-        name: str,
-        *,
-        filters: Sequence[str] = (),
-        sort: str | None = None,
-        columns: Sequence[str] = (),
-    ) -> SavedView:
-        """Save a view of ``object_type`` for the signed-in user.
-
-        Raises:
-            ApiError: ``validation_error`` (422) naming ``name`` (empty, too long).
-        """
-        body = {
-            "object_type": object_type,
-            "name": name,
-            "filters": list(filters),
-            "sort": sort,
-            "columns": list(columns),
-        }
-        return await self._client.call_json(
-            "POST", "/api/v1/views", SavedView, json=body, status=201
-        )
-
-    async def delete_view(self, view_id: str) -> None:
-        """Delete one of the signed-in user's views."""
-        await self._client.call("DELETE", f"/api/v1/views/{view_id}", status=204)

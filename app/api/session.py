@@ -1,4 +1,4 @@
-"""A signed-in session: the tokens, kept fresh without the user noticing.
+"""A signed-in session: who it is and the tokens, kept fresh without the user noticing.
 
 The access token lives 15 minutes; the refresh token is spent by every refresh
 (the server rotates it and treats a second use as theft). So:
@@ -23,11 +23,81 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
 
 from app.api.errors import ApiError, SessionEndedError
-from app.api.models import TokenGrant, User
 
 log = logging.getLogger(__name__)
+
+ROLE_LABELS: dict[str, str] = {"admin": "Admin", "manager": "Manager", "rep": "Sales rep"}
+"""Names people read for the server's role words."""
+
+ROLES: tuple[str, ...] = ("rep", "manager", "admin")
+"""The roles a user can have, least powerful first."""
+
+
+def role_label(role: str) -> str:
+    """The readable name of a role (``"rep"`` → "Sales rep"); unknown words are kept."""
+    return ROLE_LABELS.get(role, role.capitalize())
+
+
+class User(BaseModel):
+    """A person of the company who can sign in: who a session is, and a row of the
+    Users page (``GET /auth/me``, ``GET /users``).
+
+    Attributes:
+        id: The user's id.
+        customer_id: The company (tenant) the user belongs to.
+        email: Their sign-in email (lower case).
+        name: Their name.
+        role: ``"admin"``, ``"manager"`` or ``"rep"``.
+        manager_id: The id of their manager, if they have one.
+        is_active: ``False`` once deactivated: they cannot sign in.
+        created_at: When the account was made.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    customer_id: str = ""
+    email: str
+    name: str
+    role: str
+    manager_id: str | None = None
+    is_active: bool = True
+    created_at: datetime | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the user may manage users and settings."""
+        return self.role == "admin"
+
+    @property
+    def role_label(self) -> str:
+        """The role as people read it."""
+        return role_label(self.role)
+
+
+class TokenGrant(BaseModel):
+    """What sign-in and refresh answer: a short-lived access token and a refresh token.
+
+    Attributes:
+        access_token: Sent as ``Authorization: Bearer …`` on every call.
+        refresh_token: Traded for new tokens once (each refresh spends it).
+        expires_in: Seconds the access token is valid.
+        user: Who signed in.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int
+    user: User
+
 
 Exchange = Callable[[str], Awaitable[TokenGrant]]
 """Trades a refresh token for new tokens (``POST /auth/refresh``)."""

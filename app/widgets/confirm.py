@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.qt import QMessageBox, QPushButton, QWidget
+from app.qt.widgets import QMessageBox, QPushButton, QWidget
 
 
 def ask_to_confirm(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from app.qt import QEvent, QLabel, QResizeEvent, QSize, QSizePolicy, Qt, QWidget
+from app.qt.core import QEvent, QSize, Qt
+from app.qt.gui import QResizeEvent
+from app.qt.widgets import QLabel, QSizePolicy, QWidget
 
 
 class ElidedLabel(QLabel):

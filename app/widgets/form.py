@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.qt import QLabel, QVBoxLayout, QWidget
+from app.qt.widgets import QLabel, QVBoxLayout, QWidget
 
 
 def fit_height(window: QWidget) -> None:

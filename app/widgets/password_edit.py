@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.qt import QAction, QIcon, QLineEdit, QWidget
+from app.qt.gui import QAction, QIcon
+from app.qt.widgets import QLineEdit, QWidget
 
 
 class PasswordEdit(QLineEdit):

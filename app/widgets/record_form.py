@@ -13,26 +13,22 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from app.qt import (
+from app.qt.core import QDate, QStringListModel, Qt, QTimer, Signal
+from app.qt.gui import QHideEvent
+from app.qt.widgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QCompleter,
-    QDate,
     QDateEdit,
     QFrame,
     QHBoxLayout,
-    QHideEvent,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QStringListModel,
-    Qt,
-    QTimer,
     QWidget,
-    Signal,
 )
 from app.widgets.form import repolish
 

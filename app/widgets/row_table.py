@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
-from app.qt import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from app.qt.core import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 T = TypeVar("T")
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from app.qt import QPainter, QPaintEvent, QSize, Qt, QWidget
+from app.qt.core import QSize, Qt
+from app.qt.gui import QPainter, QPaintEvent
+from app.qt.widgets import QWidget
 from app.widgets.tones import Tone, tone_color
 
 

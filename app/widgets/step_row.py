@@ -4,20 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from app.qt import (
-    QHBoxLayout,
-    QLabel,
-    QPainter,
-    QPaintEvent,
-    QPen,
-    QPointF,
-    QRectF,
-    QSize,
-    Qt,
-    QTimer,
-    QVBoxLayout,
-    QWidget,
-)
+from app.qt.core import QPointF, QRectF, QSize, Qt, QTimer
+from app.qt.gui import QPainter, QPaintEvent, QPen
+from app.qt.widgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from app.widgets.elided_label import ElidedLabel
 from app.widgets.tones import Tone, tone_color
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.qt import QAbstractItemView, Qt, QTableView, QWidget
+from app.qt.core import Qt
+from app.qt.widgets import QAbstractItemView, QTableView, QWidget
 
 
 def list_table(parent: QWidget, object_name: str = "dataTable") -> QTableView:

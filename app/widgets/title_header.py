@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.qt import QHBoxLayout, QLabel, QPixmap, QVBoxLayout, QWidget
+from app.qt.gui import QPixmap
+from app.qt.widgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 
 class TitleHeader(QWidget):

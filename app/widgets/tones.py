@@ -5,7 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import cache
 
-from app.qt import QColor, QIcon, QPainter, QPixmap, Qt
+from app.qt.core import Qt
+from app.qt.gui import QColor, QIcon, QPainter, QPixmap
 
 
 class Tone(StrEnum):

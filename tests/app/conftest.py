@@ -23,7 +23,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication
 from app.features.login.model import Server, SignInPreferences
 from app.keychain import Keychain
 from app.ops import Operations
-from app.qt import QApplication, QSettings
+from app.qt.core import QSettings
+from app.qt.widgets import QApplication
 from app.shell import DesktopShell
 from app.solo import SoloBackendRunner
 from app.theme import apply_theme
@@ -31,6 +32,7 @@ from backend.embedded.postgres import EmbeddedPostgres
 from backend.kit.settings import load_settings
 from backend.server import SoloBackend
 from tests.app.support import MemoryKeyring, SoloServer, stop_shell
+from tests.app.team_support import TeamGateway, team_gateway
 
 HERE = Path(__file__).parent
 
@@ -162,6 +164,14 @@ def solo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoloServer
     finally:
         backend.stop()
         EmbeddedPostgres(home).destroy()  # as root its data lives outside the tmp folder
+
+
+@pytest.fixture(scope="session")
+def degraded_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamGateway]:
+    """A real team-mode gateway whose sign-in (auth) service is not running: its health
+    says "degraded" and names it (``remote_service()`` starts it for a while)."""
+    with team_gateway(tmp_path_factory.mktemp("team") / "home") as gateway:
+        yield gateway
 
 
 @pytest.fixture

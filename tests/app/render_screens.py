@@ -16,7 +16,7 @@ seconds), ``login-no-keyring.png`` (the note that the sign-in cannot be kept),
 server's objection beside the password). The windows are fed recorded answers,
 not a live backend, so the script runs in a second.
 
-With ``--live`` it also starts the real solo backend (in a temporary SALESOS_HOME,
+With ``--live`` it also (``render_live.py``) starts the real solo backend (in a temporary SALESOS_HOME,
 with the demo data), signs in as the demo admin and writes, from that session:
 
 * ``live-startup.png``, ``live-login.png``, ``live-main.png``, ``live-settings.png``,
@@ -50,28 +50,21 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # for tests.app.support
 
+from app.api.auth import DeviceSession
 from app.api.client import GatewayClient
 from app.api.errors import ApiError
-from app.api.models import ComponentHealth, Contact, DeviceSession, Health, User, UserPage
-from app.api.pipelines import OpportunityRecord, PipelinesApi
-from app.api.records import ACCOUNTS, AccountRecord, RecordsApi
+from app.api.health import ComponentHealth, Health
+from app.api.session import User
+from app.api.users import UserPage
 from app.errors import ErrorKind, UserMessage, describe_error
-from app.features.accounts.model import AccountsTableModel
-from app.features.accounts.view import AccountsPage
-from app.features.contacts.view import ContactsPage
-from app.features.imports.view import ImportWizard
 from app.features.login.model import Server
 from app.features.login.view import LoginWindow
-from app.features.pipeline.view import PipelinePage
-from app.features.search.model import SearchState
 from app.features.settings.ops import AccountOps
 from app.features.settings.view import SettingsPage
 from app.features.startup.model import StartupProgress, StepEvent
@@ -83,11 +76,10 @@ from app.features.users.ops import UserAdminOps
 from app.features.users.view import UserDialog, UsersPage
 from app.main_window import MainWindow
 from app.ops import Operations
-from app.qt import QApplication, QColor, QPainter, QPixmap, Qt, QWidget
+from app.qt.widgets import QApplication, QWidget
 from app.theme import apply_theme
+from tests.app.render_support import WINDOW_SIZE, save
 
-WINDOW_SIZE = (1280, 800)
-"""A sales rep's laptop window: every full-window shot is taken at this size."""
 STEPS = ("database", "broker", "migrations", "services")
 SERVICES = ("activities", "auth", "calendar", "crm", "email", "scoring", "sequences", "sync")
 
@@ -100,17 +92,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def save(widget: QWidget, out: Path, name: str) -> None:
-    widget.show()
-    app = QApplication.instance()
-    assert app is not None
-    for _ in range(5):
-        app.processEvents()
-    path = out / f"{name}.png"
-    widget.grab().save(str(path))
-    print(path)
 
 
 def startup(out: Path, name: str, events: list[tuple[float, StepEvent]]) -> StartupWindow:
@@ -290,326 +271,6 @@ def signed_in_screens(out: Path) -> list[QWidget]:
     return [window, dialog]
 
 
-WAIT_S = 30.0
-"""How long a live screen may take to load before the script gives up on it."""
-
-IMPORT_CSV = (
-    "First Name,Last Name,Email,Job Title,Phone\n"
-    "Priya,Raman,priya.raman@acmerobotics.com,Plant Manager,+1 412 555 0141\n"
-    "Tomás,Ortega,tomas.ortega@acmerobotics.com,Buyer,+1 412 555 0178\n"
-    "Mei,Chen,mei.chen@globex-logistics.com,Head of Fleet,+31 10 555 0123\n"
-    "Jonas,Berg,jonas.berg(at)globex-logistics.com,Controller,+31 10 555 0190\n"
-)
-"""The import shots' file: three good contacts and, on line 5, an email that is not one."""
-
-
-def over(window: QWidget, popup: QWidget, *, centred: bool) -> QPixmap:
-    """``window`` with ``popup`` (a dialog or the palette, its own top-level) painted on
-    it where the user sees it: centred (a dialog, given the edge and shadow a window
-    manager would draw), or at the popup's own place over the window (the palette)."""
-    shot = window.grab()
-    above = popup.grab()
-    painter = QPainter(shot)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    if centred:
-        x = (shot.width() - above.width()) // 2
-        y = (shot.height() - above.height()) // 2
-        painter.setPen(Qt.PenStyle.NoPen)
-        for spread in range(16, 0, -2):  # a soft shadow: faint layers, darker near the edge
-            painter.setBrush(QColor(15, 23, 42, 6))
-            painter.drawRoundedRect(
-                x - spread,
-                y - spread + 4,
-                above.width() + 2 * spread,
-                above.height() + 2 * spread,
-                spread,
-                spread,
-            )
-    else:
-        x = popup.x() - window.x()
-        y = popup.y() - window.y()
-    painter.drawPixmap(x, y, above)
-    if centred:
-        painter.setPen(QColor("#94a3b8"))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRect(x, y, above.width() - 1, above.height() - 1)
-    painter.end()
-    return shot
-
-
-async def until(ready: Callable[[], object], what: str, timeout: float = WAIT_S) -> None:
-    """Wait until ``ready()`` holds; give up naming ``what`` after ``timeout`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not ready():
-        if loop.time() > deadline:
-            raise TimeoutError(f"gave up after {timeout:.0f} s waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
-async def settle(seconds: float = 0.15) -> None:
-    """Let layouts, fonts and late answers settle before a grab."""
-    await asyncio.sleep(seconds)
-
-
-@dataclass
-class Extras:
-    """What the script adds to the demo book (as another device) for the CRM shots."""
-
-    big_deal: OpportunityRecord
-    contact: Contact
-
-
-async def add_extras(other: GatewayClient, accounts: list[AccountRecord]) -> Extras:
-    """Deals in euros (one of 1,234,567.89 EUR) with a primary contact at Acme Robotics,
-    spread over the stages, and a saved view of the big US accounts."""
-    deals = PipelinesApi(other)
-    stages = (await deals.pipelines())[0].stages
-    open_stages = [stage for stage in stages if stage.outcome == "open"]
-    by_name = {account.name: account for account in accounts}
-    acme = by_name["Acme Robotics"]
-    contact = (await deals.contacts_of(acme.id))[0]
-    today = date.today()
-
-    async def deal(
-        name: str, account: str, amount: str, stage: int, days: int
-    ) -> OpportunityRecord:
-        return await deals.create_opportunity(
-            {
-                "name": name,
-                "account_id": by_name[account].id,
-                "primary_contact_id": contact.id if account == acme.name else None,
-                "amount": amount,
-                "currency": "EUR",
-                "stage_id": open_stages[stage % len(open_stages)].id,
-                "close_date": (today + timedelta(days=days)).isoformat(),
-            }
-        )
-
-    big = await deal("Acme Robotics — EMEA fleet rollout", "Acme Robotics", "1234567.89", 2, 45)
-    await deal("Acme Robotics — Service contract", "Acme Robotics", "48250.50", 0, 20)
-    await deal("Soylent Foods — Lyon plant pilot", "Soylent Foods", "86500.00", 1, 30)
-    await deal("Globex Logistics — Rotterdam hub", "Globex Logistics", "312000.00", 3, 75)
-    await RecordsApi(other).create_view(
-        "account",
-        "Big US accounts",
-        filters=("country:eq:United States", "size:gte:1000"),
-        sort="-size",
-        columns=("name", "industry", "size", "city", "country"),
-    )
-    return Extras(big, contact)
-
-
-def live(app: QApplication, out: Path) -> None:
-    """Run a real solo session, grab its windows, stop it."""
-    import tempfile
-
-    import keyring
-    import qasync
-
-    from app.features.login.model import SignInPreferences
-    from app.keychain import Keychain
-    from app.qt import QSettings
-    from app.shell import DesktopShell
-    from app.solo import SoloBackendRunner
-    from backend.auth.demo import DEMO_PASSWORD
-    from tests.app.support import DEMO_ADMIN, MemoryKeyring
-
-    home = tempfile.mkdtemp(prefix="salesos-shots-")
-    os.environ.update(SALESOS_HOME=home, SALESOS_EMBEDDED_PG_FAST="1", SALESOS_LOG_FORMAT="text")
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-
-    keyring.set_keyring(MemoryKeyring())  # never the real keyring of this machine
-    prefs = SignInPreferences(QSettings(f"{home}/prefs.ini", QSettings.Format.IniFormat))
-
-    def grab(widget: QWidget, name: str) -> None:
-        widget.grab().save(str(out / f"{name}.png"))
-        print(out / f"{name}.png")
-
-    def grab_over(window: QWidget, popup: QWidget, name: str, *, centred: bool = True) -> None:
-        over(window, popup, centred=centred).save(str(out / f"{name}.png"))
-        print(out / f"{name}.png")
-
-    async def session() -> None:
-        shell = DesktopShell(SoloBackendRunner(), Operations(loop), prefs, Keychain())
-        finished = asyncio.Event()
-        shell.finished.connect(lambda _code: finished.set())
-        shell.start()
-        try:
-            await signed_in_shots(shell)
-        finally:
-            shell.shutdown()
-            await finished.wait()
-
-    async def signed_in_shots(shell: DesktopShell) -> None:
-        await asyncio.sleep(0.05)
-        grab(shell.startup_window, "live-startup")
-        login = shell.login_window
-        await until(lambda: login.isVisible() and not login.busy, "the login window", 120)
-        login.email_edit.setText(DEMO_ADMIN)
-        login.password_edit.setText(DEMO_PASSWORD)
-        await settle(0.1)
-        grab(login, "live-login")
-        login.submit()
-        await until(
-            lambda: (
-                shell.main_window is not None and shell.monitor is not None and shell.monitor.latest
-            ),
-            "the main window after signing in",
-        )
-        window = shell.main_window
-        assert window is not None
-        assert shell.signed_in is not None
-        window.resize(*WINDOW_SIZE)
-        await settle(0.2)
-        grab(window, "live-main")
-        settings = window.show_page("Settings")
-        assert isinstance(settings, SettingsPage)
-        await until(lambda: settings.model.rowCount() > 0, "the signed-in devices")
-        await settle(0.1)
-        grab(window, "live-settings")
-        users = window.show_page("Users")
-        assert isinstance(users, UsersPage)
-        await until(lambda: users.model.rowCount() > 0, "the users")
-        await settle(0.1)
-        grab(window, "live-users")
-        accounts = window.show_page("Accounts")
-        assert isinstance(accounts, AccountsPage)
-        await until(lambda: accounts.model.loaded and not accounts.model.loading, "the accounts")
-        await settle(0.1)
-        grab(window, "live-accounts")
-        rows = accounts.model.records()
-        busiest = max(range(len(rows)), key=lambda row: rows[row].size or 0)
-        accounts.table.selectRow(busiest)
-        accounts.open_account(accounts.model.index(busiest, 0))
-        await until(
-            lambda: accounts.detail.opportunity_rows or accounts.detail.contact_labels,
-            "the account's contacts and opportunities",
-        )
-        await settle(0.2)
-        grab(window, "live-account-detail")
-        contacts = window.show_page("Contacts")
-        assert isinstance(contacts, ContactsPage)
-        await until(lambda: contacts.model.loaded and not contacts.model.loading, "the contacts")
-        await settle(0.1)
-        grab(window, "live-contacts")
-
-        other = GatewayClient(shell.signed_in.client.base_url)  # another device
-        try:
-            await other.sign_in(DEMO_ADMIN, DEMO_PASSWORD)
-            print("adding euro deals and a saved view to the demo book…")
-            extras = await add_extras(other, accounts.model.records())
-            await crm_shots(shell, window, accounts, contacts, other, extras)
-        finally:
-            await other.aclose()
-
-    async def crm_shots(
-        shell: DesktopShell,
-        window: MainWindow,
-        accounts: AccountsPage,
-        contacts: ContactsPage,
-        other: GatewayClient,
-        extras: Extras,
-    ) -> None:
-        contacts.open_record_id(extras.contact.id)
-        await until(lambda: contacts.detail.opportunity_rows, "the contact's opportunities")
-        await settle(0.2)
-        grab(window, "live-contact-detail")
-        contacts.detail.hide()
-
-        window.show_page("Accounts")
-        accounts.detail.hide()
-        accounts.open_new_dialog()
-        await until(lambda: accounts.dialog is not None, "the New account dialog")
-        dialog = accounts.dialog
-        assert dialog is not None
-        dialog.field("name").editor.setText("Northwind Traders")  # type: ignore[attr-defined]
-        dialog.field("domain").editor.setText("northwind traders")  # type: ignore[attr-defined]
-        dialog.field("industry").editor.setText("Wholesale")  # type: ignore[attr-defined]
-        dialog.submit()
-        await until(lambda: dialog.field("domain").error(), "the server's word on the domain")
-        await settle(0.2)
-        grab(dialog, "live-account-new-error")
-        dialog.reject()
-
-        accounts.load_views()  # the view was saved elsewhere after the page first showed
-        await until(lambda: len(accounts.views_bar.views()) > 0, "the saved views")
-        accounts.views_bar.choose(accounts.views_bar.views()[0].id)  # as the user picks it
-        await until(lambda: accounts.model.loaded and not accounts.model.loading, "the view")
-        accounts.table.sortByColumn(AccountsTableModel.NAME, Qt.SortOrder.AscendingOrder)
-        await until(lambda: accounts.model.loaded and not accounts.model.loading, "the sort")
-        view_dialog = accounts.open_save_view_dialog()
-        assert view_dialog is not None
-        view_dialog.name_edit.setText("Big US accounts, A to Z")
-        await settle(0.2)
-        grab_over(window, view_dialog, "live-views")
-        view_dialog.reject()
-
-        accounts.views_bar.choose(None)
-        await until(lambda: accounts.model.loaded and not accounts.model.loading, "all accounts")
-        records = RecordsApi(other)
-        for name, domain in (("Northwind Traders", "northwind.com"), ("Contoso Pharma", "")):
-            await records.create(ACCOUNTS, {"name": name, "domain": domain or None})
-        await until(lambda: accounts.new_notice.count == 2, "the new accounts notice")
-        await settle(0.2)
-        grab(window, "live-accounts-new-notice")
-
-        board = window.show_page("Pipeline")
-        assert isinstance(board, PipelinePage)
-        await until(
-            lambda: board.columns and all(c.model.loaded for c in board.columns.values()),
-            "the pipeline board",
-        )
-        await settle(0.4)  # the accounts' names on the cards
-        grab(window, "live-pipeline")
-        editor = board.open_editor(extras.big_deal.id)
-        assert editor is not None
-        await until(lambda: not editor.loading and editor.account is not None, "the deal")
-        await settle(0.2)
-        grab(editor, "live-opportunity-editor")
-        editor.reject()
-
-        window.show_page("Accounts")
-        palette = shell.palette
-        assert palette is not None
-        palette.popup()
-        palette.input.setText("acme")
-        await until(
-            lambda: palette.model.state is SearchState.READY and palette.model.hits(),
-            "the search results",
-        )
-        await settle(0.2)
-        grab_over(window, palette, "live-palette", centred=False)
-        palette.close()
-
-        window.show_page("Contacts")
-        wizard = contacts.open_import()
-        assert isinstance(wizard, ImportWizard)
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "trade-show-leads.csv"
-            path.write_text(IMPORT_CSV, encoding="utf-8")
-            wizard.set_file(path)
-            wizard.go_next()
-            await until(lambda: wizard.current_step() == wizard.MAPPING, "the columns step")
-            await settle(0.2)
-            grab(wizard, "live-import-mapping")
-            wizard.go_next()
-            await until(
-                lambda: (
-                    wizard.current_step() == wizard.SUMMARY
-                    and wizard.summary_step.error_model.rowCount() > 0
-                ),
-                "the import's outcome",
-            )
-        await settle(0.2)
-        grab(wizard, "live-import-summary")
-        wizard.accept()
-
-    with loop:
-        loop.run_until_complete(session())
-
-
 def main(argv: list[str]) -> int:
     if len(argv) not in (2, 3) or argv[2:] not in ([], ["--live"]):
         print(__doc__, file=sys.stderr)
@@ -719,6 +380,8 @@ def main(argv: list[str]) -> int:
     ]
     del keep
     if argv[2:] == ["--live"]:
+        from tests.app.render_live import live
+
         live(app, out)
     return 0
 

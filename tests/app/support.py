@@ -21,7 +21,7 @@ from keyring.errors import PasswordDeleteError
 from pytestqt.qtbot import QtBot
 
 from app.features.login.view import LoginWindow
-from app.qt import Qt
+from app.qt.core import Qt
 from app.shell import DesktopShell
 from backend.auth.demo import DEMO_PASSWORD
 from backend.kit.security import Role, TokenCodec

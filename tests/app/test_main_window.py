@@ -14,7 +14,7 @@ from app.features.status.monitor import HealthMonitor
 from app.features.status.view import StatusPage
 from app.main_window import MainWindow
 from app.ops import Operations
-from app.qt import QLabel
+from app.qt.widgets import QLabel
 
 
 @pytest.fixture

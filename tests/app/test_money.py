@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from app.money import compact_money, format_money
-from app.qt import QLocale
+from app.qt.core import QLocale
 
 US = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
 DE = QLocale(QLocale.Language.German, QLocale.Country.Germany)

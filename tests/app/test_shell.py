@@ -146,7 +146,7 @@ class TestTeamServerUsedLast:
         assert not shell.startup_window.isVisible()
         assert shell.login_window.team_radio.isChecked()
         assert shell.login_window.url_edit.text() == team_prefs
-        qtbot.wait(200)
+        qtbot.waitUntil(lambda: shell.ops.pending == 0)  # what the start began has ended
         assert shell.progress.attempts == 0
         assert shell.runner.base_url is None
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from app.api.records import AccountRecord
+from app.api.records import Account
 from app.features.records.model import NO_VALUE, RecordTableModel, short_date, text_or_dash
 from app.money import format_money
 
 __all__ = ["AccountsTableModel", "format_money"]
 
 
-class AccountsTableModel(RecordTableModel[AccountRecord]):
+class AccountsTableModel(RecordTableModel[Account]):
     """One row per account: name, domain, industry, employees, city, country, updated."""
 
     NAME, DOMAIN, INDUSTRY, EMPLOYEES, CITY, COUNTRY, UPDATED = range(7)
@@ -22,7 +22,7 @@ class AccountsTableModel(RecordTableModel[AccountRecord]):
     EMPTY_TEXT = "No accounts yet"
     NO_MATCH_TEXT = "No accounts match"
 
-    def cell(self, record: AccountRecord, column: int) -> str:
+    def cell(self, record: Account, column: int) -> str:
         if column == self.NAME:
             return record.name
         if column == self.DOMAIN:

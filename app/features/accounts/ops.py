@@ -7,10 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.api.client import GatewayClient
-from app.api.models import Account, Contact, Opportunity
-from app.api.records import ACCOUNTS, AccountRecord, RecordsApi
-from app.features.records.model import RecordQuery
-from app.features.records.ops import RecordPage, RecordStore
+from app.api.records import ACCOUNTS, CONTACTS, OPPORTUNITIES, Account, Contact, Opportunity
+from app.features.records.ops import RecordOps
 from app.ops import FailureHandler, Operations
 
 DETAIL_LIMIT = 50
@@ -34,8 +32,9 @@ class AccountRelations:
     more: bool = False
 
 
-class AccountRecordOps:
-    """Reads and changes accounts through the gateway.
+class AccountRecordOps(RecordOps[Account]):
+    """Lists, reads and changes accounts (see :class:`RecordOps`), and reads what hangs
+    off one.
 
     Args:
         client: The signed-in client.
@@ -43,25 +42,15 @@ class AccountRecordOps:
     """
 
     def __init__(self, client: GatewayClient, ops: Operations) -> None:
-        self._client = client
-        self._ops = ops
-        self.store: RecordStore[AccountRecord] = RecordStore(RecordsApi(client), ACCOUNTS, ops)
-        """Creating, changing, deleting accounts; custom fields; saved views."""
-
-    @property
-    def ops(self) -> Operations:
-        """Where the calls run."""
-        return self._ops
-
-    async def fetch_page(self, query: RecordQuery, cursor: str | None) -> RecordPage[AccountRecord]:
-        """One page of accounts for ``query``."""
-        return await self.store.fetch_page(query, cursor)
+        super().__init__(client, ACCOUNTS, ops)
 
     async def _relations(self, account: Account) -> AccountRelations:
         condition = (f"account_id:eq:{account.id}",)
         contacts, opportunities = await asyncio.gather(
-            self._client.contacts(sort="last_name", filters=condition, limit=DETAIL_LIMIT),
-            self._client.opportunities(sort="close_date", filters=condition, limit=DETAIL_LIMIT),
+            self.records.page(CONTACTS, sort="last_name", filters=condition, limit=DETAIL_LIMIT),
+            self.records.page(
+                OPPORTUNITIES, sort="close_date", filters=condition, limit=DETAIL_LIMIT
+            ),
         )
         more = contacts.next_cursor is not None or opportunities.next_cursor is not None
         return AccountRelations(account, contacts.items, opportunities.items, more)
@@ -73,6 +62,6 @@ class AccountRecordOps:
         failed: FailureHandler,
     ) -> asyncio.Task[AccountRelations]:
         """Fetch an account's contacts and opportunities."""
-        return self._ops.run(
+        return self.ops.run(
             self._relations(account), on_success=done, on_failure=failed, name="account-detail"
         )

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from app.api.live import Change
-from app.api.models import Contact
-from app.api.records import AccountRecord
+from app.api.records import Account, Contact
 from app.features.accounts.model import AccountsTableModel
 from app.features.accounts.ops import AccountRecordOps, AccountRelations
 from app.features.live.model import LiveChanges
@@ -15,7 +14,8 @@ from app.features.records.editing import EditableRecordPage
 from app.features.records.form import FormEntry, entry
 from app.features.records.model import NO_VALUE, short_date, text_or_dash
 from app.features.records.ops import RecordLoader
-from app.qt import QElapsedTimer, QLabel, QModelIndex, QSizePolicy, QTimer, QWidget
+from app.qt.core import QElapsedTimer, QModelIndex, QTimer
+from app.qt.widgets import QLabel, QSizePolicy, QWidget
 from app.widgets.record_form import TextInput, WholeNumberInput
 
 RELATED_KINDS = frozenset({"contact", "opportunity"})
@@ -63,12 +63,12 @@ class AccountDetail(RecordDetail):
         """The ids of the contacts and opportunities listed."""
 
     @property
-    def account(self) -> AccountRecord | None:
+    def account(self) -> Account | None:
         """The account shown."""
         record = self.record
-        return record if isinstance(record, AccountRecord) else None
+        return record if isinstance(record, Account) else None
 
-    def field_rows(self, record: AccountRecord) -> list[tuple[str, str]]:
+    def field_rows(self, record: Account) -> list[tuple[str, str]]:
         address = ", ".join(
             part for part in (record.street, record.city, record.region, record.postal_code) if part
         )
@@ -80,10 +80,10 @@ class AccountDetail(RecordDetail):
             ("Country", text_or_dash(record.country)),
         ]
 
-    def footer_rows(self, record: AccountRecord) -> list[tuple[str, str]]:
+    def footer_rows(self, record: Account) -> list[tuple[str, str]]:
         return [("Updated", short_date(record.updated_at))]
 
-    def show_account(self, account: AccountRecord) -> None:
+    def show_account(self, account: Account) -> None:
         """Show ``account``'s fields, and "Loading…" for its contacts and deals."""
         self.contact_labels = []
         self.listed_ids = frozenset()
@@ -127,7 +127,7 @@ class AccountDetail(RecordDetail):
         self.contact_labels.append(label)
 
 
-class AccountsPage(EditableRecordPage[AccountRecord]):
+class AccountsPage(EditableRecordPage[Account]):
     """The accounts the user may see; double-click or Enter opens one beside the list.
 
     Args:
@@ -142,10 +142,10 @@ class AccountsPage(EditableRecordPage[AccountRecord]):
         self, accounts: AccountRecordOps, *, autoload: bool = True, parent: QWidget | None = None
     ) -> None:
         model = AccountsTableModel()
-        loader: RecordLoader[AccountRecord] = RecordLoader(model, accounts.fetch_page, accounts.ops)
+        loader: RecordLoader[Account] = RecordLoader(model, accounts.fetch_page, accounts.ops)
         super().__init__(
             "account",
-            accounts.store,
+            accounts,
             AccountDetail(),
             "Accounts",
             "The companies you sell to.",
@@ -171,18 +171,18 @@ class AccountsPage(EditableRecordPage[AccountRecord]):
     def form_entries(self, parent: QWidget) -> list[FormEntry]:
         return account_entries(parent)
 
-    def label_of(self, record: AccountRecord) -> str:
+    def label_of(self, record: Account) -> str:
         return record.name
 
     def open_account(self, index: QModelIndex) -> None:
         """Show the account of ``index``'s row beside the list (what Enter does)."""
         self.open_index(index)
 
-    def open_record(self, record: AccountRecord) -> None:
+    def open_record(self, record: Account) -> None:
         self.detail.show_account(record)
         self.load_relations(record)
 
-    def load_relations(self, record: AccountRecord) -> None:
+    def load_relations(self, record: Account) -> None:
         if self._relations is not None and not self._relations.done():
             self._relations.cancel()  # its answer would be older than this one's
         detail = self.detail

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from app.api.records import ContactRecord
+from app.api.records import Contact
 from app.features.records.model import NO_VALUE, RecordTableModel, short_date, text_or_dash
-from app.qt import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from app.qt.core import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 NAME_PENDING = "…"
 """An account's name on its way from the server."""
@@ -17,7 +17,7 @@ UNAVAILABLE_TIP = "This account is in the trash, or not yours to see."
 FAILED_TIP = "The account's name could not be loaded."
 
 
-class ContactsTableModel(RecordTableModel[ContactRecord]):
+class ContactsTableModel(RecordTableModel[Contact]):
     """One row per contact: name, account, email, title, phone, updated.
 
     The quick filter and the Name column go by last name, which the server can
@@ -57,7 +57,7 @@ class ContactsTableModel(RecordTableModel[ContactRecord]):
         """The name shown for ``account_id`` (``None``: not known yet, or unreadable)."""
         return self._names.get(account_id)
 
-    def _wanted(self, records: Sequence[ContactRecord]) -> None:
+    def _wanted(self, records: Sequence[Contact]) -> None:
         ids = sorted(
             {r.account_id for r in records if r.account_id is not None} - self._asked,
         )
@@ -101,18 +101,18 @@ class ContactsTableModel(RecordTableModel[ContactRecord]):
 
     # ------------------------------------------------------------------ rows
 
-    def reset(self, items: Sequence[ContactRecord], next_cursor: str | None) -> None:
+    def reset(self, items: Sequence[Contact], next_cursor: str | None) -> None:
         # A first page again: names are asked afresh (an account may have been renamed),
         # while the ones known keep showing until the new ones arrive.
         self._asked.clear()
         super().reset(items, next_cursor)
         self._wanted(items)
 
-    def append_page(self, items: Sequence[ContactRecord], next_cursor: str | None) -> None:
+    def append_page(self, items: Sequence[Contact], next_cursor: str | None) -> None:
         super().append_page(items, next_cursor)
         self._wanted(items)
 
-    def replace_record(self, record: ContactRecord) -> int | None:
+    def replace_record(self, record: Contact) -> int | None:
         row = super().replace_record(record)
         if row is not None:
             self._wanted([record])  # it may have moved to an account not listed yet
@@ -120,7 +120,7 @@ class ContactsTableModel(RecordTableModel[ContactRecord]):
 
     # ------------------------------------------------------------------ cells
 
-    def cell(self, record: ContactRecord, column: int) -> str:
+    def cell(self, record: Contact, column: int) -> str:
         if column == self.NAME:
             return record.full_name or NO_VALUE
         if column == self.ACCOUNT:

@@ -8,10 +8,8 @@ from dataclasses import dataclass
 
 from app.api.client import GatewayClient
 from app.api.errors import ApiError
-from app.api.models import Opportunity
-from app.api.records import ACCOUNTS, CONTACTS, AccountRecord, ContactRecord, RecordsApi
-from app.features.records.model import RecordQuery
-from app.features.records.ops import MAX_READ_AT_ONCE, RecordPage, RecordStore
+from app.api.records import ACCOUNTS, CONTACTS, OPPORTUNITIES, Account, Contact, Opportunity
+from app.features.records.ops import RecordOps
 from app.ops import FailureHandler, Operations
 
 DETAIL_LIMIT = 50
@@ -33,14 +31,15 @@ class ContactRelations:
         more: Whether there are more opportunities than shown.
     """
 
-    contact: ContactRecord
-    account: AccountRecord | None
+    contact: Contact
+    account: Account | None
     opportunities: list[Opportunity]
     more: bool = False
 
 
-class ContactRecordOps:
-    """Reads and changes contacts through the gateway.
+class ContactRecordOps(RecordOps[Contact]):
+    """Lists, reads and changes contacts (see :class:`RecordOps`), and reads their accounts
+    and opportunities.
 
     Args:
         client: The signed-in client.
@@ -48,35 +47,23 @@ class ContactRecordOps:
     """
 
     def __init__(self, client: GatewayClient, ops: Operations) -> None:
-        self._client = client
-        self._ops = ops
-        self._api = RecordsApi(client)
-        self.store: RecordStore[ContactRecord] = RecordStore(self._api, CONTACTS, ops)
-        """Creating, changing, deleting contacts; custom fields; saved views."""
+        super().__init__(client, CONTACTS, ops)
 
-    @property
-    def ops(self) -> Operations:
-        """Where the calls run."""
-        return self._ops
-
-    async def fetch_page(self, query: RecordQuery, cursor: str | None) -> RecordPage[ContactRecord]:
-        """One page of contacts for ``query``."""
-        return await self.store.fetch_page(query, cursor)
-
-    async def _account(self, account_id: str | None) -> AccountRecord | None:
+    async def _account(self, account_id: str | None) -> Account | None:
         if account_id is None:
             return None
         try:
-            return await self._api.get(ACCOUNTS, account_id)
+            return await self.records.get(ACCOUNTS, account_id)
         except ApiError as exc:
             if exc.status_code in (403, 404):
                 return None
             raise
 
-    async def _relations(self, contact: ContactRecord) -> ContactRelations:
+    async def _relations(self, contact: Contact) -> ContactRelations:
         account, opportunities = await asyncio.gather(
             self._account(contact.account_id),
-            self._api.opportunities(
+            self.records.page(
+                OPPORTUNITIES,
                 sort="close_date",
                 filters=(f"primary_contact_id:eq:{contact.id}",),
                 limit=DETAIL_LIMIT,
@@ -87,17 +74,17 @@ class ContactRecordOps:
 
     def load_relations(
         self,
-        contact: ContactRecord,
+        contact: Contact,
         done: Callable[[ContactRelations], None],
         failed: FailureHandler,
     ) -> asyncio.Task[ContactRelations]:
         """Fetch a contact's account and opportunities."""
-        return self._ops.run(
+        return self.ops.run(
             self._relations(contact), on_success=done, on_failure=failed, name="contact-detail"
         )
 
     async def _accounts_named(self, text: str) -> list[tuple[str, str]]:
-        page = await self._api.page(
+        page = await self.records.page(
             ACCOUNTS, sort="name", filters=(f"name:contains:{text}",), limit=ACCOUNT_CHOICES
         )
         return [(account.name, account.id) for account in page.items]
@@ -106,7 +93,7 @@ class ContactRecordOps:
         self, text: str, done: Callable[[list[tuple[str, str]]], None], failed: FailureHandler
     ) -> asyncio.Task[list[tuple[str, str]]]:
         """Find accounts whose name contains ``text``: (name, id) pairs, by name."""
-        return self._ops.run(
+        return self.ops.run(
             self._accounts_named(text), on_success=done, on_failure=failed, name="account-search"
         )
 
@@ -118,19 +105,12 @@ class ContactRecordOps:
         self, account_id: str, done: Callable[[str], None], failed: FailureHandler
     ) -> asyncio.Task[str]:
         """Look up the name of the account ``account_id``."""
-        return self._ops.run(
+        return self.ops.run(
             self._account_name(account_id), on_success=done, on_failure=failed, name="account-name"
         )
 
     async def _names_of(self, account_ids: Sequence[str]) -> dict[str, str]:
-        names: dict[str, str] = {}
-        for start in range(0, len(account_ids), MAX_READ_AT_ONCE):
-            chunk = account_ids[start : start + MAX_READ_AT_ONCE]
-            page = await self._api.page(
-                ACCOUNTS, filters=(f"id:in:{','.join(chunk)}",), limit=len(chunk)
-            )
-            names.update((account.id, account.name) for account in page.items)
-        return names
+        return {a.id: a.name for a in await self.records.by_ids(ACCOUNTS, account_ids)}
 
     def account_names(
         self,
@@ -138,10 +118,10 @@ class ContactRecordOps:
         done: Callable[[dict[str, str]], None],
         failed: FailureHandler,
     ) -> asyncio.Task[dict[str, str]]:
-        """The names of the accounts ``account_ids`` by id, in one call (for a page of
-        contacts: at most :data:`~app.features.records.ops.MAX_READ_AT_ONCE` ids a call).
-        Accounts in the trash or out of the user's reach are not among them."""
-        return self._ops.run(
+        """The names of the accounts ``account_ids`` by id (one call per 100 ids, for a
+        page of contacts). Accounts in the trash or out of the user's reach are not
+        among them."""
+        return self.ops.run(
             self._names_of(list(account_ids)),
             on_success=done,
             on_failure=failed,

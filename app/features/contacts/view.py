@@ -7,7 +7,7 @@ import zoneinfo
 from functools import cache
 
 from app.api.live import Change
-from app.api.records import ContactRecord
+from app.api.records import Contact
 from app.errors import UserMessage
 from app.features.contacts.model import ContactsTableModel
 from app.features.contacts.ops import ContactRecordOps, ContactRelations
@@ -19,7 +19,8 @@ from app.features.records.live import GATHER_MS
 from app.features.records.model import NO_VALUE, short_date, text_or_dash
 from app.features.records.ops import RecordLoader
 from app.features.records.view import message_text
-from app.qt import QTimer, QWidget
+from app.qt.core import QTimer
+from app.qt.widgets import QWidget
 from app.widgets.record_form import CheckInput, ChoiceInput, SearchPicker, TextInput
 
 COMMON_ZONES = (
@@ -91,15 +92,15 @@ class ContactDetail(RecordDetail):
         """Names of the accounts seen, by id (for the form's account picker)."""
 
     @property
-    def contact(self) -> ContactRecord | None:
+    def contact(self) -> Contact | None:
         """The contact shown."""
         record = self.record
-        return record if isinstance(record, ContactRecord) else None
+        return record if isinstance(record, Contact) else None
 
-    def title_of(self, record: ContactRecord) -> str:
+    def title_of(self, record: Contact) -> str:
         return record.full_name or NO_VALUE
 
-    def field_rows(self, record: ContactRecord) -> list[tuple[str, str]]:
+    def field_rows(self, record: Contact) -> list[tuple[str, str]]:
         if record.account_id is None:
             account = NO_VALUE
         else:
@@ -114,10 +115,10 @@ class ContactDetail(RecordDetail):
             ("Do not contact", "Yes" if record.do_not_contact else "No"),
         ]
 
-    def footer_rows(self, record: ContactRecord) -> list[tuple[str, str]]:
+    def footer_rows(self, record: Contact) -> list[tuple[str, str]]:
         return [("Updated", short_date(record.updated_at))]
 
-    def show_contact(self, contact: ContactRecord) -> None:
+    def show_contact(self, contact: Contact) -> None:
         """Show ``contact``'s fields, and "Loading…" for its opportunities."""
         self.show_record(contact, "Loading the account and opportunities…")
 
@@ -145,7 +146,7 @@ class ContactDetail(RecordDetail):
         self.end_sections()
 
 
-class ContactsPage(EditableRecordPage[ContactRecord]):
+class ContactsPage(EditableRecordPage[Contact]):
     """The people at the accounts, each with their account's name, sortable by header
     and filtered by last name.
 
@@ -161,10 +162,10 @@ class ContactsPage(EditableRecordPage[ContactRecord]):
         self, contacts: ContactRecordOps, *, autoload: bool = True, parent: QWidget | None = None
     ) -> None:
         model = ContactsTableModel()
-        loader: RecordLoader[ContactRecord] = RecordLoader(model, contacts.fetch_page, contacts.ops)
+        loader: RecordLoader[Contact] = RecordLoader(model, contacts.fetch_page, contacts.ops)
         super().__init__(
             "contact",
-            contacts.store,
+            contacts,
             ContactDetail(),
             "Contacts",
             "The people you sell to, at every account you can see.",
@@ -227,18 +228,18 @@ class ContactsPage(EditableRecordPage[ContactRecord]):
     def form_entries(self, parent: QWidget) -> list[FormEntry]:
         return contact_entries(parent)
 
-    def label_of(self, record: ContactRecord) -> str:
+    def label_of(self, record: Contact) -> str:
         return record.full_name or "this contact"
 
-    def open_record(self, record: ContactRecord) -> None:
+    def open_record(self, record: Contact) -> None:
         self.detail.show_contact(record)
         self.load_relations(record)
 
-    def load_relations(self, record: ContactRecord) -> None:
+    def load_relations(self, record: Contact) -> None:
         detail = self.detail
         self._contacts.load_relations(record, detail.show_relations, detail.show_failure)
 
-    def prepare_dialog(self, dialog: RecordDialog, record: ContactRecord | None) -> None:
+    def prepare_dialog(self, dialog: RecordDialog, record: Contact | None) -> None:
         """Let the account picker search accounts and name the current one."""
         found = dialog.entry("account_id")
         if found is None or not isinstance(found.input, SearchPicker):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.api.imports import ImportRowError
-from app.qt import QModelIndex, QPersistentModelIndex, Qt
+from app.qt.core import QModelIndex, QPersistentModelIndex, Qt
 from app.widgets.row_table import RowTableModel
 
 DONT_IMPORT = ""

@@ -19,7 +19,7 @@ from app.api.imports import ImportJob, ImportPreview, ImportRowError, ImportsApi
 from app.errors import ErrorKind, UserMessage
 from app.features.imports.model import ProgressMeter
 from app.ops import FailureHandler, Operations
-from app.qt import QObject, QTimer, Signal
+from app.qt.core import QObject, QTimer, Signal
 
 log = logging.getLogger(__name__)
 

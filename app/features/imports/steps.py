@@ -16,7 +16,8 @@ from app.features.imports.model import (
     human_size,
     progress_text,
 )
-from app.qt import (
+from app.qt.core import Qt, Signal
+from app.qt.widgets import (
     QButtonGroup,
     QComboBox,
     QFrame,
@@ -27,10 +28,8 @@ from app.qt import (
     QPushButton,
     QRadioButton,
     QScrollArea,
-    Qt,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from app.theme import pixmap
 from app.widgets.elided_label import ElidedLabel

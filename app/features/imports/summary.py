@@ -5,7 +5,8 @@ from __future__ import annotations
 from app.api.imports import ImportJob, ImportRowError
 from app.features.imports.model import ImportTarget, RowErrorsModel, count_text
 from app.features.imports.steps import step_heading, styled_label
-from app.qt import QFrame, QHBoxLayout, QHeaderView, QPushButton, Qt, QVBoxLayout, QWidget, Signal
+from app.qt.core import Qt, Signal
+from app.qt.widgets import QFrame, QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout, QWidget
 from app.widgets.form import MessageBanner, repolish
 from app.widgets.tables import list_table
 

@@ -32,8 +32,9 @@ from app.features.imports.model import (
 from app.features.imports.ops import FIRST_ERRORS, ImportOps, ImportWatcher
 from app.features.imports.steps import FileStep, MappingStep, ProgressStep
 from app.features.imports.summary import SummaryStep
-from app.qt import (
-    QCloseEvent,
+from app.qt.core import QStandardPaths, Qt, Signal
+from app.qt.gui import QCloseEvent
+from app.qt.widgets import (
     QDialog,
     QFileDialog,
     QFrame,
@@ -41,11 +42,8 @@ from app.qt import (
     QLabel,
     QPushButton,
     QStackedWidget,
-    QStandardPaths,
-    Qt,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from app.theme import icon
 from app.widgets.form import repolish

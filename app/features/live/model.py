@@ -12,7 +12,7 @@ from app.api.client import GatewayClient
 from app.api.errors import ApiError, SessionEndedError
 from app.api.live import EXPIRED, RESYNC, Change, live_changes
 from app.ops import Operations
-from app.qt import QObject, Signal
+from app.qt.core import QObject, Signal
 
 log = logging.getLogger(__name__)
 

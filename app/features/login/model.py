@@ -10,7 +10,7 @@ from enum import StrEnum
 
 import httpx
 
-from app.qt import QSettings
+from app.qt.core import QSettings
 
 
 class ServerKind(StrEnum):

@@ -14,15 +14,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.api.auth import AuthApi
 from app.api.client import GatewayClient
-from app.api.models import User
-from app.api.session import AuthSession
+from app.api.session import AuthSession, User
 from app.errors import ErrorKind, UserMessage
 from app.features.login.model import Server, SignInPreferences, SignInRequest
 from app.features.login.view import LoginWindow
 from app.keychain import Keychain
 from app.ops import Operations
-from app.qt import QObject, Signal
+from app.qt.core import QObject, Signal
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ class SignInFlow(QObject):
 
         async def work() -> None:
             try:
-                await signed.client.sign_out()
+                await AuthApi(signed.client).sign_out()
             except Exception as exc:
                 log.warning("the server could not be told about the sign-out: %s", exc)
             finally:
@@ -204,7 +204,7 @@ class SignInFlow(QObject):
         if signed is not None and not signed.keep_signed_in:
             try:
                 async with asyncio.timeout(SIGN_OUT_TIMEOUT_SECONDS):
-                    await signed.client.sign_out()
+                    await AuthApi(signed.client).sign_out()
             except Exception as exc:  # quitting goes on regardless
                 log.info("sign-out on quit did not reach the server: %s", exc)
         clients = [client] if client is not None else []
@@ -231,7 +231,7 @@ class SignInFlow(QObject):
         if token is None:
             return None
         client = self._client_for(server)
-        await client.resume(token)
+        await AuthApi(client).resume(token)
         return token
 
     def _found_saved(self, server: Server, email: str, token: str | None, tried: bool) -> None:
@@ -267,7 +267,7 @@ class SignInFlow(QObject):
         client = self._client_for(request.server)
         self.window.set_busy(True)
         self._attempt = self._ops.run(
-            client.sign_in(request.email, request.password),
+            AuthApi(client).sign_in(request.email, request.password),
             on_success=lambda session: self._succeeded(request, client, session),
             on_failure=self.window.show_failure,
             name="sign-in",

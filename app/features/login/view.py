@@ -7,23 +7,19 @@ import time
 
 from app.errors import ErrorKind, UserMessage, wait_sentence
 from app.features.login.model import Server, SignInRequest, check_email, check_server_url
-from app.qt import (
+from app.qt.core import Qt, QTimer, Signal
+from app.qt.gui import QCloseEvent, QKeyEvent, QShowEvent
+from app.qt.widgets import (
     QButtonGroup,
     QCheckBox,
-    QCloseEvent,
     QFrame,
     QHBoxLayout,
-    QKeyEvent,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
-    QShowEvent,
-    Qt,
-    QTimer,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from app.theme import icon, pixmap
 from app.widgets.form import FormField, MessageBanner, fit_height

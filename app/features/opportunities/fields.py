@@ -8,7 +8,9 @@ from decimal import Decimal
 
 from app.features.opportunities.model import InputProblem, parse_amount, plain_amount
 from app.money import format_money, minor_digits
-from app.qt import QDate, QDateEdit, QFocusEvent, QKeyEvent, QLineEdit, QMouseEvent, Qt, QWidget
+from app.qt.core import QDate, Qt
+from app.qt.gui import QFocusEvent, QKeyEvent, QMouseEvent
+from app.qt.widgets import QDateEdit, QLineEdit, QWidget
 
 NO_DATE = QDate(1900, 1, 1)
 """The date edit's "no date" (shown as :data:`NO_DATE_TEXT`)."""

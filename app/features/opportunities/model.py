@@ -13,9 +13,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app.api.pipelines import OpportunityRecord
+from app.api.records import Opportunity
 from app.money import CURRENCY_SYMBOLS, minor_digits, user_locale
-from app.qt import QLocale
+from app.qt.core import QLocale
 
 CURRENCIES: tuple[str, ...] = (
     "USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "JPY", "CNY", "HKD", "SGD", "INR",
@@ -137,7 +137,7 @@ class OpportunityForm:
         }
         return {key: value for key, value in fields.items() if value is not None}
 
-    def changes_from(self, record: OpportunityRecord) -> dict[str, Any]:
+    def changes_from(self, record: Opportunity) -> dict[str, Any]:
         """Only what differs from ``record`` (``None`` clears a field)."""
         ours = {
             "name": self.name,

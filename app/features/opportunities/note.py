@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.qt import QFrame, QHBoxLayout, QLabel, QPushButton, Qt, QWidget, Signal
+from app.qt.core import Qt, Signal
+from app.qt.widgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 CHANGED_NOTE = (
     "<b>Changed by someone else</b> since you opened it. Saving now would be refused: "

@@ -8,8 +8,8 @@ else made meanwhile (412) is said plainly, with a way to reload.
 
 from __future__ import annotations
 
-from app.api.models import Account, Contact
-from app.api.pipelines import OpportunityRecord, Pipeline, Stage
+from app.api.pipelines import Pipeline, Stage
+from app.api.records import Account, Contact, Opportunity
 from app.errors import UserMessage
 from app.features.opportunities.fields import AmountEdit, CloseDateEdit
 from app.features.opportunities.model import (
@@ -23,7 +23,8 @@ from app.features.opportunities.model import (
 from app.features.opportunities.note import ChangedNote
 from app.features.opportunities.ops import OpportunityContext, OpportunityEditorOps
 from app.money import CURRENCY_SYMBOLS
-from app.qt import (
+from app.qt.core import QStringListModel, Qt, QTimer, Signal
+from app.qt.widgets import (
     QComboBox,
     QCompleter,
     QDialog,
@@ -32,12 +33,8 @@ from app.qt import (
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QStringListModel,
-    Qt,
-    QTimer,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from app.widgets.form import FormField, MessageBanner, fit_height
 
@@ -94,7 +91,7 @@ class OpportunityDialog(QDialog):
         parent: The parent widget.
 
     Signals:
-        saved(object): The :class:`OpportunityRecord` as the server saved it.
+        saved(object): The :class:`Opportunity` as the server saved it.
     """
 
     saved = Signal(object)
@@ -103,7 +100,7 @@ class OpportunityDialog(QDialog):
         self,
         editor: OpportunityEditorOps,
         pipeline: Pipeline,
-        record: OpportunityRecord | None = None,
+        record: Opportunity | None = None,
         *,
         stage_id: str | None = None,
         parent: QWidget | None = None,
@@ -273,7 +270,7 @@ class OpportunityDialog(QDialog):
         row = self.stage_combo.findData(stage_id)
         self.stage_combo.setCurrentIndex(max(row, 0))
 
-    def _fill(self, record: OpportunityRecord) -> None:
+    def _fill(self, record: Opportunity) -> None:
         self.name_edit.setText(record.name)
         code = record.currency.upper()
         if self.currency_combo.findData(code) < 0:
@@ -289,7 +286,7 @@ class OpportunityDialog(QDialog):
         self.reason_edit.setText(record.closed_reason or "")
         self._stage_changed()
 
-    def notice_change(self, opportunity_id: str, record: OpportunityRecord | None) -> None:
+    def notice_change(self, opportunity_id: str, record: Opportunity | None) -> None:
         """An opportunity was changed elsewhere (``record``, its new version) or
         deleted (``None``). If it is the one edited here, say so above the form,
         without touching what the user typed. A version the form already has (e.g.
@@ -550,7 +547,7 @@ class OpportunityDialog(QDialog):
         self.cancel_button.setEnabled(not saving)
         self.progress.setVisible(saving or self.loading)
 
-    def _saved(self, record: OpportunityRecord) -> None:
+    def _saved(self, record: Opportunity) -> None:
         self._set_saving(False)
         self.record = record
         self.saved.emit(record)

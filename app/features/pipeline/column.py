@@ -13,16 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from app.api.pipelines import Stage
-from app.features.pipeline.model import (
-    StageCardsModel,
-    StageSummary,
-    card_id_of,
-    count_text,
-    total_lines,
-)
+from app.features.pipeline.board import StageSummary, count_text
+from app.features.pipeline.model import StageCardsModel, card_id_of, total_lines
 from app.features.records.detail import without_account
-from app.qt import (
-    QAbstractItemView,
+from app.qt.core import QModelIndex, QPersistentModelIndex, QPoint, QRect, QRectF, QSize, Qt, Signal
+from app.qt.gui import (
     QColor,
     QDrag,
     QDragEnterEvent,
@@ -31,28 +26,23 @@ from app.qt import (
     QDropEvent,
     QFont,
     QFontMetrics,
+    QPainter,
+    QPen,
+    QPixmap,
+)
+from app.qt.widgets import (
+    QAbstractItemView,
     QFrame,
     QHBoxLayout,
     QLabel,
     QListView,
-    QModelIndex,
-    QPainter,
-    QPen,
-    QPersistentModelIndex,
-    QPixmap,
-    QPoint,
     QPushButton,
-    QRect,
-    QRectF,
-    QSize,
     QStackedWidget,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    Qt,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from app.widgets.form import repolish
 
@@ -477,8 +467,8 @@ class StageColumn(QFrame):
         shown = f"{loaded:,} of {total:,} shown" if self.summary.known else f"{loaded:,} shown"
         self.shown_label.setText(shown if self.model.has_more() else "")
         self.more_button.setVisible(self.model.has_more())
-        self.more_button.setEnabled(not self.model.loading_more)
-        self.more_button.setText("Loading…" if self.model.loading_more else "Load more")
+        self.more_button.setEnabled(not self.model.column.loading_more)
+        self.more_button.setText("Loading…" if self.model.column.loading_more else "Load more")
 
     # ------------------------------------------------------------------ dropping
 

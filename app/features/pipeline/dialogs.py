@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from app.api.pipelines import OpportunityRecord, Stage
+from app.api.pipelines import Stage
+from app.api.records import Opportunity
 from app.errors import UserMessage
-from app.qt import (
+from app.qt.core import Signal
+from app.qt.widgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -12,7 +14,6 @@ from app.qt import (
     QPushButton,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from app.widgets.form import FormField
 
@@ -22,9 +23,7 @@ def sentence(message: UserMessage) -> str:
     return " ".join(part for part in (message.title, message.text) if part)
 
 
-def refusal_text(
-    message: UserMessage, card: OpportunityRecord, source: Stage, target: Stage
-) -> str:
+def refusal_text(message: UserMessage, card: Opportunity, source: Stage, target: Stage) -> str:
     """Why a move did not happen, in plain words, and where the deal is now."""
     name = f"“{card.name}”"
     back = f"It is back in {source.name}."
@@ -60,9 +59,7 @@ class LostReasonDialog(QDialog):
 
     confirmed = Signal(str)
 
-    def __init__(
-        self, card: OpportunityRecord, stage: Stage, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, card: Opportunity, stage: Stage, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lostReasonDialog")
         self.setWindowTitle(f"Move to {stage.name}")

@@ -1,30 +1,28 @@
 """Keeps an open board in step with changes made elsewhere, as the live stream tells them.
 
-The stream says only *which* deal changed. The board gathers the ids that arrive
-within a short pause (a move is several events: updated, stage changed, won…),
-reads them in one call (``filter=id:in:…``), and hands each deal's new version,
-or its absence (deleted, out of reach), to the page, which moves, updates, adds
-or removes the card in place. A deal whose card the user is dragging, or whose
-move waits for the server, is held back and read again once that is over: what
-the user is doing is never pulled from under the pointer.
+The stream says *which* deal changed and to which version. A change the board
+already shows is no news (:class:`~app.api.live.Echoes`: this window's own moves
+and saves coming back, or a version the card shows already) and nothing is read
+for it. The others are gathered for a short pause (a move is several events:
+updated, stage changed, won…), read in one call (``filter=id:in:…``), and each
+deal's new version, or its absence (deleted, out of reach), is handed to the board,
+which moves, updates, adds or removes the card in place. A deal whose card the user
+is dragging, or whose move waits for the server, is held back and read again once
+that is over: what the user is doing is never pulled from under the pointer.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from app.api.live import Change
-from app.api.pipelines import OpportunityRecord
+from app.api.live import Change, Echoes
+from app.api.records import Opportunity
 from app.errors import UserMessage
 from app.features.live.model import LiveChanges
-from app.features.opportunities.view import OpportunityDialog
-from app.features.pipeline.column import StageColumn
+from app.features.pipeline.board import BoardState
 from app.features.pipeline.ops import PipelineOps
-from app.qt import QElapsedTimer, QObject, QTimer, Signal
-
-if TYPE_CHECKING:
-    from app.features.pipeline.view import PipelinePage
+from app.qt.core import QElapsedTimer, QObject, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
@@ -34,32 +32,78 @@ LIVE_DELAY_MS = 200
 LIVE_MAX_DELAY_MS = 1000
 """A steady trickle of changes is read at least this often."""
 
-FRESH_MS = 4000
-"""How long a card changed elsewhere stays tagged ("Moved here", "Updated", "New")."""
-
 OPPORTUNITY = "opportunity"
 ACCOUNT = "account"
 
 
+class FollowedBoard(Protocol):
+    """What the follower needs of the board it keeps current (the Pipeline page)."""
+
+    @property
+    def state(self) -> BoardState:
+        """The board's cards, figures and moves."""
+        ...
+
+    @property
+    def busy(self) -> bool:
+        """Whether a card is being dragged or a move waits for the server."""
+        ...
+
+    def is_busy_with(self, opportunity_id: str) -> bool:
+        """Whether the deal's card is being dragged or its move waits for the server."""
+        ...
+
+    def shown_version(self, opportunity_id: str) -> int | None:
+        """The oldest version of the deal the board shows (a card, an open editor)."""
+        ...
+
+    def show_change(self, opportunity_id: str, record: Opportunity | None) -> bool:
+        """Show a deal's new version (``None``: gone); whether the figures may have moved."""
+        ...
+
+    def rename_account(self, account_id: str) -> None:
+        """Read an account's name again if cards show it."""
+        ...
+
+    def reload_quietly(self) -> None:
+        """Load the board again in place."""
+        ...
+
+    def refresh_totals(self) -> None:
+        """Ask the server for the columns' figures again."""
+        ...
+
+    def show_missed_changes(self, message: UserMessage) -> None:
+        """Say that changes made elsewhere could not be shown."""
+        ...
+
+
 class BoardFollower(QObject):
-    """Hears a :class:`LiveChanges` for a :class:`PipelinePage` and applies what it hears.
+    """Hears a :class:`LiveChanges` for a board and applies what it hears.
 
     Args:
-        page: The board to keep current.
+        board: The board to keep current.
         pipelines: The board's calls.
+        parent: The parent object.
 
     Signals:
-        applied(object): A ``frozenset`` of the opportunity ids whose news was
-            applied to the board (including news that changed nothing, such as
-            this window's own saves coming back).
+        applied(object): A ``frozenset`` of the opportunity ids whose new versions
+            were read and shown (including reads that changed nothing).
+        ignored(object): A :class:`~app.api.live.Change` of a deal that was no news
+            to the board (this window's own change coming back, or a version shown
+            already): nothing was read.
     """
 
     applied = Signal(object)
+    ignored = Signal(object)
 
-    def __init__(self, page: PipelinePage, pipelines: PipelineOps) -> None:
-        super().__init__(page)
-        self._page = page
+    def __init__(
+        self, board: FollowedBoard, pipelines: PipelineOps, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._board = board
         self._ops = pipelines
+        self._echoes = Echoes(pipelines.client)
         self._live: LiveChanges | None = None
         self._queued: set[str] = set()
         self.held: set[str] = set()
@@ -96,11 +140,15 @@ class BoardFollower(QObject):
     # ------------------------------------------------------------------ hearing
 
     def hear(self, change: Change) -> None:
-        """A record changed elsewhere: read it soon if it is a deal; read an
-        account's name again if cards show it."""
+        """A record changed: read it soon if it is a deal the board does not show as
+        it is now; read an account's name again if cards show it (whoever renamed it:
+        this window's Accounts page too)."""
         if change.kind == ACCOUNT:
-            self._page.rename_account(change.id)
+            self._board.rename_account(change.id)
         if change.kind != OPPORTUNITY:
+            return
+        if not self._echoes.is_news(change, self._board.shown_version(change.id)):
+            self.ignored.emit(change)
             return
         self._queued.add(change.id)
         self._schedule()
@@ -116,24 +164,24 @@ class BoardFollower(QObject):
     def _connection_changed(self, connected: bool) -> None:
         # Changes made while the stream was not open (before it first opened, or
         # while it was broken) were not heard: catch up with what is shown.
-        if connected and self._page.columns:
+        if connected and self._board.state.columns:
             self.resync()
 
     def release(self) -> None:
         """A drag or a move is over: read what was held back for it, and reload
         the board if a reload waited."""
-        page = self._page
-        if self._reload_wanted and not page.busy:
+        board = self._board
+        if self._reload_wanted and not board.busy:
             self._reload_wanted = False
-            page.reload_quietly()
-        free = {i for i in self.held if not page.is_busy_with(i)}
+            board.reload_quietly()
+        free = {i for i in self.held if not board.is_busy_with(i)}
         if free:
             self.held -= free
             self._queued |= free
             self._schedule()
 
     def reload_later(self) -> None:
-        """The page could not reload now (a drag or a move): do it when it is over."""
+        """The board could not reload now (a drag or a move): do it when it is over."""
         self._reload_wanted = True
 
     def _schedule(self) -> None:
@@ -148,88 +196,44 @@ class BoardFollower(QObject):
     # ------------------------------------------------------------------ reading
 
     def _read(self) -> None:
-        page = self._page
-        if page.pipeline is None or not page.columns:
+        board = self._board
+        state = board.state
+        if state.pipeline is None or not state.columns:
             self._queued.clear()  # nothing shown yet: its first load will be current
             return
         ids = sorted(self._queued)
         self._queued.clear()
-        busy = {i for i in ids if page.is_busy_with(i)}
+        busy = {i for i in ids if board.is_busy_with(i)}
         self.held |= busy
         wanted = [i for i in ids if i not in busy]
         if not wanted:
             return
         self._reading = True
-        generation = page.generation
+        generation = state.generation
 
-        def arrived(records: list[OpportunityRecord]) -> None:
+        def arrived(records: list[Opportunity]) -> None:
             self._reading = False
-            if generation == page.generation:
+            if generation == state.generation:
                 self._apply(wanted, {r.id: r for r in records})
             self._schedule()
 
         def failed(message: UserMessage) -> None:
             self._reading = False
             log.info("changed deals not read: %s %s", message.title, message.details)
-            if generation == page.generation:
-                page.show_missed_changes(message)
+            if generation == state.generation:
+                board.show_missed_changes(message)
             self._schedule()
 
         self._ops.load_changed(wanted, arrived, failed)
 
-    def _apply(self, ids: list[str], found: dict[str, OpportunityRecord]) -> None:
-        page = self._page
+    def _apply(self, ids: list[str], found: dict[str, Opportunity]) -> None:
+        board = self._board
         totals_moved = False
         for opportunity_id in ids:
-            if page.is_busy_with(opportunity_id):  # a drag or a move began meanwhile
+            if board.is_busy_with(opportunity_id):  # a drag or a move began meanwhile
                 self.held.add(opportunity_id)
                 continue
-            totals_moved |= self.apply_change(opportunity_id, found.get(opportunity_id))
+            totals_moved |= board.show_change(opportunity_id, found.get(opportunity_id))
         if totals_moved:
-            page.refresh_totals()
+            board.refresh_totals()
         self.applied.emit(frozenset(ids))
-
-    def apply_change(self, opportunity_id: str, record: OpportunityRecord | None) -> bool:
-        """Show a deal as it now is: ``record`` (its current version), or ``None``
-        when it was deleted or is out of the user's reach; an open editor on it is
-        told. Returns whether the columns' figures may have changed."""
-        page = self._page
-        dialog = page.dialog  # the page forgets a dialog once it is closed
-        if isinstance(dialog, OpportunityDialog):
-            dialog.notice_change(opportunity_id, record)
-        found = page.find_card(opportunity_id)
-        if record is None or page.pipeline is None or record.pipeline_id != page.pipeline.id:
-            if found is not None:
-                with found[0].keep_place():
-                    found[0].model.take(opportunity_id)
-                return True
-            return record is None  # a deal deleted from a page not loaded yet counted
-        target = page.columns.get(record.stage_id)
-        if target is None:
-            page.reload_quietly()  # a stage this board does not know: the pipeline changed
-            return False
-        label = "New"
-        if found is not None:
-            source, shown = found
-            if shown.version >= record.version:
-                return False  # shown already (e.g. this window's own save coming back)
-            if source is target:
-                source.model.replace(record)
-                self._flash(source, record.id, "Updated")
-                page.name_accounts([record])
-                return True
-            with source.keep_place():
-                source.model.take(opportunity_id)
-            label = "Moved here"
-        row = target.model.sorted_row(record)
-        if row is not None:
-            with target.keep_place():
-                target.model.insert(row, record)
-            self._flash(target, record.id, label)
-            page.name_accounts([record])
-        return True
-
-    def _flash(self, column: StageColumn, opportunity_id: str, label: str) -> None:
-        model = column.model
-        mark = model.mark_fresh(opportunity_id, label)
-        QTimer.singleShot(FRESH_MS, model, lambda: model.clear_fresh(opportunity_id, mark))

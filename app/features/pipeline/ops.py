@@ -8,13 +8,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from app.api.client import GatewayClient
-from app.api.pipelines import (
-    Board,
-    OpportunityRecord,
-    OpportunityRecordPage,
-    Pipeline,
-    PipelinesApi,
-)
+from app.api.paging import PAGE_SIZE, Page
+from app.api.pipelines import Board, Pipeline, PipelinesApi
+from app.api.records import ACCOUNTS, OPPORTUNITIES, Opportunity, RecordsApi
+from app.api.users import UsersApi
 from app.errors import UserMessage
 from app.ops import FailureHandler, Operations
 
@@ -22,8 +19,17 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+CARDS_PAGE_SIZE = PAGE_SIZE
+"""How many cards a board column asks for at once."""
+
+CARD_SORT = "close_date"
+"""Columns list the deals closing soonest first (those without a date last)."""
+
 GONE_ACCOUNT = "Account not found"
 """What a card says when its account was deleted or is out of the user's reach."""
+
+CardPage = Page[Opportunity]
+"""One page of a column's deals."""
 
 
 def _logged(message: UserMessage) -> None:
@@ -40,13 +46,16 @@ class PipelineOps:
     """
 
     def __init__(self, client: GatewayClient, ops: Operations) -> None:
-        self._api = PipelinesApi(client)
+        self._client = client
+        self._pipelines = PipelinesApi(client)
+        self._records = RecordsApi(client)
+        self._users = UsersApi(client)
         self._ops = ops
 
     @property
-    def api(self) -> PipelinesApi:
-        """The typed calls (the opportunity editor makes its own with them)."""
-        return self._api
+    def client(self) -> GatewayClient:
+        """The signed-in client (the opportunity editor makes its calls on it too)."""
+        return self._client
 
     @property
     def ops(self) -> Operations:
@@ -62,36 +71,48 @@ class PipelineOps:
     ) -> asyncio.Task[T]:
         return self._ops.run(work, on_success=done, on_failure=failed, name=name)
 
+    async def _stage_page(
+        self, stage_id: str, cursor: str | None = None, limit: int = CARDS_PAGE_SIZE
+    ) -> CardPage:
+        return await self._records.page(
+            OPPORTUNITIES,
+            cursor=cursor,
+            sort=CARD_SORT,
+            filters=(f"stage_id:eq:{stage_id}",),
+            limit=limit,
+        )
+
     def load_pipelines(
         self, done: Callable[[list[Pipeline]], None], failed: FailureHandler
     ) -> asyncio.Task[list[Pipeline]]:
         """Fetch every pipeline with its stages."""
-        return self._run(self._api.pipelines(), done, failed, "pipelines")
+        return self._run(self._pipelines.pipelines(), done, failed, "pipelines")
 
     def load_board(
         self, pipeline_id: str, done: Callable[[Board], None], failed: FailureHandler
     ) -> asyncio.Task[Board]:
         """Fetch the board's totals per stage."""
-        return self._run(self._api.board(pipeline_id), done, failed, "pipeline-board")
+        return self._run(self._pipelines.board(pipeline_id), done, failed, "pipeline-board")
 
     def load_cards(
         self,
         stage_id: str,
         cursor: str | None,
-        done: Callable[[OpportunityRecordPage], None],
+        done: Callable[[CardPage], None],
         failed: FailureHandler,
-    ) -> asyncio.Task[OpportunityRecordPage]:
-        """Fetch one page of a column's deals (``cursor=None``: the first)."""
-        return self._run(self._api.stage_page(stage_id, cursor), done, failed, "pipeline-cards")
+    ) -> asyncio.Task[CardPage]:
+        """Fetch one page of a column's deals (``cursor=None``: the first), closing
+        soonest first."""
+        return self._run(self._stage_page(stage_id, cursor), done, failed, "pipeline-cards")
 
     def move(
         self,
-        card: OpportunityRecord,
+        card: Opportunity,
         stage_id: str,
         reason: str | None,
-        done: Callable[[OpportunityRecord], None],
+        done: Callable[[Opportunity], None],
         failed: FailureHandler,
-    ) -> asyncio.Task[OpportunityRecord]:
+    ) -> asyncio.Task[Opportunity]:
         """Put a deal in another stage, refused if it changed since ``card`` was read.
 
         Args:
@@ -104,7 +125,7 @@ class PipelineOps:
         changes: dict[str, Any] = {"stage_id": stage_id}
         if reason:
             changes["closed_reason"] = reason
-        work = self._api.update_opportunity(card.id, changes, card.if_match)
+        work = self._records.update(OPPORTUNITIES, card.id, changes, card.version)
         return self._run(work, done, failed, "pipeline-move")
 
     def load_account_names(
@@ -114,28 +135,27 @@ class PipelineOps:
         return self._run(self._account_names(account_ids), done, _logged, "pipeline-account-names")
 
     async def _account_names(self, account_ids: Sequence[str]) -> dict[str, str]:
-        found = {a.id: a.name for a in await self._api.accounts_by_id(account_ids)}
+        found = {a.id: a.name for a in await self._records.by_ids(ACCOUNTS, account_ids)}
         return {account_id: found.get(account_id, GONE_ACCOUNT) for account_id in account_ids}
 
     def load_changed(
         self,
         opportunity_ids: Sequence[str],
-        done: Callable[[list[OpportunityRecord]], None],
+        done: Callable[[list[Opportunity]], None],
         failed: FailureHandler,
-    ) -> asyncio.Task[list[OpportunityRecord]]:
+    ) -> asyncio.Task[list[Opportunity]]:
         """Fetch the current version of deals changed elsewhere, in one call; those
         deleted (or now out of the user's reach) are not in the answer."""
-        return self._run(
-            self._api.opportunities_by_id(opportunity_ids), done, failed, "pipeline-changed"
-        )
+        work = self._records.by_ids(OPPORTUNITIES, opportunity_ids)
+        return self._run(work, done, failed, "pipeline-changed")
 
     def load_columns(
         self,
         pipeline_id: str,
         limits: Mapping[str, int],
-        done: Callable[[tuple[Board, dict[str, OpportunityRecordPage]]], None],
+        done: Callable[[tuple[Board, dict[str, CardPage]]], None],
         failed: FailureHandler,
-    ) -> asyncio.Task[tuple[Board, dict[str, OpportunityRecordPage]]]:
+    ) -> asyncio.Task[tuple[Board, dict[str, CardPage]]]:
         """Fetch the board's totals and each column's first cards again, at once.
 
         Args:
@@ -145,21 +165,45 @@ class PipelineOps:
             failed: Receives why not.
         """
 
-        async def read() -> tuple[Board, dict[str, OpportunityRecordPage]]:
+        async def read() -> tuple[Board, dict[str, CardPage]]:
             stage_ids = list(limits)
             board, pages = await asyncio.gather(
-                self._api.board(pipeline_id),
-                asyncio.gather(*(self._api.stage_page(s, limit=limits[s]) for s in stage_ids)),
+                self._pipelines.board(pipeline_id),
+                asyncio.gather(*(self._stage_page(s, limit=limits[s]) for s in stage_ids)),
             )
             return board, dict(zip(stage_ids, pages, strict=True))
 
         return self._run(read(), done, failed, "pipeline-reload")
 
+    def load_opportunity(
+        self,
+        opportunity_id: str,
+        known: Sequence[Pipeline],
+        done: Callable[[tuple[Opportunity, list[Pipeline]]], None],
+        failed: FailureHandler,
+    ) -> asyncio.Task[tuple[Opportunity, list[Pipeline]]]:
+        """Fetch one deal (on the board or not) and the pipelines, so it can be edited
+        with its own pipeline's stages.
+
+        Args:
+            opportunity_id: The deal.
+            known: The pipelines the board has read already (none: they are read too).
+            done: Receives the deal and the pipelines.
+            failed: Receives why not (``not_found`` when it is gone or out of reach).
+        """
+
+        async def read() -> tuple[Opportunity, list[Pipeline]]:
+            record = await self._records.get(OPPORTUNITIES, opportunity_id)
+            pipelines = list(known) if known else await self._pipelines.pipelines()
+            return record, pipelines
+
+        return self._run(read(), done, failed, "pipeline-open-deal")
+
     def load_owners(self, done: Callable[[dict[str, str]], None]) -> asyncio.Task[dict[str, str]]:
         """Fetch the colleagues' names (for owners' initials); a failure leaves cards without."""
 
         async def names() -> dict[str, str]:
-            page = await self._api.colleagues()
+            page = await self._users.page()
             return {user.id: user.name for user in page.items}
 
         return self._run(names(), done, _logged, "pipeline-owners")

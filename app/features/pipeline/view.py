@@ -15,34 +15,27 @@ a card being dragged and a move on its way are left alone.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 
-from app.api.pipelines import (
-    CARDS_PAGE_SIZE,
-    MAX_PAGE,
-    Board,
-    OpportunityRecord,
-    OpportunityRecordPage,
-    Pipeline,
-    Stage,
-)
+from app.api.paging import MAX_PAGE
+from app.api.pipelines import Board, Pipeline
+from app.api.records import Opportunity
 from app.errors import UserMessage
 from app.features.live.model import LiveChanges
 from app.features.opportunities.ops import OpportunityEditorOps
 from app.features.opportunities.view import OpportunityDialog
+from app.features.pipeline.board import BoardDirectory, BoardState, ColumnCards, StageSummary
 from app.features.pipeline.column import StageColumn
 from app.features.pipeline.dialogs import LostReasonDialog, refusal_text, sentence
 from app.features.pipeline.follow import BoardFollower
-from app.features.pipeline.model import (
-    BoardDirectory,
-    Move,
-    StageCardsModel,
-    StageSummary,
-    total_lines,
-    with_moves,
-)
-from app.features.pipeline.ops import PipelineOps
-from app.qt import (
+from app.features.pipeline.model import StageCardsModel, total_lines
+from app.features.pipeline.names import CardNames
+from app.features.pipeline.ops import CARDS_PAGE_SIZE, CardPage, PipelineOps
+from app.qt.core import Qt, QTimer
+from app.qt.gui import QShowEvent
+from app.qt.widgets import (
     QComboBox,
     QDialog,
     QFrame,
@@ -50,10 +43,7 @@ from app.qt import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QShowEvent,
     QStackedWidget,
-    Qt,
-    QTimer,
     QVBoxLayout,
     QWidget,
 )
@@ -62,8 +52,8 @@ from app.widgets.form import MessageBanner
 
 log = logging.getLogger(__name__)
 
-NAMING_DELAY_MS = 40
-"""Account names of pages arriving within this time are looked up together."""
+FRESH_MS = 4000
+"""How long a card changed elsewhere stays tagged ("Moved here", "Updated", "New")."""
 
 
 class PipelinePage(QWidget):
@@ -85,27 +75,16 @@ class PipelinePage(QWidget):
         super().__init__(parent)
         self.setObjectName("pipelinePage")
         self._ops = pipelines
-        self._editor = OpportunityEditorOps(pipelines.api, pipelines.ops)
+        self._editor = OpportunityEditorOps(pipelines.client, pipelines.ops)
         self._loaded_once = not autoload
-        self._owners_asked = False
         self.pipelines: list[Pipeline] = []
-        self.pipeline: Pipeline | None = None
-        self.directory = BoardDirectory(self)
+        self._state = BoardState()
         self.columns: dict[str, StageColumn] = {}
-        self._server: dict[str, StageSummary] = {}
-        self._pending: dict[str, Move] = {}
-        self._settled: list[Move] = []
-        self._generation = 0
-        self._move_epoch = 0
-        self._totals_stale = False
-        self.follower = BoardFollower(self, pipelines)
+        """The columns' widgets by stage id (their cards are :attr:`state`'s)."""
+        self.follower = BoardFollower(self, pipelines, self)
         self.dialog: QDialog | None = None
-        self._unnamed: set[str] = set()
-        self._renamed: set[str] = set()
-        self._naming_timer = QTimer(self)
-        self._naming_timer.setSingleShot(True)
-        self._naming_timer.setInterval(NAMING_DELAY_MS)
-        self._naming_timer.timeout.connect(self._look_up_names)
+        self.names = CardNames(self._state.directory, pipelines, self._names_arrived, self)
+        """Looks up the account names and owners' initials the cards show."""
 
         title = QLabel("Pipeline", self)
         title.setProperty("role", "pageTitle")
@@ -175,28 +154,40 @@ class PipelinePage(QWidget):
     # ------------------------------------------------------------------ loading
 
     @property
+    def state(self) -> BoardState:
+        """The board's cards, figures and moves (plain Python)."""
+        return self._state
+
+    @property
+    def pipeline(self) -> Pipeline | None:
+        """The pipeline shown (or being opened)."""
+        return self._state.pipeline
+
+    @property
+    def directory(self) -> BoardDirectory:
+        """The account names and owners' initials the cards show."""
+        return self._state.directory
+
+    @property
     def moves_pending(self) -> int:
         """How many moves wait for the server."""
-        return len(self._pending)
+        return len(self._state.pending)
 
     @property
     def generation(self) -> int:
         """Grows whenever the board is loaded afresh (answers to older asks are dropped)."""
-        return self._generation
+        return self._state.generation
 
     def refresh(self) -> None:
         """Load the pipelines, then the chosen one's board, from the start."""
         self._loaded_once = True
-        self._generation += 1
-        generation = self._generation
+        generation = self._state.new_generation()
         self.refresh_button.setEnabled(False)
         self.reload_button.hide()
-        if not self._owners_asked:
-            self._owners_asked = True
-            self._ops.load_owners(self.directory.add_owners)
+        self.names.load_owners()
 
         def arrived(pipelines: list[Pipeline]) -> None:
-            if generation != self._generation:
+            if generation != self._state.generation:
                 return
             self._show_pipelines(pipelines)
 
@@ -225,23 +216,23 @@ class PipelinePage(QWidget):
             (p for p in self.pipelines if p.id == self.pipeline_combo.itemData(row)), None
         )
         if pipeline is not None and (self.pipeline is None or pipeline.id != self.pipeline.id):
-            self._generation += 1
+            self._state.new_generation()
             self.banner.clear_message()
             self.open_pipeline(pipeline)
 
     def open_pipeline(self, pipeline: Pipeline) -> None:
         """Show ``pipeline``'s board: its totals, then each column's first cards."""
-        generation = self._generation
-        self.pipeline = pipeline
+        generation = self._state.generation
+        self._state.pipeline = pipeline
         self.new_button.setEnabled(bool(pipeline.stages))
         self.refresh_button.setEnabled(False)
 
         def arrived(board: Board) -> None:
-            if generation == self._generation:
+            if generation == self._state.generation:
                 self._show_board(board.pipeline, [StageSummary.of(c) for c in board.columns])
 
         def failed(message: UserMessage) -> None:
-            if generation != self._generation:
+            if generation != self._state.generation:
                 return
             # The deals can still be shown, by the stages the pipeline list gave.
             self._show_board(pipeline, [StageSummary(s, known=False) for s in pipeline.stages])
@@ -260,11 +251,7 @@ class PipelinePage(QWidget):
 
     def _show_board(self, pipeline: Pipeline, summaries: list[StageSummary]) -> None:
         self.refresh_button.setEnabled(True)
-        self.pipeline = pipeline
-        self._pending.clear()
-        self._settled.clear()
-        self._build_columns([summary.stage for summary in summaries])
-        self._server = {summary.stage.id: summary for summary in summaries}
+        self._build_columns(self._state.show(pipeline, summaries))
         self._show_totals()
         self.body.setCurrentWidget(self.board_scroll)
         if not summaries:
@@ -273,13 +260,14 @@ class PipelinePage(QWidget):
         for stage_id in self.columns:
             self._load_cards(stage_id, None)
 
-    def _build_columns(self, stages: list[Stage]) -> None:
+    def _build_columns(self, cards: list[ColumnCards]) -> None:
         for column in self.columns.values():
             self.board_layout.removeWidget(column)
             column.deleteLater()
         self.columns = {}
-        for position, stage in enumerate(stages):
-            model = StageCardsModel(stage, self.directory, self)
+        for position, stage_cards in enumerate(cards):
+            stage = stage_cards.stage
+            model = StageCardsModel(stage_cards, self.directory, self)
             model.more_wanted.connect(lambda cursor, s=stage.id: self._load_cards(s, cursor))
             column = StageColumn(model, self.board)
             column.card_dropped.connect(self.move_card)
@@ -289,22 +277,23 @@ class PipelinePage(QWidget):
             self.columns[stage.id] = column
 
     def _load_cards(self, stage_id: str, cursor: str | None) -> None:
-        generation = self._generation
+        generation = self._state.generation
         column = self.columns[stage_id]
+        cards = column.model.column
 
-        def arrived(page: OpportunityRecordPage) -> None:
-            if generation != self._generation:
+        def arrived(page: CardPage) -> None:
+            if generation != self._state.generation:
                 return
             if cursor is None:
-                column.model.set_first_page(page.items, page.next_cursor)
+                cards.set_first_page(page.items, page.next_cursor)
             else:
-                column.model.append_page(page.items, page.next_cursor)
+                cards.append_page(page.items, page.next_cursor)
             self.name_accounts(page.items)
 
         def failed(message: UserMessage) -> None:
-            if generation != self._generation:
+            if generation != self._state.generation:
                 return
-            column.model.more_failed()
+            cards.more_failed()
             self.banner.show_message(
                 f"The deals in {column.stage.name} could not be loaded. {sentence(message)}",
                 "error",
@@ -312,39 +301,22 @@ class PipelinePage(QWidget):
 
         self._ops.load_cards(stage_id, cursor, arrived, failed)
 
-    def name_accounts(self, cards: list[OpportunityRecord]) -> None:
-        """Look up the accounts of ``cards`` whose names are not known yet; the
-        columns' pages arriving together are looked up in one call."""
-        self._unnamed.update(self.directory.missing_accounts(cards))
-        if self._unnamed:
-            self._naming_timer.start()
+    def name_accounts(self, cards: list[Opportunity]) -> None:
+        """Look up the accounts of ``cards`` whose names are not known yet (the
+        columns' pages arriving together, in one call)."""
+        self.names.name(cards)
 
     def rename_account(self, account_id: str) -> None:
-        """An account changed elsewhere: read its name again if cards show it (the
-        old name stays until the new one arrives)."""
-        if account_id in self.directory.accounts:
-            self._renamed.add(account_id)
-            self._naming_timer.start()
+        """An account changed: read its name again if cards show it (the old name
+        stays until the new one arrives)."""
+        self.names.rename(account_id)
 
-    def _look_up_names(self) -> None:
-        missing = sorted((self._unnamed - set(self.directory.accounts)) | self._renamed)
-        self._unnamed.clear()
-        self._renamed.clear()
-        if not missing:
-            return
-
-        def arrived(names: dict[str, str]) -> None:
-            # Names the server would not give are left blank rather than "…" forever.
-            self.directory.add_accounts({**dict.fromkeys(missing, ""), **names})
-
-        self._ops.load_account_names(missing, arrived)
+    def _names_arrived(self) -> None:
+        for column in self.columns.values():
+            column.model.names_arrived()
 
     def _show_totals(self) -> None:
-        moves = [*self._settled, *self._pending.values()]
-        shown = {
-            stage_id: with_moves(self._server.get(stage_id, StageSummary(c.stage)), moves)
-            for stage_id, c in self.columns.items()
-        }
+        shown = self._state.summaries()
         rows = max((len(total_lines(s)) for s in shown.values()), default=1)
         for stage_id, column in self.columns.items():
             column.set_summary(shown[stage_id], rows)
@@ -353,30 +325,25 @@ class PipelinePage(QWidget):
         """Ask the server for the columns' figures again (after moves and edits)."""
         if self.pipeline is None:
             return
-        generation, epoch = self._generation, self._move_epoch
+        ask = self._state.ask_figures()
 
         def arrived(board: Board) -> None:
-            # A move started meanwhile may or may not be in these figures: wait for
-            # it to finish, which asks again.
-            if generation != self._generation or epoch != self._move_epoch or self._pending:
-                self._totals_stale = generation == self._generation
-                return
-            self._server = {c.stage.id: StageSummary.of(c) for c in board.columns}
-            self._settled.clear()
-            self._totals_stale = False
-            self._show_totals()
+            # A move started meanwhile may or may not be in these figures: its end
+            # asks again.
+            if self._state.figures_arrived(ask, [StageSummary.of(c) for c in board.columns]):
+                self._show_totals()
 
         self._ops.load_board(self.pipeline.id, arrived, lambda m: log.info("totals: %s", m.title))
 
     # ------------------------------------------------------------------ moving
 
-    def find_card(self, opportunity_id: str) -> tuple[StageColumn, OpportunityRecord] | None:
+    def find_card(self, opportunity_id: str) -> tuple[StageColumn, Opportunity] | None:
         """The column holding a deal's card, and the card."""
-        for column in self.columns.values():
-            row = column.model.row_of(opportunity_id)
-            if row is not None:
-                return column, column.model.card_at(row)
-        return None
+        found = self._state.find(opportunity_id)
+        if found is None:
+            return None
+        cards, card = found
+        return self.columns[cards.stage.id], card
 
     def move_card(self, opportunity_id: str, stage_id: str) -> LostReasonDialog | None:
         """Move a deal to another stage (what dropping its card does).
@@ -404,52 +371,40 @@ class PipelinePage(QWidget):
         return None
 
     def _start_move(self, opportunity_id: str, stage_id: str, reason: str | None) -> None:
-        found = self.find_card(opportunity_id)
-        target = self.columns.get(stage_id)
-        if found is None or target is None or found[0] is target:
+        state = self._state
+        move = state.start_move(opportunity_id, stage_id)
+        if move is None:
             return  # the board was reloaded meanwhile
-        source, card = found
-        taken = source.model.take(opportunity_id)
-        assert taken is not None
-        row = taken[0]
-        move = Move(card, source.stage, target.stage)
-        self._pending[card.id] = move
-        self._move_epoch += 1
-        target.model.insert(0, card, pending=True)
-        target.list.scrollToTop()
+        self.columns[stage_id].list.scrollToTop()
         self._show_totals()
         self.banner.clear_message()
         self.reload_button.hide()
-        generation = self._generation
+        generation = state.generation
 
-        def done(updated: OpportunityRecord) -> None:
-            if generation != self._generation:
+        def done(updated: Opportunity) -> None:
+            if generation != state.generation:
                 return
-            self._pending.pop(card.id, None)
-            self._settled.append(move)
-            if not target.model.replace(updated):
-                log.info("moved card %s no longer shown", card.id)
+            if not state.move_saved(move, updated):
+                log.info("moved card %s no longer shown", move.card.id)
             self._show_totals()
-            if not self._pending:
+            if not state.pending:
                 self.refresh_totals()
             self.follower.release()
 
         def failed(message: UserMessage) -> None:
-            if generation != self._generation:
+            if generation != state.generation:
                 return
-            self._pending.pop(card.id, None)
-            target.model.take(card.id)
-            source.model.insert(row, card)
+            state.move_refused(move)
             self._show_totals()
             self.banner.show_message(
-                refusal_text(message, card, source.stage, target.stage), "error"
+                refusal_text(message, move.card, move.source, move.target), "error"
             )
             self.reload_button.setVisible(message.code in ("stale_write", "not_found"))
-            if not self._pending and (self._settled or self._totals_stale):
+            if not state.pending and state.figures_wanted:
                 self.refresh_totals()
             self.follower.release()
 
-        self._ops.move(card, stage_id, reason, done, failed)
+        self._ops.move(move.card, stage_id, reason, done, failed)
 
     # ------------------------------------------------------------------ following
 
@@ -461,15 +416,59 @@ class PipelinePage(QWidget):
     @property
     def busy(self) -> bool:
         """Whether a card is being dragged or a move waits for the server."""
-        return bool(self._pending) or any(
+        return bool(self._state.pending) or any(
             c.list.dragging_id is not None for c in self.columns.values()
         )
 
     def is_busy_with(self, opportunity_id: str) -> bool:
         """Whether the deal's card is being dragged or its move waits for the server."""
-        return opportunity_id in self._pending or any(
+        return opportunity_id in self._state.pending or any(
             c.list.dragging_id == opportunity_id for c in self.columns.values()
         )
+
+    def shown_version(self, opportunity_id: str) -> int | None:
+        """The oldest version of the deal the board shows: its card, and the editor
+        when it is open on it (``None``: neither shows it)."""
+        versions = []
+        found = self._state.find(opportunity_id)
+        if found is not None:
+            versions.append(found[1].version)
+        dialog = self.dialog
+        editing = dialog.record if isinstance(dialog, OpportunityDialog) else None
+        if editing is not None and editing.id == opportunity_id:
+            versions.append(editing.version)
+        return min(versions) if versions else None
+
+    def show_change(self, opportunity_id: str, record: Opportunity | None) -> bool:
+        """Show a deal as it now is: ``record`` (its current version), or ``None`` when
+        it was deleted or is out of the user's reach. Its card moves, changes, comes
+        or goes in place (tagged for a few seconds), the scroll positions stay, and an
+        open editor on it is told. Returns whether the columns' figures may have
+        changed."""
+        dialog = self.dialog  # the page forgets a dialog once it is closed
+        if isinstance(dialog, OpportunityDialog):
+            dialog.notice_change(opportunity_id, record)
+        with self._keeping_places():
+            shown = self._state.show_change(opportunity_id, record)
+        if shown.reload:
+            self.reload_quietly()  # a stage this board does not know: the pipeline changed
+        if shown.fresh is not None:
+            cards, label = shown.fresh
+            mark = cards.mark_fresh(opportunity_id, label)
+            model = self.columns[cards.stage.id].model  # the tag goes with its column
+            QTimer.singleShot(
+                FRESH_MS, model, lambda: model.column.clear_fresh(opportunity_id, mark)
+            )
+        if shown.to_name:
+            self.name_accounts(list(shown.to_name))
+        return shown.totals_moved
+
+    @contextlib.contextmanager
+    def _keeping_places(self) -> Iterator[None]:
+        with contextlib.ExitStack() as places:
+            for column in self.columns.values():
+                places.enter_context(column.keep_place())
+            yield
 
     def reload_quietly(self) -> None:
         """Load the board again in place: the same columns keep their scroll
@@ -481,34 +480,33 @@ class PipelinePage(QWidget):
         if self.busy:
             self.follower.reload_later()
             return
-        generation, epoch = self._generation, self._move_epoch
+        state = self._state
+        generation, epoch = state.generation, state.epoch
         limits = {
             stage_id: min(MAX_PAGE, max(CARDS_PAGE_SIZE, column.model.rowCount()))
             for stage_id, column in self.columns.items()
         }
 
-        def arrived(answer: tuple[Board, dict[str, OpportunityRecordPage]]) -> None:
+        def arrived(answer: tuple[Board, dict[str, CardPage]]) -> None:
             board, pages = answer
-            if generation != self._generation:
+            if generation != state.generation:
                 return
-            if epoch != self._move_epoch or self.busy:
+            if epoch != state.epoch or self.busy:
                 self.follower.reload_later()  # the user moved a card meanwhile: again, later
                 self.follower.release()
                 return
             summaries = [StageSummary.of(c) for c in board.columns]
-            if [s.stage for s in summaries] != [c.stage for c in self.columns.values()]:
-                self._generation += 1  # the stages changed: build the board anew
+            if [s.stage for s in summaries] != state.stages():
+                state.new_generation()  # the stages changed: build the board anew
                 self._show_board(board.pipeline, summaries)
                 return
             for stage_id, column in self.columns.items():
                 page = pages[stage_id]
                 with column.keep_place():
-                    column.model.set_first_page(page.items, page.next_cursor)
+                    column.model.column.set_first_page(page.items, page.next_cursor)
                 self.name_accounts(page.items)
-            self.pipeline = board.pipeline
-            self._server = {summary.stage.id: summary for summary in summaries}
-            self._settled.clear()
-            self._totals_stale = False
+            state.pipeline = board.pipeline
+            state.set_figures(summaries)
             self._show_totals()
 
         self._ops.load_columns(pipeline.id, limits, arrived, self.show_missed_changes)
@@ -540,14 +538,8 @@ class PipelinePage(QWidget):
     def open_opportunity(self, opportunity_id: str) -> None:
         """Open the editor on any deal, on the board or not (e.g. a search hit): it
         is read first, and edited with its own pipeline's stages."""
-        api = self._ops.api
 
-        async def read() -> tuple[OpportunityRecord, list[Pipeline]]:
-            record = await api.opportunity(opportunity_id)
-            known = self.pipelines if self.pipelines else await api.pipelines()
-            return record, known
-
-        def arrived(answer: tuple[OpportunityRecord, list[Pipeline]]) -> None:
+        def arrived(answer: tuple[Opportunity, list[Pipeline]]) -> None:
             record, pipelines = answer
             pipeline = next((p for p in pipelines if p.id == record.pipeline_id), None)
             if pipeline is None:
@@ -558,11 +550,9 @@ class PipelinePage(QWidget):
         def failed(message: UserMessage) -> None:
             self.banner.show_message(f"The deal could not be opened. {sentence(message)}", "error")
 
-        self._ops.ops.run(read(), on_success=arrived, on_failure=failed, name="pipeline-open-deal")
+        self._ops.load_opportunity(opportunity_id, self.pipelines, arrived, failed)
 
-    def _open_dialog(
-        self, pipeline: Pipeline, record: OpportunityRecord | None
-    ) -> OpportunityDialog:
+    def _open_dialog(self, pipeline: Pipeline, record: Opportunity | None) -> OpportunityDialog:
         dialog = OpportunityDialog(self._editor, pipeline, record, parent=self)
         dialog.saved.connect(self._saved)
         dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
@@ -575,17 +565,17 @@ class PipelinePage(QWidget):
             self.dialog = None
         dialog.deleteLater()
 
-    def _saved(self, record: OpportunityRecord) -> None:
-        found = self.find_card(record.id)
-        target = self.columns.get(record.stage_id)
+    def _saved(self, record: Opportunity) -> None:
+        found = self._state.find(record.id)
+        target = self._state.columns.get(record.stage_id)
         if found is not None and found[0] is target:
-            target.model.replace(record)
+            target.replace(record)
         else:
             if found is not None:
-                found[0].model.take(record.id)
+                found[0].take(record.id)
             if target is not None:
-                target.model.insert(0, record)
-                target.list.scrollToTop()
+                target.insert(0, record)
+                self.columns[record.stage_id].list.scrollToTop()
         self.name_accounts([record])
         self.banner.show_message(f"Saved “{record.name}”.", "success")
         self.refresh_totals()

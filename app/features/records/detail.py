@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from app.api.models import Opportunity
-from app.api.records import CustomField
+from app.api.fields import CustomField
+from app.api.records import Opportunity
 from app.errors import UserMessage
 from app.features.records.model import NO_VALUE
 from app.features.records.ops import EditableRecord
 from app.money import format_money
-from app.qt import (
+from app.qt.core import Qt, Signal
+from app.qt.widgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -20,10 +21,8 @@ from app.qt import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    Qt,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from app.widgets.elided_label import ElidedLabel
 

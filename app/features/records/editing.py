@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from app.api.records import STALE_WRITE, CustomField
+from app.api.fields import CustomField
+from app.api.records import STALE_WRITE
 from app.errors import UserMessage
 from app.features.live.model import LiveChanges
 from app.features.records.detail import RecordDetail
 from app.features.records.form import FormEntry, RecordDialog
 from app.features.records.live import LiveRows
 from app.features.records.model import RecordTableModel
-from app.features.records.ops import EditableRecord, RecordLoader, RecordStore
+from app.features.records.ops import EditableRecord, RecordLoader, RecordOps
 from app.features.records.view import RecordListPage, message_text
-from app.qt import QHideEvent, QModelIndex, QWidget
+from app.qt.core import QModelIndex
+from app.qt.gui import QHideEvent
+from app.qt.widgets import QWidget
 from app.widgets.confirm import ask_to_confirm
 
 E = TypeVar("E", bound=EditableRecord)
@@ -29,7 +32,7 @@ class EditableRecordPage(RecordListPage[E]):
 
     Args:
         noun: One record, for messages ("account").
-        store: The calls that read and change the records.
+        records: The calls that read and change the records.
         detail: The panel that shows one record.
         title, subtitle, model, loader, widths, stretch, autoload, new_label, parent:
             As for :class:`RecordListPage`.
@@ -38,7 +41,7 @@ class EditableRecordPage(RecordListPage[E]):
     def __init__(
         self,
         noun: str,
-        store: RecordStore[E],
+        records: RecordOps[E],
         detail: RecordDetail,
         title: str,
         subtitle: str,
@@ -59,12 +62,12 @@ class EditableRecordPage(RecordListPage[E]):
             widths,
             stretch,
             autoload=autoload,
-            store=store,
+            records=records,
             new_label=new_label,
             parent=parent,
         )
         self.noun = noun
-        self.records = store
+        self.records: RecordOps[E] = records
         self.custom_fields: list[CustomField] | None = None
         self.dialog: RecordDialog | None = None
         self._focus_id: str | None = None
@@ -76,7 +79,7 @@ class EditableRecordPage(RecordListPage[E]):
         self.content.addWidget(detail)
         self.table.activated.connect(self.open_index)  # double-click or Enter
         self.live_rows: LiveRows[E] = LiveRows(
-            store.object_type, model, loader, store, self.shown_record, self
+            records.object_type, model, loader, records, self.shown_record, self
         )
         """Keeps the rows up to date with changes made elsewhere (once :meth:`follow`-ing)."""
         self.live_rows.new_count_changed.connect(self.new_notice.set_count)
@@ -222,7 +225,6 @@ class EditableRecordPage(RecordListPage[E]):
 
     def _show_saved(self, record: E, text: str) -> None:
         self.banner.show_message(text, "success")
-        self.live_rows.expect(record.id)  # its own "created" arrives too; not news
         self._focus_id = record.id
         self.refresh()
         self.open_record(record)

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.api.records import CustomField
+from app.api.fields import CustomField
 from app.errors import UserMessage, field_sentence
 from app.features.records.ops import EditableRecord
-from app.qt import (
+from app.qt.core import Qt, Signal
+from app.qt.gui import QShowEvent
+from app.qt.widgets import (
     QDialog,
     QFrame,
     QGridLayout,
@@ -24,11 +26,8 @@ from app.qt import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QShowEvent,
-    Qt,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from app.widgets.form import FormField
 from app.widgets.record_form import (

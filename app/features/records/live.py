@@ -2,7 +2,7 @@
 
 Wiring (done by the page's ``follow``)::
 
-    rows = LiveRows("account", model, loader, store)
+    rows = LiveRows("account", model, loader, records)
     rows.follow(live)              # a LiveChanges of the signed-in window
     rows.new_count_changed.connect(notice.set_count)
 """
@@ -14,12 +14,12 @@ import logging
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from app.api.live import Change
+from app.api.live import Change, Echoes
 from app.errors import UserMessage
 from app.features.live.model import LiveChanges
 from app.features.records.model import RecordTableModel
-from app.features.records.ops import MAX_READ_AT_ONCE, EditableRecord, RecordLoader, RecordStore
-from app.qt import QObject, QTimer, Signal
+from app.features.records.ops import MAX_READ_AT_ONCE, EditableRecord, RecordLoader, RecordOps
+from app.qt.core import QObject, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +44,17 @@ class LiveRows(QObject, Generic[E]):
       says how many and offers to load the list again.
     * resync (the server dropped changes): :attr:`resync_wanted`.
 
-    Changes this window made itself arrive too, and do no harm: a record read again
-    at the version the list already has changes nothing, and the records the page
-    says it added itself (:meth:`expect`) are not counted as new.
+    What is no news is left alone, as :class:`~app.api.live.Echoes` tells it: this
+    window's own changes coming back (the page shows them already: an edit, a
+    record it added or restored, one it deleted), and changes to a version the row
+    and the panel show already. Nothing is read for them (:attr:`ignored`).
 
     Args:
         object_type: The kind of record the list shows (``"account"``), as changes
             name it.
         model: The list's rows.
         loader: Loads the list's pages (a new first page starts the count over).
-        store: Reads a record by id.
+        records: Reads records by id.
         shown: The record the page shows beside the list now (``None``: none).
         parent: The parent object.
 
@@ -66,6 +67,8 @@ class LiveRows(QObject, Generic[E]):
             read: deleted meanwhile, or out of the user's reach now (its row is gone).
         new_count_changed(int): How many records were added since the list loaded.
         resync_wanted(): Changes were missed: load the list again.
+        ignored(object): A :class:`~app.api.live.Change` of this list's kind that was
+            no news (an echo of this window's own change, or a version shown already).
     """
 
     record_updated = Signal(object)
@@ -73,22 +76,23 @@ class LiveRows(QObject, Generic[E]):
     record_unreadable = Signal(str)
     new_count_changed = Signal(int)
     resync_wanted = Signal()
+    ignored = Signal(object)
 
     def __init__(
         self,
         object_type: str,
         model: RecordTableModel[E],
         loader: RecordLoader[E],
-        store: RecordStore[E],
+        records: RecordOps[E],
         shown: Callable[[], E | None] = lambda: None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.object_type = object_type
         self._model = model
-        self._store = store
+        self._records = records
+        self._echoes = Echoes(records.client)
         self._new: set[str] = set()
-        self._own: set[str] = set()
         self._shown = shown
         self._wanted: set[str] = set()
         self._reading: asyncio.Task[list[E]] | None = None
@@ -126,44 +130,55 @@ class LiveRows(QObject, Generic[E]):
             self._reading.cancel()
             self._reading = None
 
-    def expect(self, record_id: str) -> None:
-        """The page added (or restored) ``record_id`` itself: it is not news."""
-        self._own.add(record_id)
-        self._forget_new(record_id)
-
     # ------------------------------------------------------------------ changes
 
     def apply(self, change: Change) -> None:
         """Apply one change (changes of other kinds are ignored)."""
         if change.kind != self.object_type:
             return
-        if change.deleted:
+        if not self._echoes.is_news(change, self._shown_version(change.id)):
+            self.ignored.emit(change)
+        elif change.deleted:
             self._forget_new(change.id)
             self._gone(change.id)
         elif change.created:
             self._added(change.id)
+        elif not self._on_screen(change.id):
+            return  # not on screen: nothing to keep up to date
         else:
-            self._updated(change.id)
+            self._wanted.add(change.id)
+            if self._reading is None and not self._gather.isActive():
+                self._gather.start()
+
+    def _copies(self, record_id: str) -> list[E]:
+        """The copies of the record the page shows: its row, the panel beside the list."""
+        copies: list[E] = []
+        row = self._model.row_of_id(record_id)
+        if row is not None:
+            copies.append(self._model.record_at(row))
+        shown = self._shown()
+        if shown is not None and shown.id == record_id:
+            copies.append(shown)
+        return copies
+
+    def _on_screen(self, record_id: str) -> bool:
+        return bool(self._copies(record_id))
+
+    def _shown_version(self, record_id: str) -> int | None:
+        """The oldest version the page shows of the record (``None``: it shows none)."""
+        versions = [copy.version for copy in self._copies(record_id)]
+        return min(versions) if versions else None
 
     def _added(self, record_id: str) -> None:
         if (
             self.paused
             or not self._model.loaded  # the first page, on its way, will have it
-            or record_id in self._own
             or record_id in self._new
             or self._model.row_of_id(record_id) is not None
         ):
             return
         self._new.add(record_id)
         self.new_count_changed.emit(len(self._new))
-
-    def _updated(self, record_id: str) -> None:
-        shown = self._shown()
-        if self._model.row_of_id(record_id) is None and (shown is None or shown.id != record_id):
-            return  # not on screen: nothing to keep up to date
-        self._wanted.add(record_id)
-        if self._reading is None and not self._gather.isActive():
-            self._gather.start()
 
     def _read_wanted(self) -> None:
         if self._reading is not None or not self._wanted:
@@ -188,7 +203,7 @@ class LiveRows(QObject, Generic[E]):
             log.info("changed %ss not read: %s", self.object_type, message.title)
             self._read_wanted()
 
-        self._reading = self._store.get_many(asked, done, failed)
+        self._reading = self._records.get_many(asked, done, failed)
 
     def _read_back(self, record: E) -> None:
         row = self._model.row_of_id(record.id)

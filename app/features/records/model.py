@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from app.qt import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from app.qt.core import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from app.widgets.row_table import PagedRowTableModel
 
 T = TypeVar("T")

@@ -1,5 +1,6 @@
-"""The background calls of the record pages: loading a list's pages, and changing records,
-their custom fields and saved views."""
+"""The background calls of the record pages: loading a list's pages, and reading and
+changing records, their custom fields and saved views (:class:`RecordOps`, which each
+record feature's ops extend)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,21 @@ import asyncio
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
-from app.api.records import CustomField, RecordKind, RecordsApi, SavedView
+from app.api.client import GatewayClient
+from app.api.fields import CustomField, FieldsApi, SavedView
+from app.api.paging import ID_BATCH
+from app.api.records import RecordKind, RecordsApi
 from app.errors import UserMessage
 from app.features.records.model import RecordQuery, RecordTableModel
 from app.ops import FailureHandler, Operations
-from app.qt import QObject, Signal
+from app.qt.core import QObject, Signal
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
-MAX_READ_AT_ONCE = 100
-"""How many records :meth:`RecordStore.get_many` asks for in one call (the server
-lists up to 200; 100 ids keep the URL a few kilobytes)."""
+MAX_READ_AT_ONCE = ID_BATCH
+"""How many records :meth:`RecordOps.get_many` asks for in one call (the server lists up
+to 200; 100 ids keep the URL a few kilobytes)."""
 
 
 class RecordPage(Protocol[T_co]):
@@ -127,23 +131,27 @@ class EditableRecord(Protocol):
 E = TypeVar("E", bound=EditableRecord)
 
 
-class RecordStore(Generic[E]):
+class RecordOps(Generic[E]):
     """The background calls that read and change one kind of record, its custom field
     definitions and the user's saved views of it.
 
     Each call takes what to do when it succeeds and when it fails (a
-    :class:`~app.errors.UserMessage`), and returns its task.
+    :class:`~app.errors.UserMessage`), and returns its task. A record feature's ops
+    (``AccountRecordOps``, ``ContactRecordOps``) extend it with what its detail
+    panel and form need.
 
     Args:
-        api: The record calls.
+        client: The signed-in client.
         kind: Which kind of record (``ACCOUNTS``, ``CONTACTS``).
         ops: Runs the calls on the app's loop.
     """
 
-    def __init__(self, api: RecordsApi, kind: RecordKind[Any, Any], ops: Operations) -> None:
-        self.api = api
+    def __init__(self, client: GatewayClient, kind: RecordKind[Any], ops: Operations) -> None:
+        self.client = client
         self.kind = kind
         self.ops = ops
+        self.records = RecordsApi(client)
+        self.fields = FieldsApi(client)
 
     @property
     def object_type(self) -> str:
@@ -152,7 +160,7 @@ class RecordStore(Generic[E]):
 
     async def fetch_page(self, query: RecordQuery, cursor: str | None) -> RecordPage[E]:
         """One page of records for ``query``."""
-        page: RecordPage[E] = await self.api.page(
+        page: RecordPage[E] = await self.records.page(
             self.kind, cursor=cursor, sort=query.sort, filters=query.filters
         )
         return page
@@ -170,19 +178,18 @@ class RecordStore(Generic[E]):
         self, done: Callable[[list[CustomField]], None], failed: FailureHandler
     ) -> asyncio.Task[list[CustomField]]:
         """Fetch the company's custom fields of this kind."""
-        return self._run(self.api.custom_fields(self.object_type), done, failed, "custom-fields")
+        work = self.fields.custom_fields(self.object_type)
+        return self._run(work, done, failed, "custom-fields")
 
     def get(
         self, record_id: str, done: Callable[[E], None], failed: FailureHandler
     ) -> asyncio.Task[E]:
         """Fetch the record as it is now (after a conflict)."""
-        return self._run(self.api.get(self.kind, record_id), done, failed, "record-get")
+        return self._run(self.records.get(self.kind, record_id), done, failed, "record-get")
 
     async def _read_many(self, record_ids: Sequence[str]) -> list[E]:
-        page: RecordPage[E] = await self.api.page(
-            self.kind, filters=(f"id:in:{','.join(record_ids)}",), limit=len(record_ids)
-        )
-        return list(page.items)
+        found: list[E] = await self.records.by_ids(self.kind, record_ids)
+        return found
 
     def get_many(
         self, record_ids: Sequence[str], done: Callable[[list[E]], None], failed: FailureHandler
@@ -196,7 +203,7 @@ class RecordStore(Generic[E]):
         self, values: dict[str, Any], done: Callable[[E], None], failed: FailureHandler
     ) -> asyncio.Task[E]:
         """Add a record."""
-        return self._run(self.api.create(self.kind, values), done, failed, "record-create")
+        return self._run(self.records.create(self.kind, values), done, failed, "record-create")
 
     def update(
         self,
@@ -206,27 +213,28 @@ class RecordStore(Generic[E]):
         failed: FailureHandler,
     ) -> asyncio.Task[E]:
         """Change ``record`` unless someone else changed it since its ``version``."""
-        work = self.api.update(self.kind, record.id, changes, record.version)
+        work = self.records.update(self.kind, record.id, changes, record.version)
         return self._run(work, done, failed, "record-update")
 
     def delete(
         self, record: EditableRecord, done: Callable[[None], None], failed: FailureHandler
     ) -> asyncio.Task[None]:
         """Move ``record`` to the trash."""
-        work = self.api.delete(self.kind, record.id, record.version)
+        work = self.records.delete(self.kind, record.id, record.version)
         return self._run(work, done, failed, "record-delete")
 
     def restore(
         self, record_id: str, done: Callable[[E], None], failed: FailureHandler
     ) -> asyncio.Task[E]:
         """Take a record out of the trash."""
-        return self._run(self.api.restore(self.kind, record_id), done, failed, "record-restore")
+        work = self.records.restore(self.kind, record_id)
+        return self._run(work, done, failed, "record-restore")
 
     def load_views(
         self, done: Callable[[list[SavedView]], None], failed: FailureHandler
     ) -> asyncio.Task[list[SavedView]]:
         """Fetch the user's saved views of this kind."""
-        return self._run(self.api.views(self.object_type), done, failed, "views")
+        return self._run(self.fields.views(self.object_type), done, failed, "views")
 
     def save_view(
         self,
@@ -237,7 +245,7 @@ class RecordStore(Generic[E]):
         failed: FailureHandler,
     ) -> asyncio.Task[SavedView]:
         """Save ``query`` and the ``columns`` shown as a view called ``name``."""
-        work = self.api.create_view(
+        work = self.fields.create_view(
             self.object_type, name, filters=query.filters, sort=query.sort, columns=columns
         )
         return self._run(work, done, failed, "view-save")
@@ -246,4 +254,4 @@ class RecordStore(Generic[E]):
         self, view_id: str, done: Callable[[None], None], failed: FailureHandler
     ) -> asyncio.Task[None]:
         """Delete one of the user's views."""
-        return self._run(self.api.delete_view(view_id), done, failed, "view-delete")
+        return self._run(self.fields.delete_view(view_id), done, failed, "view-delete")

@@ -6,34 +6,30 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
-from app.api.records import SavedView
+from app.api.fields import SavedView
 from app.errors import UserMessage
 from app.features.records.model import RecordTableModel
-from app.features.records.ops import RecordLoader, RecordStore
+from app.features.records.ops import RecordLoader, RecordOps
 from app.features.records.views import (
     SavedViewsBar,
     SaveViewDialog,
     describe_condition,
     describe_sort,
 )
-from app.qt import (
+from app.qt.core import QEvent, QObject, Qt, QTimer, Signal
+from app.qt.gui import QShowEvent
+from app.qt.widgets import (
     QDialog,
-    QEvent,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
-    QObject,
     QPushButton,
-    QShowEvent,
     QStackedWidget,
-    Qt,
-    QTimer,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from app.theme import icon
 from app.widgets.confirm import ask_to_confirm
@@ -108,7 +104,7 @@ class RecordListPage(QWidget, Generic[T]):
     """A list of records the server pages, sorts (header clicks) and filters.
 
     Loads when first shown. Column widths are fixed or interactive: measuring
-    contents would cost a pass over every row of a long list. Given a ``store``,
+    contents would cost a pass over every row of a long list. Given ``records``,
     the page also offers the user's saved views and a "New …" button (which
     :meth:`open_new_dialog` of a subclass answers).
 
@@ -120,7 +116,7 @@ class RecordListPage(QWidget, Generic[T]):
         widths: Width of each column; the ``stretch`` column takes the rest.
         stretch: The column that grows with the page.
         autoload: Load the first page when the page is first shown.
-        store: The calls that change records and views; ``None`` for a read-only list.
+        records: The calls that change records and views; ``None`` for a read-only list.
         new_label: The text of the button that creates a record ("New account").
         parent: The parent widget.
     """
@@ -135,14 +131,14 @@ class RecordListPage(QWidget, Generic[T]):
         stretch: int = 0,
         *,
         autoload: bool = True,
-        store: RecordStore[Any] | None = None,
+        records: RecordOps[Any] | None = None,
         new_label: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.model = model
         self.loader = loader
-        self.store = store
+        self.records = records
         self._loaded_once = not autoload
         self._load_failed = False
         self.confirm_box: QMessageBox | None = None
@@ -176,12 +172,12 @@ class RecordListPage(QWidget, Generic[T]):
         self.new_button.setObjectName("newRecordButton")
         self.new_button.setProperty("variant", "primary")
         self.new_button.clicked.connect(self.open_new_dialog)
-        self.new_button.setVisible(store is not None and bool(new_label))
+        self.new_button.setVisible(records is not None and bool(new_label))
         header.addWidget(self.new_button, 0, Qt.AlignmentFlag.AlignBottom)
 
         columns_named = list(zip(model.column_keys(), model.HEADERS, strict=False))
         self.views_bar = SavedViewsBar(f"All {model.NOUN}s", columns_named, self)
-        self.views_bar.setVisible(store is not None)
+        self.views_bar.setVisible(records is not None)
         self.views_bar.view_chosen.connect(self.apply_view)
         self.views_bar.save_wanted.connect(self.open_save_view_dialog)
         self.views_bar.delete_wanted.connect(self._confirm_delete_view)
@@ -208,7 +204,7 @@ class RecordListPage(QWidget, Generic[T]):
         tools.setSpacing(8)
         tools.addWidget(self.views_bar)
         tools.addWidget(self.search_edit, 2)
-        if store is not None:
+        if records is not None:
             self.views_bar.add_tools(tools)
         tools.addStretch(1)
         tools.addWidget(self.count_label)
@@ -398,14 +394,14 @@ class RecordListPage(QWidget, Generic[T]):
 
     def load_views(self, current: str | None = None) -> None:
         """Fetch the user's saved views and list them, ``current`` (an id) picked."""
-        if self.store is None:
+        if self.records is None:
             return
 
         def failed(message: UserMessage) -> None:
             text = f"Your saved views could not be loaded. {message_text(message)}"
             self.banner.show_message(text, "error")
 
-        self.store.load_views(lambda views: self.views_bar.set_views(views, current), failed)
+        self.records.load_views(lambda views: self.views_bar.set_views(views, current), failed)
 
     def apply_view(self, view: SavedView | None) -> None:
         """Show the records of ``view`` (its filters, sort and columns); ``None``: all."""
@@ -462,9 +458,9 @@ class RecordListPage(QWidget, Generic[T]):
 
     def open_save_view_dialog(self) -> SaveViewDialog | None:
         """Ask for a name, then save the current filters, sort and columns as a view."""
-        if self.store is None:
+        if self.records is None:
             return None
-        store = self.store
+        records = self.records
         labels = self.field_labels()
         query = self.model.query()
         columns = self.views_bar.visible_columns()
@@ -482,7 +478,7 @@ class RecordListPage(QWidget, Generic[T]):
             self.load_views(view.id)
 
         dialog.submitted.connect(
-            lambda name: store.save_view(name, query, columns, saved, dialog.show_failure)
+            lambda name: records.save_view(name, query, columns, saved, dialog.show_failure)
         )
         dialog.finished.connect(lambda _result: self._view_dialog_closed(dialog))
         self.view_dialog = dialog
@@ -506,7 +502,7 @@ class RecordListPage(QWidget, Generic[T]):
 
     def delete_view(self, view: SavedView) -> None:
         """Delete ``view`` (no question asked; the button asks first) and show all records."""
-        if self.store is None:
+        if self.records is None:
             return
 
         def done(_: None) -> None:
@@ -517,4 +513,4 @@ class RecordListPage(QWidget, Generic[T]):
         def failed(message: UserMessage) -> None:
             self.banner.show_message(message_text(message), "error")
 
-        self.store.delete_view(view.id, done, failed)
+        self.records.delete_view(view.id, done, failed)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
-from app.api.records import SavedView
+from app.api.fields import SavedView
 from app.errors import UserMessage
 from app.features.records.form import tidy_problem
-from app.qt import (
-    QAction,
+from app.qt.core import Qt, Signal
+from app.qt.gui import QAction, QShowEvent
+from app.qt.widgets import (
     QComboBox,
     QDialog,
     QGridLayout,
@@ -19,12 +20,9 @@ from app.qt import (
     QLineEdit,
     QMenu,
     QPushButton,
-    QShowEvent,
-    Qt,
     QToolButton,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from app.widgets.form import FormField, MessageBanner, fit_height
 

@@ -13,7 +13,7 @@ from typing import Any
 from app.api.search import KINDS, SearchHit
 from app.errors import UserMessage
 from app.money import format_money
-from app.qt import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from app.qt.core import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 GROUP_TITLES: dict[str, str] = {
     "account": "Accounts",

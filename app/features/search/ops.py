@@ -10,7 +10,7 @@ from app.api.search import SearchApi, SearchHit
 from app.errors import UserMessage
 from app.features.search.model import SearchResultsModel
 from app.ops import Operations
-from app.qt import QObject, QTimer, Signal
+from app.qt.core import QObject, QTimer, Signal
 
 SEARCH_DELAY_MS = 150
 """How long typing must pause before the server is asked."""

@@ -13,37 +13,41 @@ from __future__ import annotations
 from app.api.search import SearchHit
 from app.features.search.model import KIND_LABELS, SearchResultsModel, SearchState
 from app.features.search.ops import LiveSearch, SearchOps
-from app.qt import (
-    QAbstractItemView,
-    QColor,
+from app.qt.core import (
     QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
+from app.qt.gui import (
+    QColor,
     QFont,
     QFontMetrics,
-    QFrame,
-    QGraphicsDropShadowEffect,
-    QHBoxLayout,
     QHideEvent,
     QKeyEvent,
     QKeySequence,
+    QPainter,
+    QShortcut,
+)
+from app.qt.widgets import (
+    QAbstractItemView,
+    QFrame,
+    QGraphicsDropShadowEffect,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
     QMainWindow,
-    QModelIndex,
-    QObject,
-    QPainter,
-    QPersistentModelIndex,
-    QRect,
-    QShortcut,
-    QSize,
     QStackedWidget,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    Qt,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from app.theme import icon, pixmap
 from app.widgets.form import repolish

@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from app.api.models import DeviceSession
-from app.qt import QModelIndex, QPersistentModelIndex, Qt
+from app.api.auth import DeviceSession
+from app.qt.core import QModelIndex, QPersistentModelIndex, Qt
 from app.widgets.row_table import RowTableModel
 
 _DESKTOP_AGENT = re.compile(

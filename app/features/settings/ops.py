@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from app.api.auth import AuthApi, DeviceSession
 from app.api.client import GatewayClient
-from app.api.models import DeviceSession
 from app.ops import FailureHandler, Operations
 
 
@@ -19,7 +19,7 @@ class AccountOps:
     """
 
     def __init__(self, client: GatewayClient, ops: Operations) -> None:
-        self._client = client
+        self._auth = AuthApi(client)
         self._ops = ops
 
     def load_sessions(
@@ -27,7 +27,7 @@ class AccountOps:
     ) -> asyncio.Task[list[DeviceSession]]:
         """Fetch the signed-in devices."""
         return self._ops.run(
-            self._client.device_sessions(), on_success=done, on_failure=failed, name="sessions"
+            self._auth.device_sessions(), on_success=done, on_failure=failed, name="sessions"
         )
 
     def end_session(
@@ -35,7 +35,7 @@ class AccountOps:
     ) -> asyncio.Task[None]:
         """Sign one device out."""
         return self._ops.run(
-            self._client.end_device_session(session_id),
+            self._auth.end_device_session(session_id),
             on_success=lambda _: done(),
             on_failure=failed,
             name="end-session",
@@ -44,7 +44,7 @@ class AccountOps:
     def end_others(self, done: Callable[[int], None], failed: FailureHandler) -> asyncio.Task[int]:
         """Sign out every device but this one."""
         return self._ops.run(
-            self._client.end_other_device_sessions(),
+            self._auth.end_other_device_sessions(),
             on_success=done,
             on_failure=failed,
             name="end-other-sessions",
@@ -55,7 +55,7 @@ class AccountOps:
     ) -> asyncio.Task[None]:
         """Change my password (the server signs out my other devices)."""
         return self._ops.run(
-            self._client.change_password(current, new),
+            self._auth.change_password(current, new),
             on_success=lambda _: done(),
             on_failure=failed,
             name="change-password",

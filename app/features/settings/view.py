@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from app.api.models import DeviceSession
+from app.api.auth import DeviceSession
 from app.errors import UserMessage
 from app.features.settings.model import DeviceSessionsModel
 from app.features.settings.ops import AccountOps
-from app.qt import (
+from app.qt.core import Qt
+from app.qt.gui import QShowEvent
+from app.qt.widgets import (
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -14,8 +16,6 @@ from app.qt import (
     QMessageBox,
     QPushButton,
     QScrollArea,
-    QShowEvent,
-    Qt,
     QVBoxLayout,
     QWidget,
 )

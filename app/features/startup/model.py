@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from app.qt import QObject, Signal
+from app.qt.core import QObject, Signal
 
 STEP_LABELS: dict[str, str] = {
     "database": "Database",

@@ -10,21 +10,17 @@ from app.features.startup.model import (
     StepState,
     log_folder_for,
 )
-from app.qt import (
-    QCloseEvent,
-    QDesktopServices,
+from app.qt.core import Qt, QTimer, QUrl, Signal
+from app.qt.gui import QCloseEvent, QDesktopServices
+from app.qt.widgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
     QScrollArea,
-    Qt,
-    QTimer,
-    QUrl,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from app.theme import icon, pixmap
 from app.widgets.step_row import RowState, StepRow

@@ -7,9 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from app.api.models import ComponentHealth, Health
+from app.api.health import ComponentHealth, Health
 from app.errors import UserMessage
-from app.qt import QModelIndex, QPersistentModelIndex, Qt
+from app.qt.core import QModelIndex, QPersistentModelIndex, Qt
 from app.widgets.row_table import RowTableModel
 from app.widgets.tones import Tone, dot_icon
 

@@ -6,11 +6,11 @@ import asyncio
 from datetime import datetime
 
 from app.api.client import GatewayClient
-from app.api.models import Health
+from app.api.health import Health, HealthApi
 from app.errors import UserMessage
 from app.features.status.model import HealthReport
 from app.ops import Operations
-from app.qt import QObject, QTimer, Signal
+from app.qt.core import QObject, QTimer, Signal
 
 DEFAULT_INTERVAL_MS = 10_000
 
@@ -40,7 +40,7 @@ class HealthMonitor(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._client = client
+        self._health = HealthApi(client)
         self._ops = ops
         self._latest: HealthReport | None = None
         self._in_flight: asyncio.Task[Health] | None = None
@@ -81,7 +81,7 @@ class HealthMonitor(QObject):
             return
         self.checking.emit()
         self._in_flight = self._ops.run(
-            self._client.health(),
+            self._health.health(),
             on_success=self._answered,
             on_failure=self._failed,
             name="health-check",

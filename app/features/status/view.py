@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from app.features.status.model import HealthReport, HealthTableModel
 from app.features.status.monitor import HealthMonitor
-from app.qt import (
+from app.qt.core import QSize, Qt
+from app.qt.widgets import (
     QAbstractItemView,
     QFrame,
     QHBoxLayout,
@@ -12,8 +13,6 @@ from app.qt import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QSize,
-    Qt,
     QTableView,
     QVBoxLayout,
     QWidget,

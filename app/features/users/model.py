@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.api.models import User, UserPage
-from app.qt import QModelIndex, QPersistentModelIndex, Qt
+from app.api.session import User
+from app.api.users import UserPage
+from app.qt.core import QModelIndex, QPersistentModelIndex, Qt
 from app.widgets.row_table import PagedRowTableModel
 from app.widgets.tones import Tone, dot_icon, tone_color
 
@@ -29,7 +30,7 @@ class UsersTableModel(PagedRowTableModel[User]):
     NAME, EMAIL, ROLE, MANAGER, STATUS = range(5)
     HEADERS = ("Name", "Email", "Role", "Manager", "Status")
     UserRole = Qt.ItemDataRole.UserRole + 1
-    """The row's :class:`~app.api.models.User`."""
+    """The row's :class:`~app.api.session.User`."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.api.client import GatewayClient
-from app.api.models import User, UserPage
+from app.api.session import User
+from app.api.users import UserPage, UsersApi
 from app.ops import FailureHandler, Operations
 
 
@@ -57,7 +58,7 @@ class UserAdminOps:
     """
 
     def __init__(self, client: GatewayClient, ops: Operations) -> None:
-        self._client = client
+        self._users = UsersApi(client)
         self._ops = ops
 
     def load_page(
@@ -65,7 +66,7 @@ class UserAdminOps:
     ) -> asyncio.Task[UserPage]:
         """Fetch a page of users (the first one when ``cursor`` is ``None``)."""
         return self._ops.run(
-            self._client.users(cursor), on_success=done, on_failure=failed, name="users"
+            self._users.page(cursor), on_success=done, on_failure=failed, name="users"
         )
 
     def create(
@@ -73,7 +74,7 @@ class UserAdminOps:
     ) -> asyncio.Task[User]:
         """Add a user."""
         return self._ops.run(
-            self._client.create_user(
+            self._users.create(
                 email=new.email,
                 name=new.name,
                 role=new.role,
@@ -94,7 +95,7 @@ class UserAdminOps:
     ) -> asyncio.Task[User]:
         """Rename a user, or change their role or manager."""
         return self._ops.run(
-            self._client.update_user(
+            self._users.update(
                 user_id, name=changes.name, role=changes.role, manager_id=changes.manager_id
             ),
             on_success=done,
@@ -107,7 +108,7 @@ class UserAdminOps:
     ) -> asyncio.Task[User]:
         """Deactivate a user (they are signed out everywhere)."""
         return self._ops.run(
-            self._client.deactivate_user(user_id),
+            self._users.deactivate(user_id),
             on_success=done,
             on_failure=failed,
             name="deactivate-user",

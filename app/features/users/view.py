@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from app.api.models import ROLES, User, UserPage, role_label
+from app.api.session import ROLES, User, role_label
+from app.api.users import UserPage
 from app.errors import UserMessage
 from app.features.login.model import check_email
 from app.features.users.model import UsersTableModel
 from app.features.users.ops import NewUser, UserAdminOps, UserChanges
-from app.qt import (
+from app.qt.core import QModelIndex, QSize, Signal
+from app.qt.gui import QShowEvent
+from app.qt.widgets import (
     QComboBox,
     QDialog,
     QHBoxLayout,
@@ -15,13 +18,9 @@ from app.qt import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QModelIndex,
     QPushButton,
-    QShowEvent,
-    QSize,
     QVBoxLayout,
     QWidget,
-    Signal,
 )
 from app.theme import icon
 from app.widgets.confirm import ask_to_confirm

@@ -1,111 +1,142 @@
-"""The gateway client reads health answers and turns error answers into typed errors."""
+"""The transport against real servers: health answers read, error answers turned into
+typed errors, writes named with this client's request ids, and connection failures
+worded for people.
+
+The servers are the module's solo backend, a team gateway whose sign-in service is
+down (a degraded backend), a plain HTTP server standing in for a reverse proxy
+that answers with an HTML page, and sockets where nothing listens or nothing
+answers.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import socket
+import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
+from pydantic import BaseModel
 
-from app.api.client import GatewayClient
+from app.api.auth import AuthApi
+from app.api.client import GatewayClient, read
 from app.api.errors import ApiError, UnexpectedResponseError
+from app.api.health import HealthApi
+from app.api.records import ACCOUNTS, RecordsApi
 from app.errors import ErrorKind, describe_error
-
-HEALTHY: dict[str, Any] = {
-    "status": "ok",
-    "mode": "solo",
-    "version": "0.1.0",
-    "database": {"status": "ok", "detail": "PostgreSQL 18.1"},
-    "broker": {"status": "ok", "detail": "tansu"},
-    "services": {"auth": {"status": "ok"}, "crm": {"status": "ok", "detail": ""}},
-}
+from tests.app.crm_support import sign_up
+from tests.app.support import STRONG_PASSWORD, SoloServer, free_port
+from tests.app.team_support import TeamGateway
 
 
-def answering(status: int, body: Any, headers: dict[str, str] | None = None) -> GatewayClient:
-    """A client whose server answers every request with ``status`` and ``body``."""
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        assert request.url.path == "/health"
-        content = body if isinstance(body, bytes) else json.dumps(body).encode()
-        return httpx.Response(status, content=content, headers=headers)
-
-    return GatewayClient("http://gateway.test/", transport=httpx.MockTransport(handler))
+@pytest.fixture
+async def client(solo_server: SoloServer) -> AsyncIterator[GatewayClient]:
+    """A client of the solo backend, signed in as the admin of a company of its own."""
+    tenant = sign_up(solo_server)
+    async with GatewayClient(solo_server.url) as client:
+        await AuthApi(client).sign_in(tenant.email, STRONG_PASSWORD)
+        yield client
 
 
 class TestHealth:
-    async def test_healthy_answer_is_read(self) -> None:
-        async with answering(200, HEALTHY) as client:
-            health = await client.health()
+    async def test_a_healthy_backend_is_read(self, solo_server: SoloServer) -> None:
+        async with GatewayClient(solo_server.url) as client:
+            health = await HealthApi(client).health()
         assert health.ok
         assert health.mode == "solo"
-        assert health.database.detail == "PostgreSQL 18.1"
-        assert sorted(health.services) == ["auth", "crm"]
+        assert health.database.detail.startswith("PostgreSQL 18")
+        assert {"auth", "crm"} <= set(health.services)
         assert health.problems() == []
 
-    async def test_degraded_503_is_a_report_not_an_error(self) -> None:
-        body = {
-            **HEALTHY,
-            "status": "degraded",
-            "broker": {"status": "down", "detail": "KafkaConnectionError"},
-            "services": {"auth": {"status": "ok"}, "crm": {"status": "down"}},
-        }
-        async with answering(503, body) as client:
-            health = await client.health()
+    async def test_a_degraded_503_is_a_report_not_an_error(
+        self, degraded_gateway: TeamGateway
+    ) -> None:
+        async with GatewayClient(degraded_gateway.url) as client:
+            health = await HealthApi(client).health()
         assert not health.ok
-        assert health.problems() == ["broker", "crm"]
+        assert health.status == "degraded"
+        assert health.mode == "team"
+        assert health.problems() == [degraded_gateway.remote]
+        assert health.services[degraded_gateway.remote].detail == "unreachable: ConnectError"
 
-    async def test_unknown_fields_are_ignored(self) -> None:
-        async with answering(200, {**HEALTHY, "uptime_s": 12, "region": "eu"}) as client:
-            assert (await client.health()).ok
+    async def test_an_answer_of_another_shape_raises_unexpected_response(
+        self, solo_server: SoloServer
+    ) -> None:
+        class Wanted(BaseModel):
+            uptime_seconds: int  # no version of the gateway says this
 
-    async def test_unreadable_200_raises_unexpected_response(self) -> None:
-        async with answering(200, {"hello": "world"}) as client:
-            with pytest.raises(UnexpectedResponseError, match="status: Field required"):
-                await client.health()
+        async with GatewayClient(solo_server.url) as client:
+            response = await client.public("GET", "/health")
+        with pytest.raises(UnexpectedResponseError, match="uptime_seconds: Field required"):
+            read(response, Wanted)
 
-    async def test_error_body_becomes_api_error(self) -> None:
-        body = {
-            "error": {
-                "code": "internal_error",
-                "message": "The database is in recovery",
-                "details": {"retry_after": 5},
-                "request_id": "req-123",
-            }
-        }
-        async with answering(500, body) as client:
-            with pytest.raises(ApiError) as caught:
-                await client.health()
+    async def test_base_url_loses_trailing_slash(self, solo_server: SoloServer) -> None:
+        async with GatewayClient(f"{solo_server.url}/") as client:
+            assert client.base_url == solo_server.url
+            assert (await HealthApi(client).health()).ok
+
+
+class TestErrorAnswers:
+    async def test_the_error_body_becomes_an_api_error(self, client: GatewayClient) -> None:
+        missing = str(uuid.uuid4())
+        with pytest.raises(ApiError) as caught:
+            await RecordsApi(client).get(ACCOUNTS, missing)
         error = caught.value
-        assert (error.status_code, error.code, error.request_id) == (
-            500,
-            "internal_error",
-            "req-123",
-        )
-        assert error.message == "The database is in recovery"
-        assert error.details == {"retry_after": 5}
-        assert error.is_server_error
+        assert (error.status_code, error.code) == (404, "not_found")
+        assert error.message
+        assert error.request_id  # the id the gateway logged it under
+        assert error.url.endswith(f"/api/v1/accounts/{missing}")
+        assert not error.is_server_error
 
-    async def test_error_without_json_body_uses_status_line(self) -> None:
-        async with answering(502, b"<html>Bad gateway</html>", {"x-request-id": "r9"}) as client:
+    async def test_field_errors_are_read_per_field(self, client: GatewayClient) -> None:
+        with pytest.raises(ApiError) as caught:
+            await RecordsApi(client).create(ACCOUNTS, {"name": ""})
+        assert caught.value.status_code == 422
+        assert "name" in caught.value.field_errors
+        assert describe_error(caught.value).kind is ErrorKind.INVALID_INPUT
+
+    async def test_a_write_carries_this_clients_request_id(self, client: GatewayClient) -> None:
+        with pytest.raises(ApiError) as caught:
+            await RecordsApi(client).create(ACCOUNTS, {"name": ""})
+        assert client.made(caught.value.request_id)  # the gateway kept ours
+        other = GatewayClient(client.base_url)
+        assert not other.made(caught.value.request_id)
+        await other.aclose()
+
+    async def test_an_html_error_page_uses_the_status_line(self, proxy_page: str) -> None:
+        async with GatewayClient(proxy_page) as client:
             with pytest.raises(ApiError) as caught:
-                await client.health()
+                await HealthApi(client).health()
+        assert caught.value.status_code == 502
         assert caught.value.code == "http_502"
         assert caught.value.message == "Bad Gateway"
-        assert caught.value.request_id == "r9"
-
-    async def test_base_url_loses_trailing_slash(self) -> None:
-        async with GatewayClient("http://127.0.0.1:5/") as client:
-            assert client.base_url == "http://127.0.0.1:5"
+        assert caught.value.request_id == "proxy-req-9"
+        assert caught.value.is_server_error
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+@pytest.fixture
+async def proxy_page() -> AsyncIterator[str]:
+    """A reverse proxy in front of a server that is down: it answers every request with
+    its own HTML page (502) and request id; yields its URL."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        body = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+        writer.write(
+            b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nX-Request-Id: proxy-req-9\r\n"
+            + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = int(server.sockets[0].getsockname()[1])
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 @pytest.fixture
@@ -134,7 +165,7 @@ class TestTransportFailures:
         port = free_port()
         async with GatewayClient(f"http://127.0.0.1:{port}") as client:
             with pytest.raises(httpx.ConnectError) as caught:
-                await client.health()
+                await HealthApi(client).health()
         message = describe_error(caught.value)
         assert message.kind is ErrorKind.UNREACHABLE
         assert message.title == f"Cannot reach the SalesOS server at http://127.0.0.1:{port}."
@@ -144,7 +175,7 @@ class TestTransportFailures:
         url = f"http://127.0.0.1:{silent_server}"
         async with GatewayClient(url, timeout=0.3) as client:
             with pytest.raises(httpx.ReadTimeout) as caught:
-                await client.health()
+                await HealthApi(client).health()
         message = describe_error(caught.value)
         assert message.kind is ErrorKind.TIMEOUT
         assert message.title == f"The SalesOS server at {url} did not answer in time."

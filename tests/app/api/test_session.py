@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from app.api.auth import AuthApi
 from app.api.client import GatewayClient
 from app.api.errors import ApiError, SessionEndedError
 from app.errors import ErrorKind, describe_error
@@ -28,24 +29,24 @@ async def client(solo_server: SoloServer) -> AsyncIterator[GatewayClient]:
 
 class TestSignIn:
     async def test_tokens_and_user_come_back(self, client: GatewayClient) -> None:
-        session = await client.sign_in(DEMO_ADMIN, DEMO_PASSWORD)
+        session = await AuthApi(client).sign_in(DEMO_ADMIN, DEMO_PASSWORD)
         assert client.session is session
         assert session.user.email == DEMO_ADMIN
         assert session.user.is_admin
         assert session.user.role_label == "Admin"
         assert not session.stale()
-        me = await client.me()
+        me = await AuthApi(client).me()
         assert me.id == session.user.id
 
     async def test_the_device_names_itself(self, client: GatewayClient) -> None:
-        await client.sign_in(DEMO_REP, DEMO_PASSWORD)
-        mine = [s for s in await client.device_sessions() if s.current]
+        await AuthApi(client).sign_in(DEMO_REP, DEMO_PASSWORD)
+        mine = [s for s in await AuthApi(client).device_sessions() if s.current]
         assert len(mine) == 1
         assert mine[0].user_agent.startswith("SalesOS Desktop/0.1.0 (")
 
     async def test_wrong_password_is_invalid_credentials(self, client: GatewayClient) -> None:
         with pytest.raises(ApiError) as caught:
-            await client.sign_in(DEMO_REP, "not-it-at-all")
+            await AuthApi(client).sign_in(DEMO_REP, "not-it-at-all")
         assert (caught.value.status_code, caught.value.code) == (401, "invalid_credentials")
         assert client.session is None
         assert describe_error(caught.value).title == "The email or password is not correct."
@@ -56,9 +57,9 @@ class TestSignIn:
         email = solo_server.create_user()["email"]
         for _ in range(4):
             with pytest.raises(ApiError):
-                await client.sign_in(email, "wrong-password-1")
+                await AuthApi(client).sign_in(email, "wrong-password-1")
         with pytest.raises(ApiError) as caught:
-            await client.sign_in(email, STRONG_PASSWORD)
+            await AuthApi(client).sign_in(email, STRONG_PASSWORD)
         error = caught.value
         assert (error.status_code, error.code) == (429, "account_locked")
         assert error.retry_after is not None
@@ -70,23 +71,23 @@ class TestSignIn:
     async def test_resume_with_a_saved_refresh_token(
         self, client: GatewayClient, solo_server: SoloServer
     ) -> None:
-        saved = (await client.sign_in(DEMO_REP, DEMO_PASSWORD)).refresh_token
+        saved = (await AuthApi(client).sign_in(DEMO_REP, DEMO_PASSWORD)).refresh_token
         async with GatewayClient(solo_server.url) as later:
-            session = await later.resume(saved)
+            session = await AuthApi(later).resume(saved)
             assert session.user.email == DEMO_REP
             assert session.refresh_token != saved
-            assert (await later.me()).email == DEMO_REP
+            assert (await AuthApi(later).me()).email == DEMO_REP
 
 
 class TestRefresh:
     async def test_concurrent_calls_share_one_refresh(
         self, client: GatewayClient, solo_server: SoloServer
     ) -> None:
-        session = await client.sign_in(DEMO_REP, DEMO_PASSWORD)
+        session = await AuthApi(client).sign_in(DEMO_REP, DEMO_PASSWORD)
         old_refresh = session.refresh_token
         session._access_token = solo_server.expired_access_token(session.access_token)
 
-        users = await asyncio.gather(*(client.me() for _ in range(5)))
+        users = await asyncio.gather(*(AuthApi(client).me() for _ in range(5)))
 
         assert {user.email for user in users} == {DEMO_REP}
         assert session.refreshes == 1  # five 401s, one refresh
@@ -96,15 +97,15 @@ class TestRefresh:
     async def test_a_token_known_to_be_stale_is_refreshed_before_the_call(
         self, client: GatewayClient
     ) -> None:
-        session = await client.sign_in(DEMO_REP, DEMO_PASSWORD)
+        session = await AuthApi(client).sign_in(DEMO_REP, DEMO_PASSWORD)
         session._expires_at = 0.0  # as after the machine slept
         assert session.stale()
-        await client.me()
+        await AuthApi(client).me()
         assert session.refreshes == 1
         assert not session.stale()
 
     async def test_scheduled_refresh_rotates_by_itself(self, client: GatewayClient) -> None:
-        session = await client.sign_in(DEMO_REP, DEMO_PASSWORD)
+        session = await AuthApi(client).sign_in(DEMO_REP, DEMO_PASSWORD)
         rotated: list[str] = []
         session.on_rotated(rotated.append)
         session.schedule_refresh(0.01)
@@ -119,7 +120,7 @@ class TestRefresh:
         self, client: GatewayClient, solo_server: SoloServer
     ) -> None:
         user = solo_server.create_user()
-        session = await client.sign_in(user["email"], STRONG_PASSWORD)
+        session = await AuthApi(client).sign_in(user["email"], STRONG_PASSWORD)
         reasons: list[str] = []
         session.on_ended(reasons.append)
         other = solo_server.login(user["email"], STRONG_PASSWORD)["access_token"]
@@ -127,11 +128,11 @@ class TestRefresh:
         assert solo_server.call("DELETE", f"/api/v1/auth/sessions/{mine}", other).status_code == 204
 
         with pytest.raises(SessionEndedError):
-            await client.me()
+            await AuthApi(client).me()
         assert session.ended
         assert reasons == ["Your session has ended; please sign in again."]
         with pytest.raises(SessionEndedError):  # no second round trip, no second notice
-            await client.device_sessions()
+            await AuthApi(client).device_sessions()
         assert len(reasons) == 1
         message = describe_error(SessionEndedError(reasons[0]))
         assert message.kind is ErrorKind.SIGNED_OUT
@@ -141,11 +142,11 @@ class TestSignOut:
     async def test_sign_out_ends_the_session_on_the_server(
         self, client: GatewayClient, solo_server: SoloServer
     ) -> None:
-        session = await client.sign_in(DEMO_REP, DEMO_PASSWORD)
+        session = await AuthApi(client).sign_in(DEMO_REP, DEMO_PASSWORD)
         refresh_token = session.refresh_token
-        await client.sign_out()
+        await AuthApi(client).sign_out()
         assert client.session is None
         assert session.ended
         assert solo_server.refresh_status(refresh_token) == 401
         with pytest.raises(SessionEndedError):
-            await client.me()
+            await AuthApi(client).me()

@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from app.features.accounts.model import AccountsTableModel
 from app.features.accounts.view import AccountsPage
-from app.qt import QPoint, Qt
+from app.qt.core import QPoint, Qt
 from app.shell import DesktopShell
 from tests.app.crm_support import Tenant, sign_up, wait_loaded
 from tests.app.support import (

@@ -7,17 +7,18 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.api.client import RECORDS_PAGE_SIZE
+from app.api.paging import PAGE_SIZE
 from app.features.contacts.model import NAME_PENDING, NAME_UNAVAILABLE, ContactsTableModel
 from app.features.contacts.ops import ContactRecordOps
 from app.features.contacts.view import ContactsPage
 from app.features.records.view import MIN_STRETCH
-from app.qt import QApplication, QSize, Qt
+from app.qt.core import QSize, Qt
+from app.qt.widgets import QApplication
 from app.shell import DesktopShell
 from tests.app.crm_support import sign_up, wait_loaded
 from tests.app.support import SIGN_IN_TIMEOUT_MS, STRONG_PASSWORD, SoloServer, sign_in
 
-PAGE = RECORDS_PAGE_SIZE
+PAGE = PAGE_SIZE
 ACCOUNT = ContactsTableModel.ACCOUNT
 TIMEOUT = SIGN_IN_TIMEOUT_MS
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
+from app.api.auth import AuthApi
 from app.api.client import GatewayClient
 from app.api.imports import ImportRowError, ImportsApi
 from app.features.imports import view as import_view
@@ -19,7 +20,8 @@ from app.features.imports.ops import FIRST_ERRORS, ImportOps
 from app.features.imports.summary import SummaryStep
 from app.features.imports.view import ImportWizard, open_import_wizard
 from app.ops import Operations
-from app.qt import Qt, QWidget
+from app.qt.core import Qt
+from app.qt.widgets import QWidget
 from tests.app.crm_support import Tenant, sign_up
 from tests.app.support import SIGN_IN_TIMEOUT_MS, STRONG_PASSWORD, SoloServer
 
@@ -38,7 +40,7 @@ def client(
 ) -> Iterator[GatewayClient]:
     """A client signed in as the tenant's admin."""
     client = GatewayClient(solo_server.url)
-    task = qloop.create_task(client.sign_in(tenant.email, STRONG_PASSWORD))
+    task = qloop.create_task(AuthApi(client).sign_in(tenant.email, STRONG_PASSWORD))
     qtbot.waitUntil(task.done, timeout=SIGN_IN_TIMEOUT_MS)
     task.result()
     yield client

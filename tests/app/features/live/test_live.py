@@ -1,4 +1,5 @@
-"""The desktop hears of a change made elsewhere, through the real solo backend."""
+"""The desktop hears of a change made elsewhere, and only its own company's, through the
+real solo backend."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 
 from pytestqt.qtbot import QtBot
 
+from app.api.auth import AuthApi
 from app.api.client import GatewayClient
 from app.api.live import Change
 from app.features.live.model import LiveChanges
@@ -20,7 +22,7 @@ def test_a_record_created_by_someone_else_is_announced(
     company = sign_up(solo_server)
     other = sign_up(solo_server)
     client = GatewayClient(solo_server.url)
-    signed_in = ops.run(client.sign_in(company.email, STRONG_PASSWORD))
+    signed_in = ops.run(AuthApi(client).sign_in(company.email, STRONG_PASSWORD))
     qtbot.waitUntil(signed_in.done, timeout=SIGN_IN_TIMEOUT_MS)
     live = LiveChanges(client, ops)
     heard: list[Change] = []
@@ -31,13 +33,17 @@ def test_a_record_created_by_someone_else_is_announced(
         qtbot.waitUntil(lambda: live.connected, timeout=20_000)
     try:
         account = company.create("accounts", name="Made Elsewhere Co")
-        other.create("accounts", name="Another Company's Co")
         qtbot.waitUntil(lambda: any(c.id == account["id"] for c in heard), timeout=10_000)
         change = next(c for c in heard if c.id == account["id"])
         assert change.kind == "account"
         assert change.created
-        qtbot.wait(500)
-        assert all(c.kind == "account" and c.id == account["id"] for c in heard)
+        assert change.version == account["version"]
+        assert not client.made(change.origin)  # another device of the company made it
+
+        other.create("accounts", name="Another Company's Co")
+        later = company.create("accounts", name="Made Later Co")  # after the other's
+        qtbot.waitUntil(lambda: any(c.id == later["id"] for c in heard), timeout=10_000)
+        assert {c.id for c in heard} == {account["id"], later["id"]}  # never the other's
     finally:
         live.stop()
         closing = ops.run(client.aclose())

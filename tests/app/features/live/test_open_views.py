@@ -73,6 +73,13 @@ def following(shell: DesktopShell, qtbot: QtBot) -> list[Change]:
     return heard
 
 
+def live_echo(shell: DesktopShell, heard: list[Change], record_id: str) -> bool:
+    """Whether the stream brought ``record_id``'s change back as this window's own."""
+    client = shell.client
+    assert client is not None
+    return any(c.id == record_id and client.made(c.origin) for c in heard)
+
+
 def resets_of(page: AccountsPage | ContactsPage) -> list[int]:
     """Counts the list's model resets (a reload) from now on."""
     resets: list[int] = []
@@ -199,6 +206,7 @@ class TestThisWindowsOwnChanges:
         qtbot.waitUntil(
             lambda: any(c.id == created.id and c.created for c in heard), timeout=TIMEOUT_MS
         )
+        assert live_echo(team_shell, heard, created.id)
         assert page.model.row_of_id(created.id) is None  # not on the first page
         assert not page.new_notice.isVisible()
 
@@ -207,7 +215,9 @@ class TestThisWindowsOwnChanges:
     ) -> None:
         birch = made_elsewhere(tenant, name=f"Birch {uuid.uuid4().hex[:6]}")
         page: AccountsPage = open_page(team_shell, qtbot, tenant, "Accounts")
-        heard = following(team_shell, qtbot)
+        following(team_shell, qtbot)
+        echoes: list[Change] = []
+        page.live_rows.ignored.connect(echoes.append)
         row = page.model.row_of_id(birch["id"])
         assert row is not None
         page.open_index(page.model.index(row, 0))
@@ -216,8 +226,8 @@ class TestThisWindowsOwnChanges:
         save(dialog, qtbot)
         wait_loaded(page.model, qtbot)
 
-        qtbot.waitUntil(lambda: any(c.id == birch["id"] for c in heard), timeout=TIMEOUT_MS)
-        qtbot.waitUntil(lambda: not page.live_rows.reading, timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: any(c.id == birch["id"] for c in echoes), timeout=TIMEOUT_MS)
+        assert not page.live_rows.reading  # its own change: not read again
         assert row_text(page, birch["id"], AccountsTableModel.CITY) == "Trondheim"
         assert page.detail.values()["Address"] == "Trondheim"
         assert not page.new_notice.isVisible()
@@ -228,14 +238,18 @@ class TestThisWindowsOwnChanges:
     ) -> None:
         oak = made_elsewhere(tenant, name=f"Bay Oak {uuid.uuid4().hex[:6]}")
         page: AccountsPage = open_page(team_shell, qtbot, tenant, "Accounts")
-        heard = following(team_shell, qtbot)
+        following(team_shell, qtbot)
+        echoes: list[Change] = []
+        page.live_rows.ignored.connect(echoes.append)
         row = page.model.row_of_id(oak["id"])
         assert row is not None
         page.open_index(page.model.index(row, 0))
         page.detail.delete_button.click()
         click(page.confirm_box, "Delete")
 
-        qtbot.waitUntil(lambda: any(c.id == oak["id"] for c in heard), timeout=TIMEOUT_MS)
+        qtbot.waitUntil(
+            lambda: any(c.id == oak["id"] and c.deleted for c in echoes), timeout=TIMEOUT_MS
+        )
         qtbot.waitUntil(lambda: page.banner.button.text() == "Undo", timeout=TIMEOUT_MS)
         wait_loaded(page.model, qtbot)
         assert page.model.row_of_id(oak["id"]) is None

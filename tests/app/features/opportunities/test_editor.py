@@ -13,7 +13,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.api.client import GatewayClient
-from app.api.pipelines import OpportunityRecord, Pipeline, PipelinesApi
+from app.api.pipelines import Pipeline, PipelinesApi
+from app.api.records import Opportunity
 from app.features.opportunities.ops import OpportunityEditorOps
 from app.features.opportunities.view import STALE_TEXT, OpportunityDialog
 from app.features.pipeline.model import StageCardsModel
@@ -52,7 +53,7 @@ def client(tenant: Tenant, ops: Operations, qtbot: QtBot) -> Iterator[GatewayCli
 
 @pytest.fixture
 def editor(client: GatewayClient, ops: Operations) -> OpportunityEditorOps:
-    return OpportunityEditorOps(PipelinesApi(client), ops)
+    return OpportunityEditorOps(client, ops)
 
 
 @pytest.fixture
@@ -70,16 +71,16 @@ def new_dialog(editor: OpportunityEditorOps, pipeline: Pipeline, qtbot: QtBot) -
 def edit_dialog(
     editor: OpportunityEditorOps, pipeline: Pipeline, record: dict[str, Any], qtbot: QtBot
 ) -> OpportunityDialog:
-    dialog = OpportunityDialog(editor, pipeline, OpportunityRecord.model_validate(record))
+    dialog = OpportunityDialog(editor, pipeline, Opportunity.model_validate(record))
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: not dialog.loading, timeout=SIGN_IN_TIMEOUT_MS)
     return dialog
 
 
-def save(dialog: OpportunityDialog, qtbot: QtBot) -> list[OpportunityRecord]:
+def save(dialog: OpportunityDialog, qtbot: QtBot) -> list[Opportunity]:
     """Press Save and wait for the answer; what was saved (empty if refused)."""
-    saved: list[OpportunityRecord] = []
+    saved: list[Opportunity] = []
     dialog.saved.connect(saved.append)
     dialog.save_button.click()
     qtbot.waitUntil(lambda: not dialog.saving, timeout=SIGN_IN_TIMEOUT_MS)
@@ -327,7 +328,7 @@ class TestChangedElsewhere:
 
         # The version the form has (e.g. this window's own save coming back) is no news,
         # nor is another deal's change.
-        same = OpportunityRecord.model_validate(opportunity(tenant, record["id"]))
+        same = Opportunity.model_validate(opportunity(tenant, record["id"]))
         dialog.notice_change(record["id"], same)
         dialog.notice_change("00000000-0000-0000-0000-000000000000", None)
         assert not dialog.changed_elsewhere
@@ -336,7 +337,7 @@ class TestChangedElsewhere:
             "PATCH", f"/api/v1/opportunities/{record['id']}", tenant.token, json={"amount": "900"}
         )
         assert response.status_code == 200, response.text
-        newer = OpportunityRecord.model_validate(response.json())
+        newer = Opportunity.model_validate(response.json())
         dialog.notice_change(record["id"], newer)
 
         assert dialog.changed_elsewhere

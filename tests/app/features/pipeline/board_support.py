@@ -13,12 +13,15 @@ from typing import Any, TypeVar
 
 from pytestqt.qtbot import QtBot
 
+from app.api.auth import AuthApi
 from app.api.client import GatewayClient
 from app.features.live.model import LiveChanges
 from app.features.pipeline.ops import PipelineOps
 from app.features.pipeline.view import PipelinePage
 from app.ops import Operations
-from app.qt import QApplication, QDragEnterEvent, QDropEvent, QPoint, QPointF, Qt
+from app.qt.core import QPoint, QPointF, Qt
+from app.qt.gui import QDragEnterEvent, QDropEvent
+from app.qt.widgets import QApplication
 from tests.app.crm_support import Tenant, sign_up
 from tests.app.support import SIGN_IN_TIMEOUT_MS, STRONG_PASSWORD, SoloServer
 
@@ -42,7 +45,7 @@ def run(ops: Operations, qtbot: QtBot, work: Coroutine[Any, Any, T]) -> T:
 def signed_in(tenant: Tenant, ops: Operations, qtbot: QtBot) -> Iterator[GatewayClient]:
     """A gateway client signed in as the tenant's admin; closed at the end."""
     client = GatewayClient(tenant.server.url)
-    run(ops, qtbot, client.sign_in(tenant.email, STRONG_PASSWORD))
+    run(ops, qtbot, AuthApi(client).sign_in(tenant.email, STRONG_PASSWORD))
     try:
         yield client
     finally:

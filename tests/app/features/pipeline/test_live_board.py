@@ -15,13 +15,14 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.api.client import GatewayClient
+from app.api.live import Change
 from app.features.live.model import LiveChanges
 from app.features.opportunities.view import OpportunityDialog
 from app.features.pipeline.column import CARD_HEIGHT, StageColumn
 from app.features.pipeline.model import StageCardsModel
 from app.features.pipeline.view import PipelinePage
 from app.ops import Operations
-from app.qt import QPoint
+from app.qt.core import QPoint
 from tests.app.crm_support import Tenant, sign_up
 from tests.app.features.pipeline.board_support import (
     Colleague,
@@ -270,19 +271,34 @@ class TestColleaguesChanges:
 
 
 class TestOwnChanges:
-    def test_a_move_made_here_coming_back_changes_nothing(
-        self, page: PipelinePage, qtbot: QtBot, deals: Deals
+    def test_a_move_made_here_coming_back_is_not_read_again(
+        self,
+        page: PipelinePage,
+        client: GatewayClient,
+        qtbot: QtBot,
+        deals: Deals,
+        colleague: Colleague,
     ) -> None:
         tenant, steps, ids = deals
         discovery = page.columns[steps[2]["id"]]
-        heard: set[str] = set()
-        page.follower.applied.connect(heard.update)
+        echoes: list[Change] = []
+        read: set[str] = set()
+        page.follower.ignored.connect(echoes.append)
+        page.follower.applied.connect(read.update)
         watch = BoardWatch(page)
 
         drop(page, ids["acme"], steps[2]["id"])
         wait_moves(page, qtbot)
-        qtbot.waitUntil(lambda: ids["acme"] in heard, timeout=SIGN_IN_TIMEOUT_MS)
+        qtbot.waitUntil(
+            lambda: any(c.id == ids["acme"] for c in echoes), timeout=SIGN_IN_TIMEOUT_MS
+        )
+        # A colleague's change made after the move: once it has been read and shown,
+        # anything read for the move's own echo would have been read by then too.
+        colleague.change(ids["globex"], name="Globex pilot (phase 2)")
+        qtbot.waitUntil(lambda: ids["globex"] in read, timeout=SIGN_IN_TIMEOUT_MS)
 
+        assert ids["acme"] not in read  # this window's own move: nothing read for it
+        assert all(client.made(c.origin) for c in echoes)  # each of them ours
         assert discovery.model.row_of(ids["acme"]) == 0
         assert fresh(discovery, ids["acme"]) == ""  # not news to the one who moved it
         assert discovery.model.card_at(0).version == opportunity(tenant, ids["acme"])["version"]

@@ -16,7 +16,7 @@ from app.features.opportunities.view import OpportunityDialog
 from app.features.pipeline.model import StageCardsModel
 from app.features.pipeline.view import LostReasonDialog, PipelinePage
 from app.ops import Operations
-from app.qt import QModelIndex, Qt
+from app.qt.core import QModelIndex, Qt
 from tests.app.crm_support import Tenant, sign_up
 from tests.app.features.pipeline.board_support import (
     board,

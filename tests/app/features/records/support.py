@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 
 from app.features.records.editing import EditableRecordPage
 from app.features.records.form import RecordDialog
-from app.qt import QComboBox, QLineEdit, QMessageBox, QPushButton
+from app.qt.widgets import QComboBox, QLineEdit, QMessageBox, QPushButton
 from app.shell import DesktopShell
 from tests.app.crm_support import Tenant, wait_loaded
 from tests.app.support import SIGN_IN_TIMEOUT_MS, STRONG_PASSWORD, sign_in

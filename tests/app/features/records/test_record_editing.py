@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from pytestqt.qtbot import QtBot
 
+from app.api.auth import AuthApi
 from app.api.client import GatewayClient
 from app.api.records import ACCOUNTS, STALE_WRITE, RecordsApi
 from app.errors import UserMessage
@@ -296,8 +297,8 @@ class TestSavedViews:
         # A page opened afresh (as after signing in again) lists the view.
         assert team_shell.signed_in is not None
         assert team_shell.main_window is not None
-        assert page.store is not None
-        fresh = AccountsPage(AccountRecordOps(team_shell.signed_in.client, page.store.ops))
+        assert page.records is not None
+        fresh = AccountsPage(AccountRecordOps(team_shell.signed_in.client, page.records.ops))
         team_shell.main_window.add_page("Accounts again", "accounts", fresh)
         team_shell.main_window.show_page("Accounts again")
         wait_loaded(fresh.model, qtbot)
@@ -375,7 +376,7 @@ class TestStaleWriteWording:
         self, company: Tenant, ops: Operations, qtbot: QtBot, solo_server: SoloServer
     ) -> None:
         client = GatewayClient(solo_server.url)
-        signing_in = ops.run(client.sign_in(company.email, STRONG_PASSWORD))
+        signing_in = ops.run(AuthApi(client).sign_in(company.email, STRONG_PASSWORD))
         qtbot.waitUntil(signing_in.done, timeout=TIMEOUT_MS)
         account = company.create("accounts", name="Initech")
         change = {"city": "Austin"}

@@ -13,7 +13,7 @@ from app.features.contacts.view import ContactsPage
 from app.features.pipeline.view import PipelinePage
 from app.features.search.view import CommandPalette
 from app.main_window import MainWindow
-from app.qt import Qt
+from app.qt.core import Qt
 from app.shell import DesktopShell
 from tests.app.crm_support import Tenant, sign_up, wait_loaded
 from tests.app.support import SIGN_IN_TIMEOUT_MS, STRONG_PASSWORD, SoloServer, sign_in

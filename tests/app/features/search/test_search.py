@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
+from app.api.auth import AuthApi
 from app.api.client import GatewayClient
 from app.api.search import SearchHit
 from app.features.search.model import SearchResultsModel, SearchState, secondary_line
@@ -18,7 +19,8 @@ from app.features.status.monitor import HealthMonitor
 from app.main_window import MainWindow
 from app.money import format_money
 from app.ops import Operations
-from app.qt import QLabel, QLineEdit, Qt, QVBoxLayout, QWidget
+from app.qt.core import Qt
+from app.qt.widgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 from tests.app.crm_support import Tenant, sign_up
 from tests.app.support import SIGN_IN_TIMEOUT_MS, STRONG_PASSWORD, SoloServer
 
@@ -58,7 +60,7 @@ def client(
 ) -> Iterator[GatewayClient]:
     """A client signed in as the tenant's admin."""
     client = GatewayClient(solo_server.url)
-    task = qloop.create_task(client.sign_in(tenant.email, STRONG_PASSWORD))
+    task = qloop.create_task(AuthApi(client).sign_in(tenant.email, STRONG_PASSWORD))
     qtbot.waitUntil(task.done, timeout=SIGN_IN_TIMEOUT_MS)
     task.result()
     yield client
@@ -221,7 +223,7 @@ class TestKeys:
 
 class TestStaleAnswers:
     def test_an_older_query_never_shows_once_a_newer_one_is_typed(
-        self, palette: CommandPalette, qtbot: QtBot
+        self, palette: CommandPalette, ops: Operations, qtbot: QtBot
     ) -> None:
         answers: list[str] = []
         palette.model.modelReset.connect(lambda: answers.append(palette.model.answered_query))
@@ -232,7 +234,9 @@ class TestStaleAnswers:
         with qtbot.waitSignal(palette.search.answered, timeout=ANSWER_MS):
             palette.search.search_now()
         qtbot.waitUntil(lambda: not palette.search.busy, timeout=ANSWER_MS)
-        qtbot.wait(100)  # time for a late answer to the first query, had it been let through
+        # Every call of both queries has ended (the first one cancelled): no answer to
+        # the first can come any more.
+        qtbot.waitUntil(lambda: ops.pending == 0, timeout=ANSWER_MS)
 
         assert [a for a in answers if a] == ["Harbourview"]
         assert shown(palette) == [("heading", "Accounts"), ("account", "Harbourview Dental")]

@@ -13,8 +13,8 @@ import pytest
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from app.api.auth import DeviceSession
 from app.api.client import desktop_user_agent
-from app.api.models import DeviceSession
 from app.features.settings.model import (
     DeviceSessionsModel,
     describe_device,
@@ -22,7 +22,7 @@ from app.features.settings.model import (
     format_moment,
 )
 from app.features.settings.view import SettingsPage
-from app.qt import QLabel, QMessageBox
+from app.qt.widgets import QLabel, QMessageBox
 from app.shell import DesktopShell
 from tests.app.support import (
     SIGN_IN_TIMEOUT_MS,
@@ -99,7 +99,8 @@ class TestSignedInDevices:
         assert box.text() == "Sign out 2 other devices?"
         cancel = box.button(QMessageBox.StandardButton.Cancel)
         cancel.click()
-        qtbot.wait(50)
+        qtbot.waitUntil(lambda: not box.isVisible())
+        assert page.end_others_button.isEnabled()  # ending them would have begun at once
         assert page.model.others() == 2  # nothing happened
         assert solo_server.call("GET", "/api/v1/auth/me", others[0]["access_token"]).is_success
 

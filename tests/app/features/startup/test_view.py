@@ -9,7 +9,8 @@ from pytestqt.qtbot import QtBot
 
 from app.features.startup.model import StartupProgress, StepEvent
 from app.features.startup.view import StartupWindow
-from app.qt import QDesktopServices, QObject, QUrl, Slot
+from app.qt.core import QObject, QUrl, Slot
+from app.qt.gui import QDesktopServices
 from app.widgets.step_row import RowState, StepRow
 
 STEPS = ("database", "broker", "migrations", "services")

@@ -1,28 +1,32 @@
-"""The status page and the status bar show what the gateway's health check says."""
+"""The status page and the status bar show what the gateway's health check says.
+
+The checks go to real servers: the module's solo backend (healthy), a team gateway
+whose sign-in service is not running (degraded, until the test starts that service),
+and a port where nothing listens. The models are checked on reports built here.
+"""
 
 from __future__ import annotations
 
-import json
-import socket
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import httpx
 import pytest
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from app.api.client import GatewayClient
-from app.api.models import Health
+from app.api.health import Health
 from app.errors import ErrorKind, UserMessage
 from app.features.status.model import Condition, HealthReport, HealthTableModel
 from app.features.status.monitor import HealthMonitor
 from app.features.status.view import StatusPage
 from app.main_window import MainWindow
 from app.ops import Operations
-from app.qt import QModelIndex, Qt
+from app.qt.core import QModelIndex, Qt
 from app.widgets.tones import Tone
+from tests.app.support import SoloServer, free_port
+from tests.app.team_support import TeamGateway
 
 SERVICES = ("activities", "auth", "calendar", "crm", "email", "scoring", "sequences", "sync")
 
@@ -43,37 +47,43 @@ def health_body(**down: str) -> dict[str, Any]:
     }
 
 
-class Gateway:
-    """What the fake gateway answers next, and how many times it was asked."""
+CHECK_MS = 10_000
+"""How long one health check may take (a gateway asks every service)."""
 
-    def __init__(self) -> None:
-        self.body: dict[str, Any] = health_body()
-        self.calls = 0
 
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        self.calls += 1
-        status = 200 if self.body["status"] == "ok" else 503
-        return httpx.Response(status, content=json.dumps(self.body).encode())
+def closing(ops: Operations, qtbot: QtBot, client: GatewayClient) -> None:
+    task = ops.run(client.aclose())
+    qtbot.waitUntil(task.done)
 
 
 @pytest.fixture
-def gateway() -> Gateway:
-    return Gateway()
-
-
-@pytest.fixture
-def client(gateway: Gateway, ops: Operations, qtbot: QtBot) -> Iterator[GatewayClient]:
-    client = GatewayClient("http://gateway.test", transport=httpx.MockTransport(gateway.handler))
-    yield client
-    closing = ops.run(client.aclose())
-    qtbot.waitUntil(closing.done)
-
-
-@pytest.fixture
-def monitor(client: GatewayClient, ops: Operations) -> Iterator[HealthMonitor]:
-    monitor = HealthMonitor(client, ops, interval_ms=60_000)
+def solo_monitor(solo_server: SoloServer, ops: Operations, qtbot: QtBot) -> Iterator[HealthMonitor]:
+    """Checks of the healthy solo backend (on demand: the timer is an hour)."""
+    client = GatewayClient(solo_server.url)
+    monitor = HealthMonitor(client, ops, interval_ms=3_600_000)
     yield monitor
     monitor.stop()
+    closing(ops, qtbot, client)
+
+
+@pytest.fixture
+def degraded_monitor(
+    degraded_gateway: TeamGateway, ops: Operations, qtbot: QtBot
+) -> Iterator[HealthMonitor]:
+    """Checks of the team gateway whose sign-in (auth) service is down."""
+    client = GatewayClient(degraded_gateway.url)
+    monitor = HealthMonitor(client, ops, interval_ms=3_600_000)
+    yield monitor
+    monitor.stop()
+    closing(ops, qtbot, client)
+
+
+def check(monitor: HealthMonitor, qtbot: QtBot) -> HealthReport:
+    """Check now and wait for the report."""
+    with qtbot.waitSignal(monitor.reported, timeout=CHECK_MS) as reported:
+        monitor.refresh()
+    report: HealthReport = reported.args[0]
+    return report
 
 
 def rows_by_key(model: HealthTableModel) -> dict[str, tuple[str, str]]:
@@ -159,84 +169,88 @@ class TestHealthTableModel:
 
 
 class TestStatusPage:
-    def test_degraded_service_is_named_and_marked(
-        self, monitor: HealthMonitor, gateway: Gateway, qtbot: QtBot
+    def test_a_degraded_service_is_named_and_marked(
+        self, degraded_monitor: HealthMonitor, qtbot: QtBot
     ) -> None:
-        gateway.body = health_body(email="unreachable: ConnectTimeout")
-        page = StatusPage(monitor, "Solo · This computer")
+        page = StatusPage(degraded_monitor, "Team · the test gateway")
         qtbot.addWidget(page)
         page.show()
         assert page.headline.text() == "Checking…"
         assert page.table.isHidden()
-        with qtbot.waitSignal(monitor.reported):
-            monitor.refresh()
-        assert page.headline.text() == "Not working: Email"
+
+        check(degraded_monitor, qtbot)
+
+        assert page.headline.text() == "Not working: Sign-in"
         assert page.dot.tone is Tone.WARNING
-        assert rows_by_key(page.model)["email"] == ("Down", "unreachable: ConnectTimeout")
+        assert rows_by_key(page.model)["auth"] == ("Down", "unreachable: ConnectError")
         assert rows_by_key(page.model)["database"][0] == "Working"
         assert page.table.isVisible()
         assert "version 0.1.0" in page.subline.text()
 
-    def test_refresh_button_checks_again(
-        self, monitor: HealthMonitor, gateway: Gateway, qtbot: QtBot
+    def test_the_refresh_button_checks_again(
+        self, degraded_monitor: HealthMonitor, degraded_gateway: TeamGateway, qtbot: QtBot
     ) -> None:
-        page = StatusPage(monitor, "Solo · This computer")
+        page = StatusPage(degraded_monitor, "Team · the test gateway")
         qtbot.addWidget(page)
-        with qtbot.waitSignal(monitor.reported):
-            monitor.refresh()
-        assert page.headline.text() == "Everything is working"
-        gateway.body = health_body(broker="KafkaConnectionError")
-        with qtbot.waitSignal(monitor.reported):
-            page.refresh_button.click()
-        assert page.headline.text() == "Not working: Message broker"
-        assert gateway.calls == 2
+        check(degraded_monitor, qtbot)
+        assert page.headline.text() == "Not working: Sign-in"
 
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        with degraded_gateway.remote_service():  # the operator starts it
+            with qtbot.waitSignal(degraded_monitor.reported, timeout=CHECK_MS):
+                page.refresh_button.click()
+            assert page.headline.text() == "Everything is working"
+            assert rows_by_key(page.model)["auth"][0] == "Working"
 
 
 class TestMonitor:
-    def test_one_check_at_a_time(
-        self, monitor: HealthMonitor, gateway: Gateway, qtbot: QtBot
-    ) -> None:
-        with qtbot.waitSignal(monitor.reported):
-            monitor.refresh()
-            monitor.refresh()
-            assert monitor.busy
-        qtbot.wait(50)
-        assert gateway.calls == 1
+    def test_one_check_at_a_time(self, solo_monitor: HealthMonitor, qtbot: QtBot) -> None:
+        reports: list[HealthReport] = []
+        solo_monitor.reported.connect(reports.append)
+        solo_monitor.refresh()
+        solo_monitor.refresh()  # one is running: this one is not started
+        assert solo_monitor.busy
+
+        qtbot.waitUntil(lambda: not solo_monitor.busy, timeout=CHECK_MS)
+
+        assert len(reports) == 1
+        assert reports[0].condition is Condition.HEALTHY
 
     def test_polls_on_its_timer_until_stopped(
-        self, client: GatewayClient, ops: Operations, gateway: Gateway, qtbot: QtBot
+        self, solo_server: SoloServer, ops: Operations, qtbot: QtBot
     ) -> None:
+        client = GatewayClient(solo_server.url)
         monitor = HealthMonitor(client, ops, interval_ms=30)
-        monitor.start()
-        qtbot.waitUntil(lambda: gateway.calls >= 3)
-        monitor.stop()
-        assert not monitor.polling
-        calls = gateway.calls
-        qtbot.wait(120)
-        assert gateway.calls == calls
+        reports: list[HealthReport] = []
+        monitor.reported.connect(reports.append)
+        try:
+            monitor.start()
+            qtbot.waitUntil(lambda: len(reports) >= 3, timeout=CHECK_MS)
+            monitor.stop()
+            assert not monitor.polling
+            assert not monitor.busy  # a check on its way was cancelled: it reports nothing
+            polled = len(reports)
 
-    def test_unreachable_server_marks_everything_unknown(
+            check(monitor, qtbot)  # asked for after the stop: the next report is this one
+
+            assert len(reports) == polled + 1
+            assert not monitor.polling
+        finally:
+            monitor.stop()
+            closing(ops, qtbot, client)
+
+    def test_an_unreachable_server_marks_everything_unknown(
         self, ops: Operations, qtbot: QtBot
     ) -> None:
-        port = closed_port()
+        port = free_port()
         client = GatewayClient(f"http://127.0.0.1:{port}")
         monitor = HealthMonitor(client, ops)
         page = StatusPage(monitor, "Solo · This computer")
         qtbot.addWidget(page)
         page.model.set_health(Health.model_validate(health_body()))
         try:
-            with qtbot.waitSignal(monitor.reported, timeout=10_000) as reported:
-                monitor.refresh()
+            report = check(monitor, qtbot)
         finally:
-            closing = ops.run(client.aclose())
-            qtbot.waitUntil(closing.done)
-        report = reported.args[0]
+            closing(ops, qtbot, client)
         assert report.condition is Condition.UNREACHABLE
         assert (
             page.headline.text() == f"Cannot reach the SalesOS server at http://127.0.0.1:{port}."
@@ -247,29 +261,29 @@ class TestMonitor:
 
 class TestStatusBar:
     @pytest.mark.parametrize(
-        ("body", "expected", "condition"),
+        ("which", "expected", "condition"),
         [
-            (health_body(), "Healthy", "healthy"),
-            (health_body(broker="down"), "Degraded: Message broker", "degraded"),
+            ("solo_monitor", "Healthy", "healthy"),
+            ("degraded_monitor", "Degraded: Sign-in", "degraded"),
         ],
         ids=["healthy", "degraded"],
     )
     def test_connection_and_condition(
         self,
-        monitor: HealthMonitor,
-        gateway: Gateway,
+        request: pytest.FixtureRequest,
         qtbot: QtBot,
-        body: dict[str, Any],
+        which: str,
         expected: str,
         condition: str,
     ) -> None:
-        gateway.body = body
+        monitor: HealthMonitor = request.getfixturevalue(which)
         window = MainWindow(monitor, "Solo · This computer")
         qtbot.addWidget(window)
         window.allow_close()
         assert window.indicator.label.text() == "Checking…"
-        with qtbot.waitSignal(monitor.reported):
-            monitor.refresh()
+
+        check(monitor, qtbot)
+
         assert window.connection_label.text() == "Solo · This computer"
         assert window.indicator.label.text() == expected
         assert window.indicator.label.property("condition") == condition

@@ -8,11 +8,12 @@ import pytest
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from app.api.models import User, UserPage
+from app.api.session import User
+from app.api.users import UserPage
 from app.errors import SESSION_ENDED
 from app.features.users.model import UsersTableModel
 from app.features.users.view import UserDialog, UsersPage
-from app.qt import QMessageBox
+from app.qt.widgets import QMessageBox
 from app.shell import DesktopShell
 from tests.app.support import (
     DEMO_ADMIN,
@@ -205,7 +206,8 @@ class TestEditAndDeactivate:
         assert box.isVisible()
         assert box.text() == f"Deactivate {user['name']}?"
         box.button(QMessageBox.StandardButton.Cancel).click()
-        qtbot.wait(50)
+        qtbot.waitUntil(lambda: not box.isVisible())
+        assert page.deactivate_button.isEnabled()  # a deactivation would have begun at once
         assert solo_server.refresh_status(theirs["refresh_token"]) == 200  # untouched
 
         page.deactivate_button.click()
