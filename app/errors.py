@@ -170,7 +170,9 @@ def field_sentence(problem: str) -> str:
 
 
 _REJECTION_TITLES: dict[str, str] = {
-    "invalid_credentials": "The email or password is not correct.",
+    "invalid_credentials": "The password is not correct for this email.",
+    "unknown_email": "No account uses this email. Check it, or sign up.",
+    "account_deactivated": "This account has been deactivated; ask your company's admin.",
     "invalid_refresh_token": SESSION_ENDED,
     "forbidden": "You do not have permission to do this.",
 }

@@ -61,7 +61,7 @@ def _sign_up(base: str, company: str) -> tuple[str, dict[str, str]]:
     )  # fmt: skip
     r.raise_for_status()
     token = str(r.json()["access_token"])
-    data = {"user": r.json()["user"]["id"]}
+    data = {"user": r.json()["user"]["id"], "password": PASSWORD}
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=20) as c:
 
         def made(path: str, body: dict[str, object]) -> str:
@@ -85,13 +85,16 @@ def _sign_up(base: str, company: str) -> tuple[str, dict[str, str]]:
         )
         data["account"] = made("/api/v1/accounts", {"name": "Fuzz Co"})
         data["account_twin"] = made("/api/v1/accounts", {"name": "Fuzz Co"})
+        data["account_spare"] = made("/api/v1/accounts", {"name": "Fuzz Spare"})
         data["contact"] = made(
             "/api/v1/contacts", {"last_name": "Fuzz", "account_id": data["account"]}
         )
         data["contact_twin"] = made("/api/v1/contacts", {"last_name": "Fuzz"})
+        data["contact_spare"] = made("/api/v1/contacts", {"last_name": "Spare"})
         data["opportunity"] = made(
             "/api/v1/opportunities", {"name": "Fuzz deal", "account_id": data["account"]}
         )
+        data["opportunity_spare"] = made("/api/v1/opportunities", {"name": "Spare deal"})
         data["stage"] = c.get("/api/v1/pipelines").json()["items"][0]["stages"][1]["id"]
     return token, data
 

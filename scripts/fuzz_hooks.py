@@ -62,17 +62,23 @@ def _fix_body(path: str, body: dict[str, Any]) -> None:
         if body.get(key) is not None and what in DATA:
             body[key] = DATA[what]
     if isinstance(body.get("custom_fields"), dict):
-        body["custom_fields"] = {"tier": "Gold"} if kind in ("account", "contact") else {}
+        body["custom_fields"] = {}  # which keys exist is the company's, and fuzzing changes it
     if isinstance(body.get("changes"), dict):
         _fix_body(path, body["changes"])
+    destroys = path.endswith(("/bulk-delete", "/merge"))
     if isinstance(body.get("ids"), list) and kind in DATA:
-        body["ids"] = [DATA[kind]]
+        # Deleting takes a record of its own; the others stay for what refers to them.
+        body["ids"] = [DATA.get(f"{kind}_spare", DATA[kind]) if destroys else DATA[kind]]
     if path.endswith("/merge") and kind in DATA:
-        body["winner_id"], body["loser_ids"] = DATA[kind], [DATA[f"{kind}_twin"]]
+        body["winner_id"], body["loser_ids"] = DATA[f"{kind}_spare"], [DATA[f"{kind}_twin"]]
         body.pop("fields", None)
+    if "current_password" in body and "password" in DATA:
+        body["current_password"] = DATA["password"]  # only the holder knows it
     for key in ("password", "new_password"):
         if isinstance(body.get(key), str) and zxcvbn(body[key][:64])["score"] < 3:
             body[key] = next(STRONG)
+    if isinstance(body.get("new_password"), str) and "password" in DATA:
+        DATA["password"] = body["new_password"]  # what it will be, if this case is accepted
     if isinstance(body.get("stages"), list) and body["stages"]:
         stages = body["stages"]
         outcomes = {s.get("outcome", "open") for s in stages if isinstance(s, dict)}
@@ -92,6 +98,13 @@ def _fix_body(path: str, body: dict[str, Any]) -> None:
 
 @schemathesis.hook
 def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> schemathesis.Case:
+    kind = _kind_of(case.path)
+    keeper = DATA.get(kind)
+    if case.method.upper() == "DELETE" and keeper and keeper in case.path_parameters.values():
+        # The records the others name must stay: deleting one takes a spare (any case).
+        case.path_parameters = {
+            k: DATA[f"{kind}_spare"] if v == keeper else v for k, v in case.path_parameters.items()
+        }
     if not _positive(case):
         return case
     if isinstance(case.body, dict):

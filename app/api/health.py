@@ -59,6 +59,12 @@ class Health(BaseModel):
         parts.update(sorted(self.services.items()))
         return [name for name, part in parts.items() if not part.ok]
 
+    def restarting(self) -> list[str]:
+        """Names of the embedded servers being restarted (they stopped; the app's
+        supervisor is starting them again)."""
+        parts = {"database": self.database, "broker": self.broker}
+        return [name for name, part in parts.items() if part.status == "restarting"]
+
 
 class HealthApi:
     """Asks the gateway how the backend is.

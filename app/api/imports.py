@@ -54,7 +54,8 @@ class ImportJob(BaseModel):
         id: The import's id.
         object_type: ``"account"`` or ``"contact"``.
         filename: The name of the file uploaded.
-        status: ``"queued"``, ``"running"``, ``"done"`` or ``"failed"``.
+        status: ``"queued"``, ``"running"``, ``"done"``, ``"failed"`` or ``"interrupted"``
+            (the server stopped before it finished, and its file was not there to go on).
         on_duplicate: ``"create"``, ``"update"`` or ``"skip"``.
         mapping: The ``column -> field`` mapping it runs with.
         total_rows: Rows in the file.
@@ -89,7 +90,7 @@ class ImportJob(BaseModel):
     @property
     def finished(self) -> bool:
         """Whether the import has ended, well or not."""
-        return self.status in ("done", "failed")
+        return self.status in ("done", "failed", "interrupted")
 
 
 class ImportJobList(BaseModel):

@@ -35,6 +35,12 @@ CONNECTED = "connected"
 EXPIRED = "expired"
 """The stream's token expired: connect again (with a fresh one)."""
 
+CLOSING = "closing"
+"""The server is stopping (a restart): connect again in a moment; reload after."""
+
+ENDED = "ended"
+"""The session ended (signed out, password changed, deactivated)."""
+
 
 @dataclass(frozen=True)
 class Change:
@@ -130,20 +136,21 @@ class Echoes:
 
 async def live_changes(client: GatewayClient) -> AsyncIterator[Change | str]:
     """The changes of the signed-in user's company as they happen; first yields
-    :data:`CONNECTED`, then also :data:`RESYNC` and :data:`EXPIRED`. Ends when the
-    server ends the stream.
+    :data:`CONNECTED`, then also :data:`RESYNC`, :data:`EXPIRED`, :data:`CLOSING` and
+    :data:`ENDED`. Ends when the server ends the stream.
 
     Raises:
         ValueError: A ``change`` frame could not be read.
     """
     async with client.stream(LIVE_PATH) as response:
-        yield CONNECTED
         event, data = "message", ""
         async for line in response.aiter_lines():
-            if line == "":
+            if line.startswith(": connected"):
+                yield CONNECTED  # the server listens for us now: nothing after is missed
+            elif line == "":
                 if event == "change" and data:
                     yield Change.from_frame(data)
-                elif event in (RESYNC, EXPIRED):
+                elif event in (RESYNC, EXPIRED, CLOSING, ENDED):
                     yield event
                 event, data = "message", ""
             elif line.startswith("event:"):

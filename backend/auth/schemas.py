@@ -14,9 +14,11 @@ from backend.kit.validation import Input, not_null
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Password = Field(
-    min_length=8,
-    max_length=128,
+    min_length=1,
+    max_length=1024,
     description="8-128 characters, hard to guess (checked by zxcvbn); kept exactly as typed",
+    # The document states the policy; the service checks it, with a message for people.
+    json_schema_extra={"minLength": 8, "maxLength": 128},
 )
 """Kept exactly as typed (spaces included); the strength is checked in the service."""
 AnyPassword = Field(min_length=1, max_length=1024)

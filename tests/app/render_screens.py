@@ -366,7 +366,7 @@ def main(argv: list[str]) -> int:
             "login-error",
             server=Server.this_computer(),
             failure=describe_error(
-                ApiError(401, "invalid_credentials", "The email or password is not correct.")
+                ApiError(401, "invalid_credentials", "The password is not correct for this email.")
             ),
         ),
         login(

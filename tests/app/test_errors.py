@@ -49,9 +49,9 @@ class TestDescribeError:
 
 class TestSignInWording:
     def test_wrong_credentials(self) -> None:
-        error = ApiError(401, "invalid_credentials", "The email or password is not correct.")
+        error = ApiError(401, "invalid_credentials", "The password is not correct for this email.")
         message = describe_error(error)
-        assert message.title == "The email or password is not correct."
+        assert message.title == "The password is not correct for this email."
         assert message.code == "invalid_credentials"
 
     def test_locked_account_counts_seconds(self) -> None:

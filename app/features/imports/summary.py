@@ -123,7 +123,13 @@ class SummaryStep(QWidget):
 
     def show_job(self, job: ImportJob, target: ImportTarget) -> None:
         """Show the outcome of ``job``."""
-        if job.status == "failed":
+        if job.status == "interrupted":
+            self.title.setText("The import was interrupted")
+            self.banner.show_message(
+                job.failure or "The server stopped before it finished.", "error"
+            )
+            self.details.setText("")
+        elif job.status == "failed":
             self.title.setText("The import stopped")
             done = count_text(job.processed_rows, "row")
             self.banner.show_message(

@@ -10,7 +10,7 @@ import httpx
 
 from app.api.client import GatewayClient
 from app.api.errors import ApiError, SessionEndedError
-from app.api.live import EXPIRED, RESYNC, Change, live_changes
+from app.api.live import CLOSING, ENDED, EXPIRED, RESYNC, Change, live_changes
 from app.ops import Operations
 from app.qt.core import QObject, Signal
 
@@ -83,7 +83,10 @@ class LiveChanges(QObject):
                         self.resync.emit()
                     if item == RESYNC:
                         self.resync.emit()
-                    elif item == EXPIRED:
+                    elif item in (EXPIRED, ENDED):
+                        break  # connecting again refreshes the token, or finds the session over
+                    elif item == CLOSING:
+                        failures += 1  # the server restarts: wait a little, then reload
                         break
                     elif isinstance(item, Change):
                         self.changed.emit(item)

@@ -258,6 +258,9 @@ class LoginWindow(QWidget):
         if message.kind is ErrorKind.REJECTED and message.code == "invalid_credentials":
             focus = self.password_edit
             self.password_edit.selectAll()
+        elif message.kind is ErrorKind.REJECTED and message.code == "unknown_email":
+            focus = self.email_edit
+            self.email_edit.selectAll()
         elif message.connection_lost and self.team_radio.isChecked():
             focus = self.url_edit
         if focus is not None:

@@ -77,6 +77,9 @@ class HealthReport:
         """A few words for the status bar: "Healthy", "Degraded: broker", "Unreachable"."""
         condition = self.condition
         if condition is Condition.DEGRADED and self.health is not None:
+            restarting = [component_label(name) for name in self.health.restarting()]
+            if restarting:
+                return f"Restarting: {', '.join(restarting)}"
             problems = [component_label(name) for name in self.health.problems()]
             return f"Degraded: {', '.join(problems) or self.health.status}"
         if condition is Condition.ERROR and self.error is not None:
@@ -90,6 +93,11 @@ class HealthReport:
         if condition is Condition.HEALTHY:
             return "Everything is working"
         if condition is Condition.DEGRADED and self.health is not None:
+            restarting = [component_label(name) for name in self.health.restarting()]
+            if restarting:
+                return (
+                    f"Restarting {', '.join(restarting).lower()}: it stopped and is starting again"
+                )
             names = [component_label(name) for name in self.health.problems()]
             if not names:
                 return "The server reports a problem"

@@ -75,7 +75,7 @@ class AccountOut(Out):
 # ---------------------------------------------------------------- contacts
 class ContactFields(In):
     first_name: str | None = Field(default=None, max_length=100)
-    last_name: str | None = Field(default=None, min_length=1, max_length=100)
+    last_name: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=100)
     email: EmailStr | None = None
     phone: Phone = None
     mobile: Phone = None

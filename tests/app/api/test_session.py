@@ -49,7 +49,7 @@ class TestSignIn:
             await AuthApi(client).sign_in(DEMO_REP, "not-it-at-all")
         assert (caught.value.status_code, caught.value.code) == (401, "invalid_credentials")
         assert client.session is None
-        assert describe_error(caught.value).title == "The email or password is not correct."
+        assert describe_error(caught.value).title == "The password is not correct for this email."
 
     async def test_locked_account_carries_retry_after(
         self, client: GatewayClient, solo_server: SoloServer

@@ -129,10 +129,20 @@ class TestWhatWentWrong:
         with qtbot.assertNotEmitted(team_shell.main_window_shown):
             submit_and_wait(team_shell, qtbot)
         assert window.banner.isVisible()
-        assert window.banner.text() == "The email or password is not correct."
+        assert window.banner.text() == "The password is not correct for this email."
         assert window.isVisible()
         assert team_shell.main_window is None
         assert window.password_edit.hasFocus()
+
+    def test_an_unknown_email_says_so_and_goes_back_to_it(
+        self, team_shell: DesktopShell, qtbot: QtBot
+    ) -> None:
+        wait_idle(team_shell, qtbot)
+        window = team_shell.login_window
+        fill_login(window, "nobody-here@example.com", "not-the-password")
+        submit_and_wait(team_shell, qtbot)
+        assert window.banner.text() == "No account uses this email. Check it, or sign up."
+        assert window.email_edit.hasFocus()
 
     def test_locked_account_says_how_long_to_wait(
         self, team_shell: DesktopShell, solo_server: SoloServer, qtbot: QtBot
@@ -143,7 +153,7 @@ class TestWhatWentWrong:
         for _ in range(4):  # the first three are free, the fourth earns a wait
             fill_login(window, user["email"], "wrong-password-1")
             submit_and_wait(team_shell, qtbot)
-            assert window.banner.text() == "The email or password is not correct."
+            assert window.banner.text() == "The password is not correct for this email."
 
         fill_login(window, user["email"], STRONG_PASSWORD)  # right, but too soon
         submit_and_wait(team_shell, qtbot)

@@ -121,6 +121,14 @@ class TestHealthReport:
         assert broken.condition is Condition.ERROR
         assert broken.summary == "Error: The server had a problem: x"
 
+    def test_an_embedded_server_being_restarted_says_so(self) -> None:
+        body = health_body(crm="HTTP 503")
+        body["database"] = {"status": "restarting", "detail": "restarting it (attempt 1)"}
+        report = HealthReport(datetime.now(), health=Health.model_validate(body))
+        assert report.condition is Condition.DEGRADED
+        assert report.summary == "Restarting: Database"
+        assert report.headline.startswith("Restarting database")
+
     def test_status_word_disagreeing_with_parts_is_still_degraded(self) -> None:
         body = {**health_body(), "status": "degraded"}
         report = HealthReport(datetime.now(), health=Health.model_validate(body))
