@@ -186,6 +186,8 @@ def main() -> int:
             )
             print(run.stdout[-6000:] if label == passes[0][0] else run.stdout[-2500:], flush=True)
             outputs.append(run.stdout)
+            if opts.report is not None:
+                (opts.report / f"{folder}.txt").write_text(run.stdout)
             codes.append(run.returncode)
         mismatch = [o for o in outputs if "Schema validation mismatch" in o]
         if mismatch:

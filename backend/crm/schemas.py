@@ -104,8 +104,8 @@ Domain = Annotated[
 
 
 def _money(value: Any) -> Any:
-    if isinstance(value, float):
-        raise ValueError('must be a decimal string such as "12345.67" (not a float)')
+    if not isinstance(value, str | Decimal):
+        raise ValueError('must be a decimal string such as "12345.67" (a number loses cents)')
     return value
 
 

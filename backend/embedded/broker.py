@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from backend.embedded.errors import InfrastructureError
-from backend.embedded.process import Ownership, cmdline_of, pid_alive, spawn, stop_pid
+from backend.embedded.process import (
+    OwnedServer,
+    Ownership,
+    cmdline_of,
+    pid_alive,
+    spawn,
+    stop_pid,
+)
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +89,7 @@ def _port_owner(port: int) -> str:
 
 
 @dataclass
-class EmbeddedBroker:
+class EmbeddedBroker(OwnedServer):
     """Start, reuse, health-check and stop the embedded broker.
 
     Args:
@@ -99,9 +106,8 @@ class EmbeddedBroker:
     owned: bool = field(default=False, init=False)
     """Whether this process answers for the broker (started or adopted it)."""
 
-    @property
-    def ownership(self) -> Ownership:
-        return Ownership(self.run_dir / "broker.owner")
+    def __post_init__(self) -> None:
+        self.ownership = Ownership(self.run_dir / "broker.owner")
 
     @property
     def state_path(self) -> Path:
@@ -178,20 +184,6 @@ class EmbeddedBroker:
             self.process = None
         self.pid = None
         self.state_path.unlink(missing_ok=True)
-
-    def release(self) -> None:
-        """Stop the broker if this process answers for it; leave it for its owner
-        otherwise."""
-        if self.owned:
-            self.stop()
-            self.ownership.release()
-            self.owned = False
-
-    def alive(self) -> bool:
-        """Whether the broker process this object started or reused still runs."""
-        if self.process is not None:
-            return self.process.poll() is None
-        return self.pid is not None and pid_alive(self.pid)
 
     def kill(self) -> None:
         """SIGKILL the broker (tests use this to simulate a crash)."""

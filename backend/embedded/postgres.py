@@ -22,7 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.embedded.errors import InfrastructureError
-from backend.embedded.process import Ownership, cmdline_of, pid_alive, spawn, stop_pid
+from backend.embedded.process import (
+    OwnedServer,
+    Ownership,
+    cmdline_of,
+    pid_alive,
+    spawn,
+    stop_pid,
+)
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +146,7 @@ def data_dir_for(home: Path) -> Path:
 
 
 @dataclass
-class EmbeddedPostgres:
+class EmbeddedPostgres(OwnedServer):
     """Start, reuse, health-check and stop one embedded cluster.
 
     Args:
@@ -205,20 +212,6 @@ class EmbeddedPostgres:
             self.owned = True
         self._ensure_database(bin_dir)
         return self.url()
-
-    def release(self) -> None:
-        """Stop the server if this process answers for it; leave it running for its
-        owner otherwise (a command run beside ``salesos serve``)."""
-        if self.owned:
-            self.stop()
-            self.ownership.release()
-            self.owned = False
-
-    def alive(self) -> bool:
-        """Whether the server this object started or reused still runs."""
-        if self.process is not None:
-            return self.process.poll() is None
-        return self.pid is not None and pid_alive(self.pid)
 
     def stop(self, timeout: float = 15.0) -> None:
         """Fast shutdown (SIGINT: roll back open transactions, checkpoint, exit)."""

@@ -154,3 +154,30 @@ class Ownership:
     def release_any(self) -> None:
         """Forget the owner whoever it was (the server was stopped explicitly)."""
         self.path.unlink(missing_ok=True)
+
+
+class OwnedServer:
+    """What the embedded launchers share: a server process this process may answer
+    for (see :class:`Ownership`); subclasses are dataclasses with these fields."""
+
+    process: subprocess.Popen[bytes] | None
+    pid: int | None
+    owned: bool
+    ownership: Ownership
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        """Stop the server if this process answers for it; leave it running for its
+        owner otherwise (a command run beside ``salesos serve``)."""
+        if self.owned:
+            self.stop()
+            self.ownership.release()
+            self.owned = False
+
+    def alive(self) -> bool:
+        """Whether the server this object started or reused still runs."""
+        if self.process is not None:
+            return self.process.poll() is None
+        return self.pid is not None and pid_alive(self.pid)

@@ -6,38 +6,26 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from backend.embedded.broker import free_port
 from backend.embedded.postgres import EmbeddedPostgres
-from tests.backend.test_cli import SALESOS, _env, _run, _wait_health
-
-PASSWORD = "correct-horse-battery-staple"
+from tests.backend.serve_support import PASSWORD, ServeProcess
+from tests.backend.test_cli import SALESOS, _env, _run
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[Path, int]]:
-    home = tmp_path / "home"
-    port = free_port()
-    proc = subprocess.Popen(
-        [*SALESOS, "serve", "--all", "--port", str(port)],
-        env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+def server(tmp_path: Path) -> Iterator[ServeProcess]:
+    s = ServeProcess(tmp_path / "home")
+    s.start()
     try:
-        _wait_health(port, proc)
-        yield home, port
-        assert proc.poll() is None, "the server died: " + (
-            proc.stderr.read() if proc.stderr else ""
-        )
+        yield s
+        assert s.alive(), "the server died"
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=60)
-        EmbeddedPostgres(home).destroy()
+        s.close()
 
 
 def _still_serving(port: int, email: str, command: str) -> None:
@@ -71,15 +59,9 @@ COMMANDS = [
 
 
 @pytest.mark.slow
-def test_every_command_leaves_a_running_server_running(server: tuple[Path, int]) -> None:
-    home, port = server
-    email = f"ops-{time.time_ns()}@example.com"
-    r = httpx.post(
-        f"http://127.0.0.1:{port}/api/v1/auth/signup",
-        json={"company": "Ops", "name": "Op", "email": email, "password": PASSWORD},
-        timeout=10,
-    )
-    assert r.status_code == 201, r.text
+def test_every_command_leaves_a_running_server_running(server: ServeProcess) -> None:
+    home, port = server.home, server.port
+    email, _ = server.sign_up("Ops")
     for command in COMMANDS:
         done = _run(home, *command)
         if command == ["infra", "down"]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 from pydantic.json_schema import SkipJsonSchema
 
 from backend.crm.schemas import FilterText, In, ObjectType, Out, Short, SortText
 from backend.kit.validation import not_null
 
-Position = Annotated[int, Field(ge=0, le=100_000, description="order among the fields")]
+Position = Annotated[StrictInt, Field(ge=0, le=100_000, description="order among the fields")]
 
 # ---------------------------------------------------------------- custom fields, views
 FieldType = Literal["text", "number", "date", "select", "multi_select", "boolean"]
@@ -25,7 +25,7 @@ class CustomFieldIn(In):
     options: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
         default=[], max_length=200
     )
-    required: bool = False
+    required: StrictBool = False
     position: Position = 0
 
 
@@ -34,7 +34,7 @@ class CustomFieldPatch(In):
     options: list[Annotated[str, Field(min_length=1, max_length=100)]] | SkipJsonSchema[None] = (
         Field(default=None, max_length=200)
     )
-    required: bool | SkipJsonSchema[None] = None
+    required: StrictBool | SkipJsonSchema[None] = None
     position: Position | SkipJsonSchema[None] = None
 
     _required = not_null("label", "options", "required", "position")

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.crm.fields.repository import CustomFieldRepository, ViewRepository
 from backend.crm.models import CustomField, SavedView
-from backend.kit.errors import ErrorDetail, NotFound, ValidationFailed
+from backend.kit.errors import Conflict, ErrorDetail, NotFound, ValidationFailed
 
 SELECT_KINDS = ("select", "multi_select")
 _EXPECTED = {
@@ -112,8 +112,9 @@ class CustomFieldService:
         ValidationFailed: the key exists on that kind, or a select field has no options.
         """
         if values["key"] in await self.repo.for_object(values["object_type"]):
-            raise ValidationFailed.for_field(
-                "body.key", f"{values['key']} already exists on {values['object_type']}"
+            raise Conflict(
+                f"A field {values['key']} exists on {values['object_type']}s already.",
+                details=[ErrorDetail(field="body.key", message="is taken on this kind of record")],
             )
         if values["field_type"] in SELECT_KINDS and not values.get("options"):
             raise ValidationFailed.for_field("body.options", "a select field needs options")

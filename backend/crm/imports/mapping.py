@@ -15,6 +15,8 @@ from backend.kit.errors import ErrorDetail, ValidationFailed
 from backend.kit.validation import has_nul
 
 ON_DUPLICATE = ("create", "update", "skip")
+WHOLE_NUMBERS = frozenset({"size"})
+"""Fields whose cells are read as whole numbers ("1,200" employees is 1200)."""
 OnDuplicate = Literal["create", "update", "skip"]
 Importable = Literal["contact", "account"]
 
@@ -209,4 +211,7 @@ def cell_value(raw: str, field: str, custom: dict[str, CustomField]) -> Any:
         return {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}.get(
             value.lower(), value
         )
+    if field in WHOLE_NUMBERS:  # the API takes JSON numbers; a file has text
+        digits = value.replace(",", "").replace("_", "")
+        return int(digits) if digits.lstrip("-").isdigit() else value
     return value

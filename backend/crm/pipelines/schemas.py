@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StrictInt, field_validator
 from pydantic.config import JsonDict
 
 from backend.crm.schemas import In, Out, Short, Total
@@ -14,7 +14,7 @@ from backend.crm.schemas import In, Out, Short, Total
 # ---------------------------------------------------------------- pipelines
 class StageIn(In):
     name: Short
-    probability: int = Field(ge=0, le=100)
+    probability: StrictInt = Field(ge=0, le=100)
     outcome: Literal["open", "won", "lost"] = "open"
 
 

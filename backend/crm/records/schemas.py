@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeAlias, TypeVar
 
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic import BaseModel, EmailStr, Field, StrictBool, StrictInt, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from backend.crm.schemas import (
@@ -37,7 +37,7 @@ class AccountFields(In):
     name: Short | SkipJsonSchema[None] = None
     domain: Domain = None
     industry: OptionalShort = None
-    size: int | None = Field(default=None, ge=0, le=10_000_000, description="employees")
+    size: StrictInt | None = Field(default=None, ge=0, le=10_000_000, description="employees")
     street: OptionalShort = None
     city: OptionalShort = None
     region: OptionalShort = None
@@ -84,7 +84,7 @@ class ContactFields(In):
     time_zone: str | None = Field(
         default=None, max_length=64, json_schema_extra={"enum": [*TIME_ZONES, None]}
     )
-    do_not_contact: bool | SkipJsonSchema[None] = None
+    do_not_contact: StrictBool | SkipJsonSchema[None] = None
     owner_id: uuid.UUID | SkipJsonSchema[None] = None
     custom_fields: CustomValues | SkipJsonSchema[None] = None
 
@@ -134,7 +134,7 @@ class OpportunityFields(In):
     amount: Money | None = None
     currency: Currency | SkipJsonSchema[None] = None
     stage_id: uuid.UUID | SkipJsonSchema[None] = None
-    probability_override: int | None = Field(default=None, ge=0, le=100)
+    probability_override: StrictInt | None = Field(default=None, ge=0, le=100)
     close_date: date | None = None
     closed_reason: str | None = Field(default=None, max_length=500)
     owner_id: uuid.UUID | SkipJsonSchema[None] = None
@@ -198,7 +198,7 @@ class BulkIds(In):
 class BulkUpdate(BulkIds, Generic[F]):
     """The same change to many records of one kind: the fields of its update."""
 
-    changes: F
+    changes: F = Field(json_schema_extra={"minProperties": 1})
 
     @field_validator("changes")
     @classmethod

@@ -24,7 +24,7 @@ class TestDefinitions:
             json={"object_type": "contact", "key": "tier", "label": "T", "field_type": "text"},
             headers=admin.headers,
         )
-        assert again.status_code == 422
+        assert again.status_code == 409  # taken: a conflict with what exists
         assert _fields_of(again) == ["body.key"]
         # The same key on another kind is another field.
         other = await crm.custom_field(api, admin, "tier", object_type="account")

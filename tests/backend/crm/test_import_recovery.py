@@ -5,8 +5,6 @@ how far it got; uploads are never kept past their retention."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,61 +13,22 @@ import httpx
 import pytest
 
 from backend.crm.imports.recovery import FILE_RETENTION_SECONDS, remove_old_uploads
-from backend.embedded.broker import free_port
-from backend.embedded.postgres import EmbeddedPostgres
-from tests.backend.test_cli import SALESOS, _env, _wait_health
+from tests.backend.serve_support import ServeProcess
 
 ROWS = 20_000
-PASSWORD = "correct-horse-battery-staple"
-
-
-class Server:
-    def __init__(self, home: Path) -> None:
-        self.home = home
-        self.port = free_port()
-        self.proc: subprocess.Popen[str] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [*SALESOS, "serve", "--all", "--port", str(self.port)],
-            env=_env(self.home), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        _wait_health(self.port, self.proc)
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=60)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    s = Server(tmp_path / "home")
+def server(tmp_path: Path) -> Iterator[ServeProcess]:
+    s = ServeProcess(tmp_path / "home")
     try:
         yield s
     finally:
-        s.stop()
-        EmbeddedPostgres(s.home).destroy()
+        s.close()
 
 
-def _start_big_import(server: Server) -> tuple[dict[str, str], str]:
-    email = f"imp-{time.time_ns()}@example.com"
-    r = httpx.post(
-        f"{server.url}/api/v1/auth/signup",
-        json={"company": "Imp", "name": "Imp", "email": email, "password": PASSWORD},
-        timeout=10,
-    )
-    assert r.status_code == 201, r.text
-    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+def _start_big_import(server: ServeProcess) -> tuple[dict[str, str], str]:
+    _, headers = server.sign_up("Imp")
     rows = "".join(f"Person{i},person{i}@example.com\n" for i in range(ROWS))
     r = httpx.post(
         f"{server.url}/api/v1/imports",
@@ -82,14 +41,14 @@ def _start_big_import(server: Server) -> tuple[dict[str, str], str]:
     return headers, r.json()["id"]
 
 
-def _job(server: Server, headers: dict[str, str], import_id: str) -> dict:
+def _job(server: ServeProcess, headers: dict[str, str], import_id: str) -> dict:
     """The import as its owner reads it (the access token outlives the restart)."""
     r = httpx.get(f"{server.url}/api/v1/imports/{import_id}", headers=headers, timeout=10)
     assert r.status_code == 200, r.text
     return dict(r.json())
 
 
-def _kill_midway(server: Server, headers: dict[str, str], import_id: str) -> int:
+def _kill_midway(server: ServeProcess, headers: dict[str, str], import_id: str) -> int:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         done = _job(server, headers, import_id)["processed_rows"]
@@ -101,7 +60,7 @@ def _kill_midway(server: Server, headers: dict[str, str], import_id: str) -> int
 
 
 @pytest.mark.slow
-def test_a_killed_import_goes_on_after_the_restart_each_row_once(server: Server) -> None:
+def test_a_killed_import_goes_on_after_the_restart_each_row_once(server: ServeProcess) -> None:
     server.start()
     headers, import_id = _start_big_import(server)
     killed_at = _kill_midway(server, headers, import_id)
@@ -127,7 +86,7 @@ def test_a_killed_import_goes_on_after_the_restart_each_row_once(server: Server)
 
 
 @pytest.mark.slow
-def test_a_killed_import_whose_file_is_gone_says_it_was_interrupted(server: Server) -> None:
+def test_a_killed_import_whose_file_is_gone_says_it_was_interrupted(server: ServeProcess) -> None:
     server.start()
     headers, import_id = _start_big_import(server)
     _kill_midway(server, headers, import_id)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,28 +16,18 @@ import httpx
 import psutil
 import pytest
 
-from backend.embedded.broker import free_port
 from backend.embedded.postgres import EmbeddedPostgres
-from tests.backend.test_cli import SALESOS, _env, _wait_health
-
-PASSWORD = "correct-horse-battery-staple"
+from tests.backend.serve_support import PASSWORD, ServeProcess
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[Path, int, subprocess.Popen[str]]]:
-    home = tmp_path / "home"
-    port = free_port()
-    proc = subprocess.Popen(
-        [*SALESOS, "serve", "--all", "--port", str(port)],
-        env=_env(home), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+def server(tmp_path: Path) -> Iterator[ServeProcess]:
+    s = ServeProcess(tmp_path / "home")
+    s.start()
     try:
-        _wait_health(port, proc)
-        yield home, port, proc
+        yield s
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=60)
-        EmbeddedPostgres(home).destroy()
+        s.close()
 
 
 def _login(port: int, email: str) -> httpx.Response:
@@ -68,23 +57,16 @@ def _until_healthy(port: int, timeout: float = 60) -> tuple[set[str], list[int]]
     raise AssertionError(f"not healthy again within {timeout} s: {states}")
 
 
-def _no_zombies(proc: subprocess.Popen[str]) -> None:
-    children = psutil.Process(proc.pid).children(recursive=True)
+def _no_zombies(server: ServeProcess) -> None:
+    assert server.proc is not None
+    children = psutil.Process(server.proc.pid).children(recursive=True)
     assert [c.pid for c in children if c.status() == psutil.STATUS_ZOMBIE] == []
 
 
 @pytest.mark.slow
-def test_a_killed_broker_and_postmaster_are_restarted(
-    server: tuple[Path, int, subprocess.Popen[str]],
-) -> None:
-    home, port, proc = server
-    email = f"sup-{time.time_ns()}@example.com"
-    signup = httpx.post(
-        f"http://127.0.0.1:{port}/api/v1/auth/signup",
-        json={"company": "Sup", "name": "Sup", "email": email, "password": PASSWORD},
-        timeout=10,
-    )
-    assert signup.status_code == 201, signup.text
+def test_a_killed_broker_and_postmaster_are_restarted(server: ServeProcess) -> None:
+    home, port = server.home, server.port
+    email, _ = server.sign_up("Sup")
 
     broker_pid = json.loads((home / "run" / "broker.json").read_text())["pid"]
     os.kill(broker_pid, signal.SIGKILL)
@@ -116,7 +98,7 @@ def test_a_killed_broker_and_postmaster_are_restarted(
     assert _login(port, email).status_code == 200
     new_postmaster = int((pg.data_dir / "postmaster.pid").read_text().splitlines()[0])
     assert new_postmaster != postmaster
-    _no_zombies(proc)
+    _no_zombies(server)
     # A write after both restarts is durable and visible.
     token = _login(port, email).json()["access_token"]
     made = httpx.post(
