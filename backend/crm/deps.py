@@ -49,7 +49,6 @@ async def access(request: Request, principal: CurrentPrincipal, state: CrmStateD
 
 AccessDep = Annotated[Access, Depends(access)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Filters = Annotated[list[str], Query(alias="filter", description="field:op:value, repeatable")]
 
 
 def filters_of(fields: Iterable[str]) -> Any:

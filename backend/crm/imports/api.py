@@ -9,17 +9,22 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
-from backend.crm.deps import AccessDep, CrmStateDep, E, Filters
+from backend.crm.deps import AccessDep, CrmStateDep, E, filters_of, sort_of
 from backend.crm.imports import files
 from backend.crm.imports import schemas as s
 from backend.crm.imports.mapping import Importable, OnDuplicate, parse_mapping
 from backend.crm.imports.runner import upload_path
 from backend.crm.imports.service import Export, ImportService, error_report_rows
+from backend.crm.records.repository import FIELDS
 from backend.crm.schemas import ObjectType
 from backend.kit.http import resources_of
 from backend.kit.tenancy import TenantSessionDep
 
 router = APIRouter()
+
+ANY_KIND_FIELDS = sorted({name for fields in FIELDS.values() for name in fields})
+ExportFilters = filters_of(ANY_KIND_FIELDS)
+ExportSort = sort_of(ANY_KIND_FIELDS)
 
 
 @router.post("/imports/preview", response_model=s.ImportPreview, responses=E, tags=["imports"])
@@ -113,7 +118,7 @@ async def import_errors(
     import_id: uuid.UUID,
     session: TenantSessionDep,
     access: AccessDep,
-    after_row: int = 0,
+    after_row: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> s.ImportErrorPage:
     rows = await ImportService(session, access).errors(import_id, limit, after_row)
@@ -147,8 +152,8 @@ async def export_csv(
     request: Request,
     session: TenantSessionDep,
     access: AccessDep,
-    filters: Filters = [],  # noqa: B006 - FastAPI copies defaults
-    sort: str | None = None,
+    filters: ExportFilters = [],  # type: ignore[valid-type]  # noqa: B006 - FastAPI copies defaults
+    sort: ExportSort = None,  # type: ignore[valid-type]
 ) -> StreamingResponse:
     """Every record of the list (same filters and sort), streamed as CSV."""
     export = Export(object_type, access, filters, sort)
