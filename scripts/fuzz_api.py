@@ -108,6 +108,10 @@ def main() -> int:
     parser.add_argument(
         "--checks", default="not_a_server_error,negative_data_rejection,positive_data_acceptance"
     )
+    parser.add_argument(
+        "--only", action="append", default=[], metavar="PATH",
+        help="fuzz only this path (repeatable; skips the session-ending passes)",
+    )  # fmt: skip
     opts = parser.parse_args()
     examples = 3 if opts.smoke else opts.examples
     home = Path(tempfile.mkdtemp(prefix="salesos-fuzz-"))
@@ -144,8 +148,9 @@ def main() -> int:
             time.sleep(0.2)
         outputs = []
         codes = []
-        passes = [("everything else", [*SESSION_ENDING, *STREAMS], [])]
-        passes += [(path, [], [path]) for path in SESSION_ENDING]  # each with a fresh sign-in
+        passes = [("everything else", [*SESSION_ENDING, *STREAMS], opts.only)]
+        if not opts.only:  # each with a fresh sign-in
+            passes += [(path, [], [path]) for path in SESSION_ENDING]
         for label, excluded, included in passes:
             token, data = _sign_up(base, label)
             argv = [

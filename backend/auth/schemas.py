@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from backend.kit.security import Role
-from backend.kit.validation import Input, not_null
+from backend.kit.validation import Email, Input, not_null
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Password = Field(
@@ -40,12 +40,12 @@ class _In(Input):
 class SignupIn(_In):
     company: Name
     name: Name
-    email: EmailStr
+    email: Email
     password: str = Password
 
 
 class LoginIn(_In):
-    email: EmailStr
+    email: Email
     password: str = AnyPassword
 
 
@@ -59,7 +59,7 @@ class ChangePasswordIn(_In):
 
 
 class UserCreateIn(_In):
-    email: EmailStr
+    email: Email
     name: Name
     role: Role = Role.REP
     password: str = Password

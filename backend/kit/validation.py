@@ -4,9 +4,9 @@ empty. Each refusal is a 422 naming the field, never a 500 from the database."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 NUL_MESSAGE = "must not contain a NUL character (\\u0000)"
 NO_NUL = "^[^\\u0000]*$"
@@ -73,3 +73,23 @@ def not_null(*fields: str) -> Any:
             _name_not_null = not_null("name")
     """
     return field_validator(*fields, mode="before")(_not_null)
+
+
+SPECIAL_USE_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion", "test")
+"""Top-level names that never receive mail (RFC 6761, RFC 7686): ``email-validator``
+refuses addresses under them, and the document says so."""
+_ANY_CASE = "|".join(
+    "".join(f"[{c.lower()}{c.upper()}]" for c in name) for name in SPECIAL_USE_DOMAINS
+)
+DELIVERABLE_EMAIL = rf"^[^@]+@.+\.(?!(?:{_ANY_CASE})$)[^.@]*[A-Za-z]$"
+
+Email = Annotated[
+    EmailStr,
+    Field(
+        json_schema_extra={
+            "pattern": DELIVERABLE_EMAIL,
+            "description": "an address that can receive mail: its domain ends in a letter and is not .test, .local, …",
+        }
+    ),
+]
+"""An email address (``email-validator``: syntax, and no special-use domain)."""

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeAlias, TypeVar
 
-from pydantic import BaseModel, EmailStr, Field, StrictBool, StrictInt, field_validator
+from pydantic import BaseModel, Field, StrictBool, StrictInt, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from backend.crm.schemas import (
@@ -21,7 +21,7 @@ from backend.crm.schemas import (
     Phone,
     Short,
 )
-from backend.kit.validation import not_null
+from backend.kit.validation import Email, not_null
 
 F = TypeVar("F", bound=BaseModel)
 
@@ -76,7 +76,7 @@ class AccountOut(Out):
 class ContactFields(In):
     first_name: str | None = Field(default=None, max_length=100)
     last_name: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=100)
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: Phone = None
     mobile: Phone = None
     title: OptionalShort = None
