@@ -88,7 +88,10 @@ Email = Annotated[
     Field(
         json_schema_extra={
             "pattern": DELIVERABLE_EMAIL,
-            "description": "an address that can receive mail: its domain ends in a letter and is not .test, .local, …",
+            "description": (
+                "an address that can receive mail: its domain ends in a letter and is not "
+                ".test, .local, …"
+            ),
         }
     ),
 ]
