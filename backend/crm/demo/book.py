@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.crm.access import Access
+from backend.kit.access import Access
 from backend.crm.pipelines.service import PipelineService
 from backend.crm.records.kinds import ACCOUNTS, CONTACTS
 from backend.crm.records.service import OpportunityService, RecordService

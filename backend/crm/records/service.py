@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.crm import events
-from backend.crm.access import Access
+from backend.kit.access import Access
 from backend.crm.errors import StaleWrite
 from backend.crm.fields.service import CustomFieldService, validate_custom_fields
 from backend.crm.models import CustomField, Opportunity, Stage
