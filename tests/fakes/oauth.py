@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import enum
 import hashlib
+import html
 import re
 import secrets
 import ssl
@@ -25,7 +26,7 @@ import httpx
 
 __all__ = [
     "AccessToken", "AuthorizationCode", "CodeProblem", "Grant", "ScriptedBrowser", "TokenStore",
-    "authorization_problem", "is_loopback", "s256",
+    "authorization_problem", "form_post_page", "is_loopback", "s256",
 ]  # fmt: skip
 
 _LOOPBACK = re.compile(r"^http://(127\.0\.0\.1|\[::1\]|localhost)(:\d{1,5})?(/[^?#]*)?$")
@@ -63,6 +64,25 @@ def authorization_problem(params: Mapping[str, str]) -> tuple[str, str] | None:
     if not re.fullmatch(r"[A-Za-z0-9_-]{43}", params["code_challenge"]):
         return "invalid_request", "code_challenge is not a base64url SHA-256."
     return None
+
+
+def form_post_page(redirect_uri: str, params: Mapping[str, str]) -> str:
+    """The page of ``response_mode=form_post``: a form that posts ``params`` to the
+    redirect URI (a browser submits it on load; :class:`ScriptedBrowser` does too)."""
+    fields = "".join(
+        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}"/>'
+        for k, v in params.items()
+    )
+    return (f'<html><body onload="document.forms[0].submit()"><form method="post" '
+            f'action="{html.escape(redirect_uri)}">{fields}</form></body></html>')  # fmt: skip
+
+
+def _form_of(page: str) -> tuple[str, dict[str, str]] | None:
+    action = re.search(r'<form method="post" action="([^"]*)"', page)
+    if action is None:
+        return None
+    fields = re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)"/>', page)
+    return html.unescape(action.group(1)), {html.unescape(k): html.unescape(v) for k, v in fields}
 
 
 class CodeProblem(enum.Enum):
@@ -249,7 +269,10 @@ class ScriptedBrowser(webbrowser.BaseBrowser):
     def _visit(self, url: str) -> None:
         try:
             with httpx.Client(verify=self.verify, follow_redirects=True, timeout=10) as client:
-                self.pages.append(client.get(url))
+                page = client.get(url)
+                if (form := _form_of(page.text)) is not None:
+                    page = client.post(form[0], data=form[1])
+                self.pages.append(page)
         except Exception as exc:
             self.errors.append(exc)
 
@@ -266,10 +289,13 @@ class ScriptedBrowser(webbrowser.BaseBrowser):
         """Visits ``url`` without following its redirect.
 
         Returns:
-            The query parameters of the redirect's target (``code``/``state`` or ``error``).
+            The parameters the browser would hand the redirect URI (``code``/``state`` or
+            ``error``), from the redirect's query or a ``form_post`` page.
         """
         with httpx.Client(verify=self.verify, timeout=10) as client:
             response = client.get(url)
+        if response.status_code == 200 and (form := _form_of(response.text)) is not None:
+            return form[1]
         if response.status_code != 302:
             raise AssertionError(f"no redirect: {response.status_code} {response.text[:200]}")
         query = urlsplit(response.headers["location"]).query

@@ -64,7 +64,7 @@ def local_ca() -> LocalCA:
         The CA and its files.
     """
     ca = trustme.CA(organization_name="SalesOS tests")
-    server = ca.issue_cert("127.0.0.1", "::1", "localhost")
+    server = ca.issue_cert("127.0.0.1", "127.0.0.2", "::1", "localhost")
     folder = Path(tempfile.mkdtemp(prefix="salesos-tls-"))
     atexit.register(shutil.rmtree, folder, True)
     # mkdtemp makes it 0700; servers that drop privileges (dovecot's login processes)
