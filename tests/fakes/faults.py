@@ -507,7 +507,10 @@ class HTTPFake:
 
     def start(self) -> None:
         """Starts serving on a free loopback port (returns once it listens)."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted sockets only when
+        # their proto says TCP, and without it every response waits ~40 ms (Nagle and
+        # delayed ACKs).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(

@@ -154,23 +154,33 @@ def subject(message: EmailMessage) -> str:
     )
 
 
-def matches(message: GmailMessage, q: str, label_ids: list[str]) -> bool:
-    if not all(label in message.label_ids for label in label_ids):
-        return False
+def query_terms(q: str) -> list[tuple[str, str]]:
+    """Parses the subset of Gmail's search syntax the fake knows (``rfc822msgid:``,
+    ``in:``, ``label:``, ``is:unread``); anything else answers 501."""
+    terms = []
     for term in q.split():
         name, _, value = term.partition(":")
         name, value = name.lower(), value.strip('"')
-        if name == "rfc822msgid":
-            if message.message_id != normalize_message_id(value):
-                return False
-        elif name in ("in", "label", "is"):
-            label = "UNREAD" if (name, value.lower()) == ("is", "unread") else value.upper()
-            if name == "is" and label != "UNREAD":
-                raise Reply(google_error(501, f"Query term {term!r} is not in the fake's subset."))
-            if label not in message.label_ids:
-                return False
+        if name == "rfc822msgid" and value:
+            terms.append((name, normalize_message_id(value)))
+        elif name in ("in", "label") and value:
+            terms.append(("label", value.upper()))
+        elif (name, value.lower()) == ("is", "unread"):
+            terms.append(("label", "UNREAD"))
         else:
             raise Reply(google_error(501, f"Query term {term!r} is not in the fake's subset."))
+    return terms
+
+
+def matches(message: GmailMessage, terms: list[tuple[str, str]], label_ids: list[str]) -> bool:
+    """Whether ``message`` has every label of ``label_ids`` and meets every term."""
+    if not all(label in message.label_ids for label in label_ids):
+        return False
+    for name, value in terms:
+        if name == "rfc822msgid" and message.message_id != value:
+            return False
+        if name == "label" and value not in message.label_ids:
+            return False
     return True
 
 

@@ -63,6 +63,7 @@ from tests.fakes.gmail import (
     matches,
     pad,
     page,
+    query_terms,
     resource,
 )
 from tests.fakes.oauth import CodeProblem, TokenStore, authorization_problem, is_loopback
@@ -227,7 +228,9 @@ class GoogleFake(HTTPFake):
             now = int(time.time())
             claims = {"iss": "https://accounts.google.com", "aud": client_id, "sub": _sub(user),
                       "email": user, "email_verified": True, "iat": now, "exp": now + 3600}  # fmt: skip
-            answer["id_token"] = jwt.encode(claims, "fake-google-signing-key", algorithm="HS256")
+            answer["id_token"] = jwt.encode(
+                claims, "fake-google-id-token-signing-key-not-secret", algorithm="HS256"
+            )
         return answer
 
     def _access_answer(self, refresh: str) -> dict[str, Any]:
@@ -403,8 +406,9 @@ class GoogleFake(HTTPFake):
 
     def _list(self, box: Mailbox, request: Request, body: bytes) -> Response:
         params = request.query_params
-        found = [m for m in reversed(box.messages.values())
-                 if matches(m, params.get("q", ""), params.getlist("labelIds"))]  # fmt: skip
+        terms = query_terms(params.get("q", ""))
+        labels = params.getlist("labelIds")
+        found = [m for m in reversed(box.messages.values()) if matches(m, terms, labels)]
         items, token = page(found, params, 100)
         answer: dict[str, Any] = {"resultSizeEstimate": len(found)}
         if items:

@@ -290,7 +290,9 @@ class MicrosoftFake(HTTPFake):
                 "sub": _b64url(self.object_ids[access.user].encode())[:43],
                 "tid": self.tenant_id, "ver": "2.0",
             } | ({"nonce": nonce} if nonce else {})  # fmt: skip
-            answer["id_token"] = jwt.encode(claims, "fake-entra-signing-key", algorithm="HS256")
+            answer["id_token"] = jwt.encode(
+                claims, "fake-entra-id-token-signing-key-not-secret", algorithm="HS256"
+            )
         return answer
 
     def _token(self, tenant: str, form: dict[str, str]) -> Response:

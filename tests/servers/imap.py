@@ -47,16 +47,18 @@ class DovecotMissing(RuntimeError):
     """dovecot is not installed on this machine."""
 
 
-def dovecot_binary() -> str:
-    """Returns:
-    The path of the ``dovecot`` executable.
+def dovecot_binary(path: str | None = None) -> str:
+    """Finds dovecot on ``path`` (default: ``PATH`` plus the sbin folders it lives in).
+
+    Returns:
+        The path of the ``dovecot`` executable.
 
     Raises:
         DovecotMissing: Naming the package to install.
     """
-    found = shutil.which("dovecot") or next(
-        (p for p in ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot") if os.access(p, os.X_OK)), None
-    )
+    if path is None:
+        path = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"])
+    found = shutil.which("dovecot", path=path)
     if found is None:
         raise DovecotMissing(
             "The IMAP tests run a real dovecot, which is not installed. Install it with "

@@ -264,7 +264,9 @@ class SMTPServer:
     def start(self) -> None:
         """Starts both listeners on free loopback ports (returns once they listen)."""
         logging.getLogger("mail.log").setLevel(logging.ERROR)  # aiosmtpd's chatter
-        plain, implicit = (socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(2))
+        # IPPROTO_TCP, so that asyncio sets TCP_NODELAY on the accepted sockets.
+        tcp = (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        plain, implicit = (socket.socket(*tcp) for _ in range(2))
         for sock in (plain, implicit):
             sock.bind((self.host, 0))
         self.port, self.tls_port = plain.getsockname()[1], implicit.getsockname()[1]
