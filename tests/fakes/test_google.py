@@ -12,6 +12,7 @@ import httpx
 import pytest
 from google.auth.exceptions import RefreshError
 from google.auth.transport.requests import Request as GoogleRequest
+from google.oauth2.credentials import Credentials
 from google_auth_oauthlib.flow import InstalledAppFlow
 from oauthlib.oauth2.rfc6749.errors import AccessDeniedError, MismatchingStateError
 
@@ -52,7 +53,9 @@ def gmail(fake: google.GoogleFake) -> Iterator[httpx.Client]:
 
 
 class TestInstalledAppFlow:
-    def run_flow(self, fake: google.GoogleFake, monkeypatch: pytest.MonkeyPatch) -> tuple:
+    def run_flow(
+        self, fake: google.GoogleFake, monkeypatch: pytest.MonkeyPatch
+    ) -> tuple[Credentials, ScriptedBrowser]:
         if fake.tls:
             # requests prefers these variables to a session's verify; this machine sets them.
             monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(fake.ca_bundle))

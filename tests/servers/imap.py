@@ -80,15 +80,16 @@ def _quote(value: str) -> str:
 class IMAPServer:
     """One dovecot instance.
 
-    Args:
-        users: Login → password (logins are e-mail addresses).
-        tls: The CA whose server certificate dovecot presents (default :func:`local_ca`).
-        plaintext_auth: Allow LOGIN on a connection without TLS (refused otherwise, as
-            ``disable_plaintext_auth = yes`` does).
-        host: The loopback address to listen on. dovecot treats a client at its own
-            address as secure and lets it LOGIN in plain text whatever the settings; on
-            ``127.0.0.2`` the client comes from 127.0.0.1, so a plain LOGIN is refused as
-            a remote server would refuse it (the test certificate covers both).
+        Args:
+            users: Login → password (logins are e-mail addresses).
+            tls: The CA whose server certificate dovecot presents (default :func:`local_ca`).
+            plaintext_auth: Allow LOGIN on a connection without TLS (refused otherwise, as
+                ``auth_failure_delay = 200 msecs
+    disable_plaintext_auth = yes`` does).
+            host: The loopback address to listen on. dovecot treats a client at its own
+                address as secure and lets it LOGIN in plain text whatever the settings; on
+                ``127.0.0.2`` the client comes from 127.0.0.1, so a plain LOGIN is refused as
+                a remote server would refuse it (the test certificate covers both).
     """
 
     def __init__(
@@ -125,6 +126,10 @@ class IMAPServer:
         self.users[login] = password
         if self.folder is not None:
             self._write_users()
+        if self._process is not None:
+            # dovecot looks at a passwd-file at most once a second: a reload makes
+            # its auth process read the new one at once.
+            self._process.send_signal(signal.SIGHUP)
 
     def connect(self, login: str, password: str | None = None, *, security: Security = "imaps",
                 timeout: float = 10) -> imaplib.IMAP4:  # fmt: skip
@@ -213,8 +218,14 @@ class IMAPServer:
         lines = [f"{login}:{{PLAIN}}{password}:{uid}:{gid}::{self.folder / 'mail' / login}::\n"
                  for login, password in self.users.items()]  # fmt: skip
         path = self.folder / "users"
-        path.write_text("".join(lines))
-        os.chmod(path, 0o644)
+        before = path.stat().st_mtime if path.exists() else 0.0
+        fresh = path.with_suffix(".new")
+        fresh.write_text("".join(lines))
+        os.chmod(fresh, 0o644)
+        # dovecot reloads a passwd-file whose mtime changed (in whole seconds).
+        stamp = max(time.time(), before + 1)
+        os.utime(fresh, (stamp, stamp))
+        fresh.replace(path)
 
     def _config(self, internal: str, group: str, login_user: str, uid: int) -> str:
         assert self.folder is not None
@@ -239,6 +250,7 @@ ssl_cert = <{self.tls.cert_chain}
 ssl_key = <{self.tls.private_key}
 {f"ssl_dh = <{dh}" if dh.exists() else ""}
 ssl_min_protocol = TLSv1.2
+auth_failure_delay = 1 secs
 disable_plaintext_auth = {"no" if self.plaintext_auth else "yes"}
 auth_mechanisms = plain login
 passdb {{
@@ -339,11 +351,13 @@ service stats {{
         """Stops the dovecot this object started and removes its folder."""
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
+            # The master and every process it forked share the group it leads (its own
+            # session): stopping them together skips the master's one-second wind-down.
+            os.killpg(process.pid, signal.SIGTERM)
             try:
                 process.wait(10)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait(5)
         if process is not None and process.stdout is not None:
             process.stdout.close()
