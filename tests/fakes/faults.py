@@ -439,10 +439,17 @@ class HTTPFake:
         return self.fault_response(status(429, retry_after=1), 429)
 
     async def exchange(
-        self, request: Request, endpoint: str, mailbox: str, accept: Callable[[], Response]
+        self,
+        request: Request,
+        endpoint: str,
+        mailbox: str,
+        accept: Callable[[], Response],
+        *,
+        concurrency_limited: bool = True,
     ) -> Response:
         """Runs ``accept`` (the part that stores; called under :attr:`lock`) with the
-        next fault for (endpoint, mailbox) applied around it.
+        next fault for (endpoint, mailbox) applied around it; requests in flight count
+        against :attr:`max_concurrent` unless ``concurrency_limited`` is false.
 
         Returns:
             What to answer (a :class:`_NoResponse` once the connection is dropped).
@@ -453,7 +460,8 @@ class HTTPFake:
         key = mailbox.lower()
         with self.lock:
             self._in_flight[key] += 1
-            over = self.max_concurrent is not None and self._in_flight[key] > self.max_concurrent
+            limit = self.max_concurrent if concurrency_limited else None
+            over = limit is not None and self._in_flight[key] > limit
         try:
             if over:
                 return self.concurrency_response()

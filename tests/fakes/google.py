@@ -153,6 +153,15 @@ class GoogleFake(HTTPFake):
 
     # ------------------------------------------------------------ test controls
 
+    @property
+    def access_token_lifetime(self) -> int:
+        """Seconds a new access token lives (``expires_in``)."""
+        return self.tokens.access_token_lifetime
+
+    @access_token_lifetime.setter
+    def access_token_lifetime(self, seconds: int) -> None:
+        self.tokens.access_token_lifetime = seconds
+
     def add_user(self, email: str) -> None:
         """Creates the Google account ``email`` with an empty mailbox."""
         with self.lock:

@@ -143,6 +143,15 @@ class MicrosoftFake(HTTPFake):
 
     # ------------------------------------------------------------ test controls
 
+    @property
+    def access_token_lifetime(self) -> int:
+        """Seconds a new access token lives (``expires_in``)."""
+        return self.tokens.access_token_lifetime
+
+    @access_token_lifetime.setter
+    def access_token_lifetime(self, seconds: int) -> None:
+        self.tokens.access_token_lifetime = seconds
+
     def authority(self, tenant: str = "organizations") -> str:
         """Returns:
         The authority URL ``msal`` takes (``instance_discovery=False``)."""
@@ -514,8 +523,9 @@ class MicrosoftFake(HTTPFake):
             form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
             client = form.get("client_id", "?")
             return await self.exchange(
-                request, "identity.token", client, lambda: self._token(tenant, form)
-            )
+                request, "identity.token", client, lambda: self._token(tenant, form),
+                concurrency_limited=False,  # MailboxConcurrency is Exchange's, not Entra's
+            )  # fmt: skip
 
         def graph(
             endpoint: str, need: str, handler: Callable[[GraphMailbox, Request, bytes], Response]

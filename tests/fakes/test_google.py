@@ -239,6 +239,8 @@ class TestGmail:
     def test_an_expired_token_gets_googles_401(
         self, fake: google.GoogleFake, gmail: httpx.Client
     ) -> None:
+        fake.access_token_lifetime = 60
+        assert fake.issue_tokens("carol@example.com")["expires_in"] == 60
         fake.expire_access_tokens()
         answer = gmail.get("/gmail/v1/users/me/profile")
         assert answer.status_code == 401

@@ -221,6 +221,16 @@ class TestDelta:
 
 
 class TestLimits:
+    @pytest.mark.parametrize("status", [429, 503, 504])
+    def test_injected_throttling_and_outages_carry_retry_after(
+        self, fake: microsoft.MicrosoftFake, graph: httpx.Client, status: int
+    ) -> None:
+        fake.faults.push("graph.sendMail", faults.status(status))
+        answer = graph.post("/v1.0/me/sendMail", **mime(mail(1)))  # type: ignore[arg-type]
+        assert (answer.status_code, answer.headers["Retry-After"]) == (status, "1")
+        assert "innerError" in answer.json()["error"]
+        assert fake.recorder.accepted == []
+
     def test_a_fifth_concurrent_request_is_throttled(
         self, fake: microsoft.MicrosoftFake, graph: httpx.Client
     ) -> None:
