@@ -10,6 +10,7 @@ worded once, by :func:`app.errors.describe_error`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -100,8 +101,11 @@ class Operations:
             name: Task name, for debugging.
 
         Returns:
-            The task, e.g. to cancel it; the caller need not keep it.
+            The task, e.g. to cancel it; the caller need not keep it. Once the loop is
+            closed (the app is quitting) nothing runs: the task is a cancelled one.
         """
+        if self._loop.is_closed():
+            return _cancelled(work, name)
         task = self._loop.create_task(work, name=name)
         owners = self._owners()
         for owner in owners:
@@ -133,3 +137,17 @@ class Operations:
         """Cancel every operation still running (their callbacks are not called)."""
         for task in list(self._tasks):
             task.cancel()
+
+
+def _cancelled(work: Coroutine[Any, Any, T], name: str | None) -> asyncio.Task[T]:
+    """A task of ``work`` that never ran (a timer fired after the loop closed)."""
+    dead = asyncio.new_event_loop()
+    try:
+        task = dead.create_task(work, name=name)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            dead.run_until_complete(task)
+    finally:
+        dead.close()
+    log.debug("operation %s not started: the loop is closed", name)
+    return task

@@ -76,8 +76,6 @@ def _fix_body(path: str, body: dict[str, Any]) -> None:
     for key in ("password", "new_password"):
         if isinstance(body.get(key), str):  # its strength depends on the user's name too
             body[key] = next(STRONG)
-    if isinstance(body.get("new_password"), str) and "password" in DATA:
-        DATA["password"] = body["new_password"]  # what it will be, if this case is accepted
     if isinstance(body.get("stages"), list) and body["stages"]:
         stages = body["stages"]
         outcomes = {s.get("outcome", "open") for s in stages if isinstance(s, dict)}
@@ -93,6 +91,19 @@ def _fix_body(path: str, body: dict[str, Any]) -> None:
             body["mapping"] = MAPPING.get(
                 str(body.get("object_type", "contact")), MAPPING["contact"]
             )
+
+
+@schemathesis.hook
+def after_call(
+    context: schemathesis.HookContext, case: schemathesis.Case, response: schemathesis.Response
+) -> None:
+    """A changed password is the current one from now on (only once it was accepted)."""
+    if (
+        case.path.endswith("/auth/password")
+        and 200 <= response.status_code < 300
+        and isinstance(case.body, dict)
+    ):
+        DATA["password"] = case.body["new_password"]
 
 
 @schemathesis.hook

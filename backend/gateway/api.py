@@ -20,6 +20,8 @@ router = APIRouter()
 
 
 async def _component(check: object, supervised: dict[str, object] | None) -> ComponentHealth:
+    restarts = supervised.get("restarts") if supervised else 0
+    restarts = restarts if isinstance(restarts, int) else 0
     try:
         detail = await check  # type: ignore[misc]
     except Exception as exc:  # health reports failures, it does not raise them
@@ -28,9 +30,12 @@ async def _component(check: object, supervised: dict[str, object] | None) -> Com
             return ComponentHealth(
                 status="restarting",
                 detail=f"the embedded server stopped; restarting it (attempt {attempt})",
+                restarts=restarts,
             )
-        return ComponentHealth(status="down", detail=f"{exc.__class__.__name__}: {exc}"[:300])
-    return ComponentHealth(status="ok", detail=str(detail))
+        return ComponentHealth(
+            status="down", detail=f"{exc.__class__.__name__}: {exc}"[:300], restarts=restarts
+        )
+    return ComponentHealth(status="ok", detail=str(detail), restarts=restarts)
 
 
 async def _service(client: httpx.AsyncClient) -> ComponentHealth:

@@ -92,6 +92,8 @@ class ComponentHealth(BaseModel):
 
     status: Literal["ok", "down", "restarting"]
     detail: str = ""
+    restarts: int = 0
+    """How often the supervisor of this data folder restarted it since it started."""
 
 
 class ServiceHealth(BaseModel):

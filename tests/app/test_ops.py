@@ -57,6 +57,17 @@ class TestRun:
         assert called == []
         assert ops.pending == 0
 
+    def test_nothing_starts_once_the_loop_is_closed(self) -> None:
+        # A widget's timer may fire after the app's loop closed (on quitting).
+        loop = asyncio.new_event_loop()
+        late = Operations(loop)
+        loop.close()
+        called: list[object] = []
+        task = late.run(answer(1), on_success=called.append, on_failure=called.append)
+        assert task.cancelled()
+        assert called == []
+        assert late.pending == 0
+
     def test_tasks_stay_referenced_until_done(self, ops: Operations, qtbot: QtBot) -> None:
         results: list[int] = []
         for value in range(5):
