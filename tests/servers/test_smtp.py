@@ -8,14 +8,12 @@ from collections.abc import AsyncIterator, Iterator
 from email.message import EmailMessage
 from typing import Any
 
+import aiosmtplib
 import pytest
 
 from tests.fakes import faults
 from tests.fakes.tls import local_ca
 from tests.servers import imap, smtp
-
-# The client the email context sends with; it joins the dependencies with that context.
-aiosmtplib = pytest.importorskip("aiosmtplib", reason="aiosmtplib is not installed yet")
 
 USER, PASSWORD = "alice@example.com", "app-password"
 
