@@ -22,11 +22,12 @@ def holder_name() -> str:
 
 
 def holder_gone(holder: str, age: float, stale_seconds: float) -> bool:
-    """Whether the holder of a lease last refreshed ``age`` seconds ago is gone."""
-    if holder == holder_name():
+    """Whether the holder of a lease last refreshed ``age`` seconds ago is gone.
+
+    A holder may add ``:<anything>`` (several workers of one process)."""
+    host, pid, started = ([*holder.split(":"), "", ""])[:3]
+    if f"{host}:{pid}:{started}" == holder_name():
         return False
-    host, _, process = holder.partition(":")
-    pid, _, started = process.partition(":")
     if host == socket.gethostname() and pid.isdigit() and started.isdigit():
         try:
             return int(psutil.Process(int(pid)).create_time()) != int(started)

@@ -130,6 +130,10 @@ class Settings(BaseSettings):
     )
     email_concurrency: int = Field(default=32, ge=1, le=1000, alias="SALESOS_EMAIL_CONCURRENCY")
     """Messages one send worker has in flight at once (each mailbox sends one at a time)."""
+    email_wait_scale: float = Field(default=1.0, gt=0, le=1, alias="SALESOS_EMAIL_WAIT_SCALE")
+    """Tests and benchmarks shrink the send worker's own waits (its backoff, the pauses
+    between Sent-folder look-ups); a provider's ``Retry-After`` is always obeyed as
+    given. Never below 1 in production."""
     # Tests and benchmarks trade durability for speed; never the default.
     embedded_pg_fast: bool = Field(default=False, alias="SALESOS_EMBEDDED_PG_FAST")
 

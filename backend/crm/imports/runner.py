@@ -20,7 +20,6 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend.kit.access import Access
 from backend.crm.fields.service import CustomFieldService
 from backend.crm.imports import files
 from backend.crm.imports.mapping import TARGETS, Target, cell_value
@@ -28,6 +27,7 @@ from backend.crm.imports.repository import ImportLeaseRepository, ImportReposito
 from backend.crm.models import Account, CustomField, Import, ImportError_
 from backend.crm.records.repository import RecordRepository
 from backend.crm.records.service import RecordService, record_service
+from backend.kit.access import Access
 from backend.kit.errors import ValidationFailed
 from backend.kit.leases import holder_name
 from backend.kit.security import Permission, Role

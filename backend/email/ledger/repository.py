@@ -269,6 +269,21 @@ class QueueRepository(RepositoryBase[SendQueue]):
             )
         )
 
+    async def paced(self, mailbox_id: uuid.UUID) -> None:
+        """A send of the mailbox ended: its next turn is one interval from now (so the
+        provider never sees two of its sends closer than its pace)."""
+        pacing = MailboxPacing
+        await self.session.execute(
+            update(pacing)
+            .where(pacing.mailbox_id == mailbox_id)
+            .values(
+                next_at=func.greatest(
+                    pacing.next_at,
+                    func.now() + func.make_interval(0, 0, 0, 0, 0, 0, pacing.min_interval_seconds),
+                )
+            )
+        )
+
     async def wait_mailbox(self, mailbox_id: uuid.UUID, seconds: float) -> None:
         """The provider asked this mailbox to wait: its next turn is ``seconds`` away."""
         await self.session.execute(

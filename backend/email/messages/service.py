@@ -134,7 +134,11 @@ class MessageService:
         )
         merge = MergeSource(self.crm, self.authorization)
         to = [_recipient(r) for r in body.to]
-        by_email = await self.crm.contacts_by_email([r["email"] for r in to], self.authorization)
+        named = body.contact_id is not None  # the first recipient's contact is given
+        looked_up = [r["email"] for r in to[1:]] if named else [r["email"] for r in to]
+        by_email = (
+            await self.crm.contacts_by_email(looked_up, self.authorization) if looked_up else {}
+        )
         items = []
         for index, recipient in enumerate(to):
             contact = by_email.get(recipient["email"].lower())

@@ -129,8 +129,8 @@ class Transport(Protocol):
     @property
     def lookup_delays(self) -> tuple[float, ...]:
         """Seconds to wait before each Sent-folder look-up after an ambiguous attempt; when
-    all found nothing, the absence is proof (:attr:`Found.NO`). Empty: look-ups cannot
-    prove absence (a message not found becomes uncertain)."""
+        all found nothing, the absence is proof (:attr:`Found.NO`). Empty: look-ups cannot
+        prove absence (a message not found becomes uncertain)."""
         ...
 
     async def send(self, message: Outgoing, handover: Handover) -> Sent:

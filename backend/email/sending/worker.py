@@ -71,6 +71,9 @@ POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 10.0
 STALE_SECONDS = 90.0
 """A holder on another host that has not refreshed its rows for this long is gone."""
+RECONNECT_WAIT = 300.0
+"""Seconds a message of a mailbox that needs reconnecting waits before it is looked at
+again (reconnecting makes it due at once)."""
 MAX_ATTEMPTS = 8
 """Attempts not taken by the provider before the message fails."""
 
@@ -87,12 +90,14 @@ class Sender:
     def __init__(self, resources: Resources, *, fault: Any = None) -> None:
         self.resources = resources
         self.settings = resources.settings
-        self.holder = holder_name()
+        self.holder = f"{holder_name()}:{uuid.uuid4().hex[:8]}"
+        """This worker (a process may run several: tests, benchmarks)."""
         self.secrets = MailboxSecrets(
             SecretBox(self.settings.require_secret_key(), self.settings.previous_secret_keys)
         )
         self.http = provider_http(self.settings)
         self.concurrency = self.settings.email_concurrency
+        self.scale = self.settings.email_wait_scale
         self.in_flight: set[uuid.UUID] = set()
         self.tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
@@ -120,7 +125,6 @@ class Sender:
                     claimed = []
                     await _sleep_or_stop(stop, 1.0)
                 for item in claimed:
-                    self.in_flight.add(item.message_id)
                     task = asyncio.create_task(self._process(item), name=f"email-{item.message_id}")
                     self.tasks.add(task)
                     task.add_done_callback(self._done)
@@ -151,12 +155,20 @@ class Sender:
         free = self.concurrency - len(self.in_flight)
         if free <= 0:
             return []
-        async with self.resources.sessionmaker() as session, session.begin():
-            queue = QueueRepository.from_session(session)
-            claimed = await queue.claim(self.holder, free)
-            for item in claimed:
-                if not item.check_only:
-                    await queue.count_send(item.mailbox_id)
+        claimed: list[Claimed] = []
+        try:
+            async with self.resources.sessionmaker() as session, session.begin():
+                queue = QueueRepository.from_session(session)
+                claimed = await queue.claim(self.holder, free)
+                # Ours from here: recovery must not take back what this worker is about to
+                # work on (it releases rows of ours that are not in flight).
+                self.in_flight.update(item.message_id for item in claimed)
+                for item in claimed:
+                    if not item.check_only:
+                        await queue.count_send(item.mailbox_id)
+        except BaseException:
+            self.in_flight.difference_update(item.message_id for item in claimed)
+            raise
         return claimed
 
     async def _listen(self, stop: asyncio.Event) -> None:
@@ -217,7 +229,7 @@ class Sender:
                         item.message_id,
                         item.customer_id,
                         item.mailbox_id,
-                        datetime.now(UTC) + timedelta(seconds=30),
+                        datetime.now(UTC) + timedelta(seconds=30 * self.scale),
                         check_only=item.check_only,
                         checks=item.checks,
                     )
@@ -243,7 +255,7 @@ class Sender:
                     message.id,
                     message.customer_id,
                     mailbox.id,
-                    datetime.now(UTC) + timedelta(minutes=5),
+                    datetime.now(UTC) + timedelta(seconds=RECONNECT_WAIT * self.scale),
                     check_only=item.check_only,
                     checks=item.checks,
                 )
@@ -259,7 +271,7 @@ class Sender:
                     message.id,
                     message.customer_id,
                     mailbox.id,
-                    datetime.now(UTC) + timedelta(minutes=5),
+                    datetime.now(UTC) + timedelta(seconds=RECONNECT_WAIT * self.scale),
                 )
                 return
             last = await AttemptRepository.from_session(session).last(message.id)
@@ -338,7 +350,7 @@ class Sender:
                     item.message_id,
                     item.customer_id,
                     item.mailbox_id,
-                    datetime.now(UTC) + timedelta(seconds=backoff(item.checks + 1)),
+                    datetime.now(UTC) + timedelta(seconds=backoff(item.checks + 1) * self.scale),
                     check_only=True,
                     checks=item.checks,
                 )
@@ -354,7 +366,7 @@ class Sender:
                 assert lookup.sent is not None
                 await ledger.sent(message, attempt, lookup.sent, found=True)
             elif lookup.found is Found.NO and item.checks + 1 < len(delays):
-                wait = delays[item.checks + 1]
+                wait = delays[item.checks + 1] * self.scale
                 await ledger.ambiguous(
                     message,
                     attempt,
@@ -385,7 +397,8 @@ class Sender:
         self, item: Claimed, exc: Ambiguous, attempt_id: uuid.UUID, transport: Transport
     ) -> None:
         delays = transport.lookup_delays
-        wait = exc.check_after if exc.check_after is not None else (delays[0] if delays else 0.0)
+        ours = (delays[0] if delays else 0.0) * self.scale
+        wait = exc.check_after if exc.check_after is not None else ours  # the provider's word
         async with self._tenant(item.customer_id) as session, session.begin():
             message, attempt = await self._load(session, item.message_id, attempt_id)
             if message is None:
@@ -412,7 +425,7 @@ class Sender:
                 mailbox = await MailboxRepository.from_session(session).get(message.mailbox_id)
                 if mailbox is not None:
                     await mark_needs_reconnect(session, mailbox, exc.message)
-                later = datetime.now(UTC) + timedelta(minutes=5)
+                later = datetime.now(UTC) + timedelta(seconds=RECONNECT_WAIT * self.scale)
                 if checking:
                     await ledger.ambiguous(message, attempt, later, exc.message, checks=item.checks)
                 else:
@@ -421,7 +434,7 @@ class Sender:
                 await ledger.fail(message, attempt, exc.code, exc.message)
             else:
                 assert isinstance(exc, Retry)
-                wait = max(exc.retry_after or 0.0, backoff(message.attempts))
+                wait = max(exc.retry_after or 0.0, backoff(message.attempts) * self.scale)
                 if exc.mailbox_wide:
                     await queue.wait_mailbox(message.mailbox_id, exc.retry_after or wait)
                 await ledger.retry(
@@ -443,9 +456,11 @@ class Sender:
         attempt = (
             await AttemptRepository.from_session(session).get(attempt_id) if attempt_id else None
         )
+        queue = QueueRepository.from_session(session)
         if message is None or message.state not in ("scheduled", "sending"):
-            await QueueRepository.from_session(session).drop(message_id)
+            await queue.drop(message_id)
             return None, None
+        await queue.paced(message.mailbox_id)  # its pace counts from the end of this call
         return message, attempt
 
     async def _outgoing(self, session: Any, message: Message, mailbox: Mailbox) -> Outgoing:

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -51,11 +52,23 @@ def filing_smtp(dovecot: imap_server.IMAPServer) -> Iterator[smtp_server.SMTPSer
 
 
 @pytest.fixture
-def email_settings(resources: Resources, test_ca: LocalCA) -> Iterator[Settings]:
+def provider_settings() -> dict[str, Any]:
+    """Settings a test module points at its fakes (``SALESOS_GOOGLE_*``, …); none here."""
+    return {}
+
+
+@pytest.fixture
+def email_settings(
+    resources: Resources, test_ca: LocalCA, provider_settings: dict[str, Any]
+) -> Iterator[Settings]:
     """The backend trusts the test CA for provider endpoints; short send time-outs."""
     original = resources.settings
     resources.settings = original.model_copy(
-        update={"provider_ca_file": Path(test_ca.ca_bundle), "email_send_timeout": 5.0}
+        update={
+            "provider_ca_file": Path(test_ca.ca_bundle),
+            "email_send_timeout": 5.0,
+            **provider_settings,
+        }
     )
     try:
         yield resources.settings
@@ -64,7 +77,9 @@ def email_settings(resources: Resources, test_ca: LocalCA) -> Iterator[Settings]
 
 
 @pytest.fixture
-async def email_api(resources: Resources, email_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def email_api(
+    resources: Resources, email_settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
     """The whole backend over ASGI, built after the settings above."""
     app = build_backend(resources)
     async with httpx.AsyncClient(

@@ -126,7 +126,10 @@ class TestNobodyElsesMailbox:
         r = await email_api.post(EMAILS, json=body, headers=rep.headers)
         assert r.status_code == 422, r.text
         assert _field(r) == "body.mailbox_id"
-        for path in (f"/api/v1/mailboxes/{mailbox['id']}", f"/api/v1/mailboxes/{mailbox['id']}/test"):
+        for path in (
+            f"/api/v1/mailboxes/{mailbox['id']}",
+            f"/api/v1/mailboxes/{mailbox['id']}/test",
+        ):
             call = email_api.get if path.endswith(mailbox["id"]) else email_api.post
             assert (await call(path, headers=rep.headers)).status_code == 404
         await _nothing_queued(email_api, rep)

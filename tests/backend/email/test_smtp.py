@@ -61,10 +61,12 @@ class TestSending:
         mailbox = await connect_smtp(email_api, tenant.admin, smtp)
         queued = await queue_email(email_api, tenant.admin, mailbox["id"])
         assert queued["state"] == "scheduled"
-        sent = await wait_state(email_api, tenant.admin, queued["id"], {"sent", "failed", "uncertain"})
+        sent = await wait_state(
+            email_api, tenant.admin, queued["id"], {"sent", "failed", "uncertain"}
+        )
         assert sent["state"] == "sent", sent
         assert smtp.recorder.count(queued["message_id"]) == 1
-        got = [m for m in smtp.recorder.accepted if m.message_id == queued["message_id"]][0]
+        got = next(m for m in smtp.recorder.accepted if m.message_id == queued["message_id"])
         assert got.recipients == ("ada@example.com",)
         assert got.message["Subject"] == "Hello"
         assert sent["attempt_log"][0]["outcome"] == "sent"

@@ -60,7 +60,9 @@ class TestSentFolder:
         tenant = await signup(email_api, "Filing")
         mailbox = await _mailbox(email_api, tenant.admin, smtp, dovecot)
         queued = await queue_email(email_api, tenant.admin, mailbox["id"])
-        sent = await wait_state(email_api, tenant.admin, queued["id"], {"sent", "failed", "uncertain"})
+        sent = await wait_state(
+            email_api, tenant.admin, queued["id"], {"sent", "failed", "uncertain"}
+        )
         assert sent["state"] == "sent", sent
         assert smtp.recorder.count(queued["message_id"]) == 1
         assert len(dovecot.search_message_id(mailbox["email"], queued["message_id"])) == 1
@@ -72,7 +74,9 @@ class TestSentFolder:
         tenant = await signup(email_api, "Selffiling")
         mailbox = await _mailbox(email_api, tenant.admin, filing_smtp, dovecot)
         queued = await queue_email(email_api, tenant.admin, mailbox["id"])
-        sent = await wait_state(email_api, tenant.admin, queued["id"], {"sent", "failed", "uncertain"})
+        sent = await wait_state(
+            email_api, tenant.admin, queued["id"], {"sent", "failed", "uncertain"}
+        )
         assert sent["state"] == "sent", sent
         assert len(dovecot.search_message_id(mailbox["email"], queued["message_id"])) == 1
 
@@ -85,7 +89,9 @@ class TestALostAnswer:
         mailbox = await _mailbox(email_api, tenant.admin, smtp, dovecot)
         smtp.faults.push("smtp.data", faults.accept_then_drop())
         queued = await queue_email(email_api, tenant.admin, mailbox["id"])
-        done = await wait_state(email_api, tenant.admin, queued["id"], {"sent", "failed", "uncertain"})
+        done = await wait_state(
+            email_api, tenant.admin, queued["id"], {"sent", "failed", "uncertain"}
+        )
         assert done["state"] == "uncertain", done
         assert "Sent" in done["failure_reason"]
         assert smtp.recorder.count(queued["message_id"]) == 1  # it did arrive, once
@@ -108,7 +114,9 @@ class TestALostAnswer:
         await wait_state(email_api, tenant.admin, first["id"], {"sent"})
         filing_smtp.faults.push("smtp.data", faults.accept_then_drop())
         queued = await queue_email(email_api, tenant.admin, mailbox["id"])
-        done = await wait_state(email_api, tenant.admin, queued["id"], {"sent", "failed", "uncertain"})
+        done = await wait_state(
+            email_api, tenant.admin, queued["id"], {"sent", "failed", "uncertain"}
+        )
         assert done["state"] == "sent", done
         assert [a["outcome"] for a in done["attempt_log"]] == ["found"]
         assert filing_smtp.recorder.count(queued["message_id"]) == 1
