@@ -8,6 +8,7 @@ and the SMTP server are the real ones.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import Iterator
@@ -16,12 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytestqt.qtbot import QtBot
 
+from app.api.auth import AuthApi
+from app.api.client import GatewayClient
 from backend.embedded.postgres import EmbeddedPostgres
 from backend.kit.settings import load_settings
 from backend.server import SoloBackend
 from tests.app.crm_support import Tenant, sign_up
-from tests.app.support import SoloServer
+from tests.app.support import SIGN_IN_TIMEOUT_MS, STRONG_PASSWORD, SoloServer
 from tests.fakes import google, microsoft
 from tests.fakes.google import GoogleFake
 from tests.fakes.microsoft import MicrosoftFake
@@ -126,3 +130,19 @@ def email_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmailServ
 def new_tenant(email_server: EmailServer) -> Tenant:
     """A company of the test's own on the email backend."""
     return sign_up(email_server.server)
+
+
+@contextlib.contextmanager
+def signed_in(
+    qloop: asyncio.AbstractEventLoop, qtbot: QtBot, url: str, email: str
+) -> Iterator[GatewayClient]:
+    """A client of ``url`` signed in as ``email`` on the test's qasync loop; closed after."""
+    client = GatewayClient(url)
+    task = qloop.create_task(AuthApi(client).sign_in(email, STRONG_PASSWORD))
+    qtbot.waitUntil(task.done, timeout=SIGN_IN_TIMEOUT_MS)
+    task.result()
+    try:
+        yield client
+    finally:
+        closing = qloop.create_task(client.aclose())
+        qtbot.waitUntil(closing.done, timeout=5000)
