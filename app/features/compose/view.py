@@ -161,6 +161,7 @@ class ComposeWindow(QDialog):
         self.later_edit.setCalendarPopup(True)
         self.later_edit.setDisplayFormat("d MMM yyyy HH:mm")
         self.later_edit.setEnabled(False)
+        self.later_edit.setDateTime(QDateTime.currentDateTime().addSecs(3600))
         self.later_box.toggled.connect(self._later_toggled)
 
         tools = QHBoxLayout()
@@ -385,7 +386,15 @@ class ComposeWindow(QDialog):
         ordered = sorted(setup.mailboxes, key=lambda m: not m.connected)
         for mailbox in ordered:
             suffix = "" if mailbox.connected else " (needs reconnecting)"
-            self.from_combo.addItem(describe(mailbox) + suffix, mailbox)
+            who = (
+                f"{mailbox.display_name} <{mailbox.email}>"
+                if mailbox.display_name
+                else mailbox.email
+            )
+            self.from_combo.addItem(who + suffix, mailbox)
+            self.from_combo.setItemData(
+                self.from_combo.count() - 1, describe(mailbox), Qt.ItemDataRole.ToolTipRole
+            )
         self.from_combo.blockSignals(False)
         if not ordered:
             self.from_combo.addItem("No mailbox connected", None)

@@ -92,11 +92,9 @@ def state_detail(email: Email) -> str:
     if email.state == FAILED:
         return f"Not sent: {email.failure_reason or email.failure_code or 'no reason given'}"
     if email.state == UNCERTAIN:
-        why = email.failure_reason or "the mail server's answer was lost"
-        return (
-            f"It may have been sent: {why}. Nothing can tell, so it is not sent again "
-            "unless you say so."
-        )
+        why = (email.failure_reason or "The mail server's answer was lost.").strip()
+        why = why if why.endswith((".", "!", "?")) else f"{why}."
+        return f"{why} It is not sent again unless you say so."
     return ""
 
 

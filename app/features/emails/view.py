@@ -4,7 +4,7 @@ when, newest first, kept up to date by the live stream (queued, then sent, faile
 
 from __future__ import annotations
 
-from app.api.emails import UNCERTAIN, Email, EmailPage
+from app.api.emails import FAILED, UNCERTAIN, Email, EmailPage
 from app.api.live import Change
 from app.errors import UserMessage
 from app.features.emails.model import (
@@ -143,8 +143,9 @@ class EmailRow(QFrame):
         self.meta.setText(" · ".join(p for p in (recipients_text(email.to), when) if p))
         detail = state_detail(email)
         self.setToolTip(detail)
-        self.note.setText(detail if email.state == UNCERTAIN else "")
-        self.note.setVisible(email.state == UNCERTAIN)
+        shown = email.state in (UNCERTAIN, FAILED)
+        self.note.setText(detail if shown else "")
+        self.note.setVisible(shown)
 
 
 class EmailList(QWidget):

@@ -13,7 +13,8 @@ from app.features.mailboxes.smtp_form import (
     SECURITY_CHOICES,
     SmtpForm,
 )
-from app.qt.core import Signal
+from app.qt.core import Qt, Signal
+from app.qt.gui import QShowEvent
 from app.qt.widgets import (
     QCheckBox,
     QComboBox,
@@ -119,6 +120,7 @@ class SmtpMailboxDialog(QDialog):
         self.name_edit = self._line("The name recipients see")
         self.smtp_host_edit = self._line("smtp.example.com")
         self.smtp_port_edit = self._line("587")
+        self.smtp_port_edit.setMinimumWidth(76)
         self.smtp_security_combo = _combo(SECURITY_CHOICES, self)
         self.username_edit = self._line("Usually the address")
         self.password_edit = PasswordEdit(icon("eye"), icon("eye-off"), self)
@@ -127,6 +129,7 @@ class SmtpMailboxDialog(QDialog):
         self.imap_box.setChecked(True)
         self.imap_host_edit = self._line("imap.example.com")
         self.imap_port_edit = self._line("993")
+        self.imap_port_edit.setMinimumWidth(76)
         self.imap_security_combo = _combo(IMAP_SECURITY_CHOICES, self)
 
         self.fields: dict[str, FormField] = {
@@ -153,17 +156,18 @@ class SmtpMailboxDialog(QDialog):
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 2)
         f = self.fields
-        grid.addWidget(f["email"], 0, 0, 1, 2)
-        grid.addWidget(f["display_name"], 0, 2)
-        grid.addWidget(f["smtp_host"], 1, 0)
-        grid.addWidget(f["smtp_port"], 1, 1)
-        grid.addWidget(f["smtp_security"], 1, 2)
-        grid.addWidget(f["username"], 2, 0, 1, 2)
-        grid.addWidget(f["password"], 2, 2)
+        top = Qt.AlignmentFlag.AlignTop  # a field's error line grows its row downwards
+        grid.addWidget(f["email"], 0, 0, 1, 2, top)
+        grid.addWidget(f["display_name"], 0, 2, top)
+        grid.addWidget(f["smtp_host"], 1, 0, top)
+        grid.addWidget(f["smtp_port"], 1, 1, top)
+        grid.addWidget(f["smtp_security"], 1, 2, top)
+        grid.addWidget(f["username"], 2, 0, 1, 2, top)
+        grid.addWidget(f["password"], 2, 2, top)
         grid.addWidget(self.imap_box, 3, 0, 1, 3)
-        grid.addWidget(f["imap_host"], 4, 0)
-        grid.addWidget(f["imap_port"], 4, 1)
-        grid.addWidget(f["imap_security"], 4, 2)
+        grid.addWidget(f["imap_host"], 4, 0, top)
+        grid.addWidget(f["imap_port"], 4, 1, top)
+        grid.addWidget(f["imap_security"], 4, 2, top)
         grid.addWidget(self.imap_note, 5, 0, 1, 3)
 
         self.banner = MessageBanner(self)
@@ -203,6 +207,10 @@ class SmtpMailboxDialog(QDialog):
             self._fill(settings_of(mailbox))
         self._show_form()
         fit_height(self)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        fit_height(self)  # the stylesheet's fonts apply once shown
 
     def _line(self, placeholder: str) -> QLineEdit:
         edit = QLineEdit(self)
@@ -252,6 +260,7 @@ class SmtpMailboxDialog(QDialog):
             value = str(getattr(form, name))
             if edit.text() != value:
                 edit.setText(value)
+                edit.setCursorPosition(0)
         for combo, value in (
             (self.smtp_security_combo, form.smtp_security),
             (self.imap_security_combo, form.imap_security),
@@ -322,6 +331,7 @@ class SmtpMailboxDialog(QDialog):
         if problems:
             first = next(n for n in FIELD_ORDER if n in problems)
             self.fields[first].editor.setFocus()
+            fit_height(self)
             return
         settings = self.form.settings()
         self._set_busy(True, settings)
@@ -367,6 +377,7 @@ class SmtpMailboxDialog(QDialog):
         if others or not placed:
             text = " ".join(p for p in (message.title, message.text, *others.values()) if p)
             self.banner.show_message(text, "error")
+        fit_height(self)  # room for the lines that appeared
 
     def field_error(self, name: str) -> str:
         """The problem shown beside field ``name`` (for tests)."""

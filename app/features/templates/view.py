@@ -115,12 +115,16 @@ class TemplatesPage(QWidget):
         self.subject_edit.setPlaceholderText("Quick question, {{ contact.first_name }}")
         self.text_edit = QPlainTextEdit(self.form)
         self.text_edit.setObjectName("templateText")
+        self.text_edit.setMinimumHeight(150)
         self.text_edit.setPlaceholderText('Hi {{ contact.first_name | default("there") }},\n\n…')
         self.html_edit = QPlainTextEdit(self.form)
         self.html_edit.setObjectName("templateHtml")
         self.html_edit.setPlaceholderText("<p>Optional: the formatted version, in HTML.</p>")
         self.html_edit.setMaximumHeight(120)
-        self.shared_box = QCheckBox("Shared with the whole company", self.form)
+        self.shared_box = QCheckBox("Shared with everyone", self.form)
+        self.shared_box.setToolTip("The whole company sees it and sends with it")
+        self.html_box = QCheckBox("Add an HTML version", self.form)
+        self.html_box.toggled.connect(self._html_toggled)
         self.fields: dict[str, FormField] = {
             "name": FormField("Name", self.name_edit, parent=self.form),
             "subject": FormField("Subject", self.subject_edit, parent=self.form),
@@ -134,6 +138,7 @@ class TemplatesPage(QWidget):
             ),
         }
         self.insert_button = QToolButton(self.form)
+        self.insert_button.setObjectName("insertFieldButton")
         self.insert_button.setText("Insert merge field")
         self.insert_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.field_menu = QMenu(self.insert_button)
@@ -146,10 +151,14 @@ class TemplatesPage(QWidget):
         self.save_button = QPushButton("Save template", self.form)
         self.save_button.setProperty("variant", "primary")
         self.save_button.clicked.connect(self.save)
+        options = QHBoxLayout()
+        options.setSpacing(16)
+        options.addWidget(self.html_box)
+        options.addWidget(self.shared_box)
+        options.addStretch(1)
         buttons = QHBoxLayout()
         buttons.setSpacing(8)
         buttons.addWidget(self.insert_button)
-        buttons.addWidget(self.shared_box)
         buttons.addStretch(1)
         buttons.addWidget(self.delete_button)
         buttons.addWidget(self.save_button)
@@ -160,6 +169,7 @@ class TemplatesPage(QWidget):
         form.addWidget(self.fields["name"])
         form.addWidget(self.fields["subject"])
         form.addWidget(self.fields["body_text"], 1)
+        form.addLayout(options)
         form.addWidget(self.fields["body_html"])
         form.addWidget(self.banner)
         form.addLayout(buttons)
@@ -254,6 +264,8 @@ class TemplatesPage(QWidget):
         self.text_edit.setPlainText(template.body_text or "" if template else "")
         self.html_edit.setPlainText(template.body_html or "" if template else "")
         self.shared_box.setChecked(template.shared if template else False)
+        self.html_box.setChecked(bool(template and template.body_html))
+        self._html_toggled(self.html_box.isChecked())
         self.delete_button.setVisible(template is not None)
         self.save_button.setText("Save changes" if template is not None else "Save template")
         self.banner.clear_message()
@@ -261,6 +273,9 @@ class TemplatesPage(QWidget):
             self.fields[name].set_error("")
         mark_line(self.text_edit, None)
         mark_line(self.html_edit, None)
+
+    def _html_toggled(self, checked: bool) -> None:
+        self.fields["body_html"].setVisible(checked)
 
     def _body_edited(self, name: str, edit: QPlainTextEdit) -> None:
         if self.fields[name].error():
@@ -271,7 +286,8 @@ class TemplatesPage(QWidget):
 
     def values(self) -> dict[str, object]:
         """What the form holds, as the server takes it."""
-        text, html = self.text_edit.toPlainText(), self.html_edit.toPlainText()
+        text = self.text_edit.toPlainText()
+        html = self.html_edit.toPlainText() if self.html_box.isChecked() else ""
         return {
             "name": self.name_edit.text().strip(),
             "subject": self.subject_edit.text(),
@@ -322,6 +338,8 @@ class TemplatesPage(QWidget):
                 others.append(problem)
                 continue
             self.fields[part].set_error(problem)
+            if part == "body_html":
+                self.html_box.setChecked(True)
             editor = {"body_text": self.text_edit, "body_html": self.html_edit}.get(part)
             if editor is not None and not marked:
                 mark_line(editor, line_of(problem))

@@ -198,7 +198,7 @@ class TestSending:
         write(window, qtbot, "Hello", "Hi there")
         window.send_button.click()
         settled_headline(window, qtbot, "It may have been sent")
-        assert "not sent again unless you say so" in window.progress.detail.text()
+        assert window.progress.detail.text().endswith("It is not sent again unless you say so.")
         assert window.progress.resend_button.isVisible()
         window.progress.went_button.click()
         settled_headline(window, qtbot, "Sent")
