@@ -261,7 +261,7 @@ class DesktopShell(QObject):
             window.add_page("Users", "users", UsersPage(UserAdminOps(client, window_ops), user))
         settings = SettingsPage(AccountOps(client, window_ops))
         window.add_page("Settings", "settings", settings)
-        self._offer_email(window, settings, contacts, client, window_ops)
+        self._offer_email(window, settings, accounts, contacts, client, window_ops)
         palette = self.palette = install_palette(window, SearchOps(client, window_ops))
         palette.open_requested.connect(self._open_found)
         window.search_requested.connect(palette.popup)
@@ -293,12 +293,14 @@ class DesktopShell(QObject):
         self,
         window: MainWindow,
         settings: SettingsPage,
+        accounts: AccountsPage,
         contacts: ContactsPage,
         client: GatewayClient,
         window_ops: Operations,
     ) -> None:
         """Settings > Mailboxes and Templates, the window's notice of a mailbox that needs
-        reconnecting, and each contact's emails with "Email" on their panel."""
+        reconnecting, each contact's emails with "Email" on their panel, and each
+        account's emails (its contacts') on its panel."""
         mailboxes = MailboxesPage(MailboxOps(client, window_ops))
         settings.add_section("Mailboxes", mailboxes)
         settings.add_section("Templates", TemplatesPage(TemplateOps(client, window_ops)))
@@ -315,6 +317,7 @@ class DesktopShell(QObject):
         email_ops = EmailOps(client, window_ops)
         emails = ContactEmails(email_ops, contacts)
         contacts.offer_email(emails, lambda contact: self.compose(contact, email_ops, emails))
+        accounts.offer_emails(ContactEmails(email_ops, accounts))
 
     def compose(
         self, contact: Contact, email_ops: EmailOps, emails: ContactEmails

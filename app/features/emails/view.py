@@ -4,7 +4,9 @@ when, newest first, kept up to date by the live stream (queued, then sent, faile
 
 from __future__ import annotations
 
-from app.api.emails import FAILED, UNCERTAIN, Email, EmailPage
+from collections.abc import Callable
+
+from app.api.emails import FAILED, SCHEDULED, UNCERTAIN, Decision, Email, EmailPage
 from app.api.live import Change
 from app.errors import UserMessage
 from app.features.emails.model import (
@@ -18,8 +20,18 @@ from app.features.emails.model import (
 from app.features.emails.ops import EmailOps
 from app.features.live.model import LiveChanges
 from app.qt.core import QObject, Qt, Signal
-from app.qt.widgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from app.qt.widgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 from app.widgets.form import repolish
+
+DECISIONS: dict[str, Decision] = {"sent": "sent", "resend": "resend", "failed": "failed"}
 
 
 def message_text(message: UserMessage) -> str:
@@ -99,10 +111,39 @@ class ContactEmails(QObject):
         """Read one message again and show it, if it belongs to the list."""
         self._ops.get(email_id, self.model.put, lambda _m: None)
 
+    def cancel(self, email_id: str, failed: Callable[[str], None]) -> None:
+        """Cancel a queued message; ``failed`` gets why not, in words."""
+
+        def refused(message: UserMessage) -> None:
+            if message.code == "conflict":
+                failed("It is already being sent and can no longer be cancelled.")
+                self.read_again(email_id)
+            else:
+                failed(message_text(message))
+
+        self._ops.cancel(email_id, self.model.put, refused)
+
+    def decide(self, email_id: str, decision: str, failed: Callable[[str], None]) -> None:
+        """Say what became of a message that may have been sent (``sent``, ``resend``,
+        ``failed``)."""
+        chosen = DECISIONS.get(decision)
+        if chosen is not None:
+            self._ops.decide(email_id, chosen, self.model.put, lambda m: failed(message_text(m)))
+
 
 class EmailRow(QFrame):
     """One message: its subject and state, then to whom and when; what its state means
-    in the tooltip (and under it, for one that may have been sent)."""
+    in the tooltip (and under it, for one that failed or may have been sent), with what
+    can be done: cancel a queued one; say whether one that may have been sent went.
+
+    Signals:
+        cancel_wanted(str): "Cancel" (the message's id).
+        decision_wanted(str, str): The message's id and ``sent``, ``resend`` or
+            ``failed``.
+    """
+
+    cancel_wanted = Signal(str)
+    decision_wanted = Signal(str, str)
 
     def __init__(self, email: Email, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -118,6 +159,26 @@ class EmailRow(QFrame):
         self.note = QLabel("", self)
         self.note.setObjectName("emailMeta")
         self.note.setWordWrap(True)
+        self.problem = QLabel("", self)
+        self.problem.setProperty("role", "fieldError")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+        self.buttons: dict[str, QPushButton] = {}
+        actions = QHBoxLayout()
+        actions.setSpacing(6)
+        for key, text, tip in (
+            ("cancel", "Cancel", "Do not send it"),
+            ("sent", "It was sent", "You found it in your Sent folder"),
+            ("resend", "Send again", "It is not in your Sent folder: send it now"),
+            ("failed", "Not sent", "Mark it failed and leave it"),
+        ):
+            button = QPushButton(text, self)
+            button.setProperty("variant", "small")
+            button.setToolTip(tip)
+            button.clicked.connect(lambda _=False, k=key: self._act(k))
+            actions.addWidget(button)
+            self.buttons[key] = button
+        actions.addStretch(1)
         top = QHBoxLayout()
         top.setSpacing(8)
         top.addWidget(self.subject, 1)
@@ -128,7 +189,25 @@ class EmailRow(QFrame):
         layout.addLayout(top)
         layout.addWidget(self.meta)
         layout.addWidget(self.note)
+        layout.addLayout(actions)
+        layout.addWidget(self.problem)
         self.show_email(email)
+
+    def _act(self, key: str) -> None:
+        for button in self.buttons.values():
+            button.setEnabled(False)
+        self.problem.hide()
+        if key == "cancel":
+            self.cancel_wanted.emit(self.email.id)
+        else:
+            self.decision_wanted.emit(self.email.id, key)
+
+    def show_problem(self, text: str) -> None:
+        """Say why an action failed; the buttons work again."""
+        for button in self.buttons.values():
+            button.setEnabled(True)
+        self.problem.setText(text)
+        self.problem.show()
 
     def show_email(self, email: Email) -> None:
         """Show ``email`` as it is now."""
@@ -146,6 +225,11 @@ class EmailRow(QFrame):
         shown = email.state in (UNCERTAIN, FAILED)
         self.note.setText(detail if shown else "")
         self.note.setVisible(shown)
+        for key, button in self.buttons.items():
+            button.setEnabled(True)
+            button.setVisible(
+                email.state == SCHEDULED if key == "cancel" else email.state == UNCERTAIN
+            )
 
 
 class EmailList(QWidget):
@@ -182,6 +266,10 @@ class EmailList(QWidget):
         self.rows = []
         for email in self._emails.model.emails():
             row = EmailRow(email, self)
+            row.cancel_wanted.connect(lambda i, r=row: self._emails.cancel(i, r.show_problem))
+            row.decision_wanted.connect(
+                lambda i, d, r=row: self._emails.decide(i, d, r.show_problem)
+            )
             self._layout.addWidget(row)
             self.rows.append(row)
         self._show_status()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ from pytestqt.qtbot import QtBot
 from app.api.client import GatewayClient
 from app.api.emails import Email
 from app.api.records import Contact
+from app.features.accounts.ops import AccountRecordOps
+from app.features.accounts.view import AccountsPage
 from app.features.contacts.ops import ContactRecordOps
 from app.features.contacts.view import ContactsPage
 from app.features.emails.model import EmailsModel, state_word
@@ -24,6 +27,7 @@ from app.features.live.model import LiveChanges
 from app.ops import Operations
 from tests.app.crm_support import Tenant, sign_up, wait_loaded
 from tests.app.email_support import EmailServer, email_server, signed_in
+from tests.fakes import faults
 
 __all__ = ["email_server"]
 
@@ -146,6 +150,83 @@ class TestContactEmails:
         )
         emails.put(Email(id="e-here", contact_id=ada["id"], subject="Written here", version=1))
         qtbot.waitUntil(lambda: rows(page) == [("Written here", "Queued")], timeout=WAIT_MS)
+
+
+class TestActingOnAnEmail:
+    def test_a_queued_one_is_cancelled_and_an_uncertain_one_decided_from_its_row(
+        self,
+        client: GatewayClient,
+        ops: Operations,
+        qtbot: QtBot,
+        email_server: EmailServer,
+        tenant: Tenant,
+        live: LiveChanges,
+    ) -> None:
+        mailbox = email_server.connect_smtp(tenant)
+        ada = tenant.create("contacts", first_name="Ada", last_name="Lovelace",
+                            email="ada@example.org")  # fmt: skip
+        later = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+        send_elsewhere(email_server, tenant, mailbox, to=["ada@example.org"],
+                       subject="Tomorrow", send_at=later)  # fmt: skip
+        email_server.smtp.faults.push(
+            "smtp.data", faults.accept_then_drop(), mailbox=mailbox["email"]
+        )
+        send_elsewhere(email_server, tenant, mailbox, to=["ada@example.org"], subject="Lost")
+        page, _, _ = contacts_page(client, ops, qtbot, live)
+        page.open_record_id(ada["id"])
+        qtbot.waitUntil(
+            lambda: sorted(rows(page)) == [("Lost", "May have been sent"), ("Tomorrow", "Queued")],
+            timeout=WAIT_MS,
+        )
+        shown = page.detail.email_list
+        assert shown is not None
+        by_subject = {row.subject.text(): row for row in shown.rows}
+        queued, lost = by_subject["Tomorrow"], by_subject["Lost"]
+        assert queued.buttons["cancel"].isVisible()
+        assert not queued.buttons["resend"].isVisible()
+        assert lost.buttons["sent"].isVisible()
+        assert lost.buttons["resend"].isVisible()
+        assert lost.note.text().endswith("It is not sent again unless you say so.")
+
+        queued.buttons["cancel"].click()
+        qtbot.waitUntil(lambda: ("Tomorrow", "Cancelled") in rows(page), timeout=WAIT_MS)
+        lost = next(r for r in shown.rows if r.subject.text() == "Lost")
+        lost.buttons["sent"].click()
+        qtbot.waitUntil(lambda: ("Lost", "Sent") in rows(page), timeout=WAIT_MS)
+
+
+class TestAccountEmails:
+    def test_an_accounts_panel_lists_its_contacts_emails_live(
+        self,
+        client: GatewayClient,
+        ops: Operations,
+        qtbot: QtBot,
+        email_server: EmailServer,
+        tenant: Tenant,
+        live: LiveChanges,
+    ) -> None:
+        mailbox = email_server.connect_smtp(tenant)
+        acme = tenant.create("accounts", name="Acme")
+        tenant.create("contacts", first_name="Ada", last_name="Lovelace",
+                      email="ada@acme.example", account_id=acme["id"])  # fmt: skip
+        tenant.create("contacts", first_name="Bo", last_name="Elsewhere", email="bo@x.example")
+        page = AccountsPage(AccountRecordOps(client, ops))
+        emails = ContactEmails(EmailOps(client, ops), page)
+        page.offer_emails(emails)
+        page.follow(live)
+        qtbot.addWidget(page)
+        page.show()
+        wait_loaded(page.model, qtbot)
+        page.open_record_id(acme["id"])
+        qtbot.waitUntil(lambda: page.detail.email_list is not None, timeout=WAIT_MS)
+        send_elsewhere(email_server, tenant, mailbox, to=["bo@x.example"], subject="Not Acme")
+        send_elsewhere(email_server, tenant, mailbox, to=["ada@acme.example"], subject="To Ada")
+
+        def shown() -> list[tuple[str, str]]:
+            listed = page.detail.email_list
+            return listed.states() if listed is not None else []
+
+        qtbot.waitUntil(lambda: shown() == [("To Ada", "Sent")], timeout=WAIT_MS)
 
 
 class TestModel:
