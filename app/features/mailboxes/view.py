@@ -31,6 +31,7 @@ from app.qt.widgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -71,9 +72,11 @@ class MailboxCard(QFrame):
         test_wanted(object): "Test" (the mailbox).
         reconnect_wanted(object): "Reconnect".
         disconnect_wanted(object): "Disconnect" (the page asks first).
+        cap_wanted(object, int): "Save" of a new daily limit (the mailbox, the limit).
     """
 
     test_wanted = Signal(object)
+    cap_wanted = Signal(object, int)
     reconnect_wanted = Signal(object)
     disconnect_wanted = Signal(object)
 
@@ -99,6 +102,22 @@ class MailboxCard(QFrame):
             "\n".join(f"• {line}" for line in mailbox.limitations), self, name="mailboxLimitations"
         )
         self.outcome = MessageBanner(self)
+        self.cap_button = QPushButton("Change", self)
+        self.cap_button.setProperty("variant", "small")
+        self.cap_button.setToolTip("Change how many emails it sends a day at most")
+        self.cap_button.clicked.connect(lambda: self.edit_cap(True))
+        self.cap_edit = QSpinBox(self)
+        self.cap_edit.setObjectName("dailyCapEdit")
+        self.cap_edit.setRange(1, 10_000)
+        self.cap_edit.setSuffix(" a day")
+        self.cap_save = QPushButton("Save", self)
+        self.cap_save.setProperty("variant", "small")
+        self.cap_save.clicked.connect(
+            lambda: self.cap_wanted.emit(self.mailbox, self.cap_edit.value())
+        )
+        self.cap_cancel = QPushButton("Cancel", self)
+        self.cap_cancel.setProperty("variant", "small")
+        self.cap_cancel.clicked.connect(lambda: self.edit_cap(False))
 
         self.test_button = QPushButton("Test", self)
         self.test_button.setToolTip("Sign in to the mailbox now, to check that it works")
@@ -130,6 +149,10 @@ class MailboxCard(QFrame):
         state.addWidget(self.status)
         state.addStretch(1)
         state.addWidget(self.today)
+        state.addWidget(self.cap_button)
+        state.addWidget(self.cap_edit)
+        state.addWidget(self.cap_save)
+        state.addWidget(self.cap_cancel)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.setSpacing(8)
@@ -141,6 +164,17 @@ class MailboxCard(QFrame):
         layout.addWidget(self.limitations)
         layout.addWidget(self.outcome)
         self.show_mailbox(mailbox)
+        self.edit_cap(False)
+
+    def edit_cap(self, editing: bool) -> None:
+        """Show the daily limit's editor (with the limit now), or hide it."""
+        self.cap_edit.setValue(self.mailbox.daily_cap)
+        for widget in (self.cap_edit, self.cap_save, self.cap_cancel):
+            widget.setVisible(editing)
+            widget.setEnabled(True)
+        self.cap_button.setVisible(not editing)
+        if editing:
+            self.cap_edit.setFocus()
 
     def show_mailbox(self, mailbox: Mailbox) -> None:
         """Show ``mailbox`` as it is now (read again, or changed)."""
@@ -414,6 +448,7 @@ class MailboxesPage(QWidget):
             card.test_wanted.connect(self.test_mailbox)
             card.reconnect_wanted.connect(self.reconnect)
             card.disconnect_wanted.connect(self.confirm_disconnect)
+            card.cap_wanted.connect(self.change_cap)
             self._list.addWidget(card)
             self.cards[mailbox.id] = card
         self.empty_label.setVisible(not self.cards and self._loaded_once)
@@ -502,6 +537,26 @@ class MailboxesPage(QWidget):
             self.open_smtp_dialog(mailbox)
         else:
             self._browser_sign_in(mailbox.kind, mailbox)
+
+    def change_cap(self, mailbox: Mailbox, cap: int) -> None:
+        """Give ``mailbox`` a new daily limit (the server says the provider's most)."""
+        card = self.cards.get(mailbox.id)
+        if card is None:
+            return
+        card.cap_save.setEnabled(False)
+
+        def done(changed: Mailbox) -> None:
+            self.model.put(changed)
+            card.edit_cap(False)
+            card.outcome.show_message(f"It sends at most {changed.daily_cap:,} a day.", "success")
+
+        def failed(message: UserMessage) -> None:
+            card.cap_save.setEnabled(True)
+            problem = message.fields.get("daily_cap")
+            text = f"Daily limit: {problem}" if problem else message_text(message)
+            card.outcome.show_message(text, "error")
+
+        self._ops.change(mailbox.id, {"daily_cap": cap}, done, failed)
 
     def confirm_disconnect(self, mailbox: Mailbox) -> None:
         """Ask, then disconnect ``mailbox``."""

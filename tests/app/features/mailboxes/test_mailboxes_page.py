@@ -183,6 +183,15 @@ class TestAMailboxsActions:
         qtbot.waitUntil(lambda: card.outcome.property("tone") == "success", timeout=WAIT_MS)
         assert card.outcome.text() == "Signed in: it works."
 
+        card.cap_button.click()
+        assert card.cap_edit.isVisible()
+        assert card.cap_edit.value() == 500
+        card.cap_edit.setValue(120)
+        card.cap_save.click()
+        qtbot.waitUntil(lambda: not card.cap_edit.isVisible(), timeout=WAIT_MS)
+        assert card.today.text() == "Today: 0 of 120 sent"
+        assert card.outcome.text() == "It sends at most 120 a day."
+
         email_server.smtp.add_user(made["email"], "changed password 2")
         card.test_button.click()
         qtbot.waitUntil(lambda: card.outcome.property("tone") == "error", timeout=WAIT_MS)
@@ -232,6 +241,14 @@ class TestGmail:
         assert page.cards[mailbox.id].badge.text() == "Gmail"
         assert page.cards[mailbox.id].servers.isHidden()
         assert "Signed in — you can close this tab" in browser.wait().text
+
+        card = page.cards[mailbox.id]
+        card.cap_button.click()
+        card.cap_edit.setValue(5000)  # over Gmail's 2,000 a day
+        card.cap_save.click()
+        qtbot.waitUntil(lambda: card.outcome.property("tone") == "error", timeout=WAIT_MS)
+        assert card.outcome.text() == "Daily limit: This is at most 2,000 a day for gmail."
+        assert card.cap_edit.isVisible()
 
     def test_a_revoked_grant_needs_reconnecting_and_reconnects_in_the_browser(
         self,
