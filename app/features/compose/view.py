@@ -15,6 +15,7 @@ from app.api.mailboxes import Mailbox
 from app.api.templates import Template
 from app.errors import UserMessage
 from app.features.compose.model import ComposeState, field_of, recipients_problem
+from app.features.compose.preview import PreviewPane
 from app.features.compose.progress import SendProgress
 from app.features.compose.recipients import RecipientsEdit
 from app.features.emails.ops import ComposeSetup, ContactMatch, EmailOps
@@ -28,7 +29,6 @@ from app.qt.widgets import (
     QDateTimeEdit,
     QDialog,
     QFileDialog,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -38,7 +38,6 @@ from app.qt.widgets import (
     QMenu,
     QPlainTextEdit,
     QPushButton,
-    QTextEdit,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -99,7 +98,6 @@ class ComposeWindow(QDialog):
         self.state = ComposeState(to_text=to, contact_id=contact_id, contact_email=contact_email)
         self.setup: ComposeSetup | None = None
         self.email: Email | None = None
-        self.previews: list[RecipientPreview] = []
         self._preview_seq = 0
         self._preview_marked: set[str] = set()
         """The parts a preview marked (a merge field error): cleared once it renders."""
@@ -199,41 +197,9 @@ class ComposeWindow(QDialog):
         form_layout.addWidget(self.attachments_error)
 
         # ------------------------------------------------------------ the preview
-        self.preview_pane = QFrame(self)
-        self.preview_pane.setObjectName("previewPane")
-        preview_title = QLabel("Preview", self.preview_pane)
-        preview_title.setProperty("role", "headline")
-        self.preview_for = QComboBox(self.preview_pane)
-        self.preview_for.setObjectName("previewFor")
-        self.preview_for.currentIndexChanged.connect(self._show_preview)
-        self.preview_status = QLabel("", self.preview_pane)
-        self.preview_status.setProperty("role", "muted")
-        self.preview_status.setWordWrap(True)
-        self.preview_subject = QLabel("", self.preview_pane)
-        self.preview_subject.setObjectName("previewSubject")
-        self.preview_subject.setWordWrap(True)
-        self.preview_body = QTextEdit(self.preview_pane)
-        self.preview_body.setObjectName("previewBody")
-        self.preview_body.setReadOnly(True)
-        self.empty_fields = QLabel("", self.preview_pane)
-        self.empty_fields.setObjectName("emptyFieldsHint")
-        self.empty_fields.setWordWrap(True)
-        self.empty_fields.hide()
-        as_row = QHBoxLayout()
-        as_row.setSpacing(8)
-        as_label = QLabel("As", self.preview_pane)
-        as_label.setProperty("role", "muted")
-        as_row.addWidget(as_label)
-        as_row.addWidget(self.preview_for, 1)
-        pane = QVBoxLayout(self.preview_pane)
-        pane.setContentsMargins(16, 14, 16, 14)
-        pane.setSpacing(8)
-        pane.addWidget(preview_title)
-        pane.addLayout(as_row)
-        pane.addWidget(self.preview_status)
-        pane.addWidget(self.preview_subject)
-        pane.addWidget(self.preview_body, 1)
-        pane.addWidget(self.empty_fields)
+        self.preview_pane = PreviewPane(self)
+        self.preview_for = self.preview_pane.recipient
+        self.empty_fields = self.preview_pane.empty_fields
 
         # ------------------------------------------------------------ the foot
         self.banner = MessageBanner(self)
@@ -447,13 +413,7 @@ class ComposeWindow(QDialog):
         self._preview_timer.start()
 
     def _show_preview_hint(self, text: str = "") -> None:
-        self.preview_status.setText(
-            text or "Add a recipient and write something to see it as they will."
-        )
-        self.preview_status.show()
-        self.preview_subject.setText("")
-        self.preview_body.clear()
-        self.empty_fields.hide()
+        self.preview_pane.show_hint(text)
 
     def refresh_preview(self) -> None:
         """Ask for the message as each To recipient gets it."""
@@ -461,14 +421,12 @@ class ComposeWindow(QDialog):
         if not state.recipients() or not (
             state.subject.strip() or state.body.strip() or state.template is not None
         ):
-            self.previews = []
-            self.preview_for.clear()
+            self.preview_pane.show_previews([])
             self._show_preview_hint()
             return
         self._preview_seq += 1
         seq = self._preview_seq
-        self.preview_status.setText("Updating the preview…")
-        self.preview_status.show()
+        self.preview_pane.updating()
 
         def shown(previews: list[RecipientPreview]) -> None:
             if seq != self._preview_seq:
@@ -487,40 +445,16 @@ class ComposeWindow(QDialog):
 
     def show_previews(self, previews: list[RecipientPreview]) -> None:
         """Show the previews; the recipient chosen stays chosen if still there."""
-        self.previews = previews
-        current = self.preview_for.currentText()
-        self.preview_for.blockSignals(True)
-        self.preview_for.clear()
-        for preview in previews:
-            known = "" if preview.contact_id else " (not a contact)"
-            self.preview_for.addItem(f"{preview.to}{known}", preview.to)
-        index = self.preview_for.findText(current)
-        self.preview_for.setCurrentIndex(max(index, 0))
-        self.preview_for.blockSignals(False)
-        self._show_preview()
+        self.preview_pane.show_previews(previews)
 
-    def _show_preview(self) -> None:
-        index = self.preview_for.currentIndex()
-        if not 0 <= index < len(self.previews):
-            return
-        preview = self.previews[index]
-        self.preview_status.hide()
-        self.preview_subject.setText(preview.subject or "(no subject)")
-        if preview.body_html:
-            self.preview_body.setHtml(preview.body_html)
-        else:
-            self.preview_body.setPlainText(preview.body_text)
-        fields = preview.empty_fields
-        self.empty_fields.setText(
-            "No value for this recipient: " + ", ".join(fields) + " (the default is used)."
-            if fields
-            else ""
-        )
-        self.empty_fields.setVisible(bool(fields))
+    @property
+    def previews(self) -> list[RecipientPreview]:
+        """The message as each To recipient gets it, as last previewed."""
+        return self.preview_pane.previews
 
     def preview_text(self) -> tuple[str, str]:
         """The subject and plain body of the preview shown (for tests)."""
-        return self.preview_subject.text(), self.preview_body.toPlainText()
+        return self.preview_pane.text()
 
     # ------------------------------------------------------------------ attachments
 
