@@ -204,6 +204,32 @@ class TestSending:
         settled_headline(window, qtbot, "Sent")
 
 
+class TestCompletion:
+    def test_recipients_are_completed_from_the_contacts(
+        self,
+        client: GatewayClient,
+        ops: Operations,
+        qtbot: QtBot,
+        tenant: Tenant,
+        mailbox: dict[str, Any],
+    ) -> None:
+        tenant.create("contacts", first_name="Grace", last_name="Hopper",
+                      email="grace@navy.example")  # fmt: skip
+        tenant.create("contacts", first_name="Alan", last_name="Turing")  # no address
+        window = open_window(client, ops, qtbot, to="ada@example.org")
+        window.to_edit.setFocus()
+        window.to_edit.end(False)
+        qtbot.keyClicks(window.to_edit, ", Hopp")
+        qtbot.waitUntil(lambda: bool(window.to_edit.matches()), timeout=WAIT_MS)
+        assert window.to_edit.matches() == ["Grace Hopper <grace@navy.example>"]
+        window.to_edit.pick_label(window.to_edit.matches()[0])
+        assert window.to_edit.text() == "ada@example.org, Grace Hopper <grace@navy.example>, "
+        assert [r.email for r in window.state.recipients()] == [
+            "ada@example.org",
+            "grace@navy.example",
+        ]
+
+
 class TestBadInput:
     def test_problems_are_marked_beside_their_part_and_nothing_is_sent(
         self,
@@ -230,6 +256,25 @@ class TestBadInput:
         qtbot.waitUntil(lambda: window.form.isEnabled(), timeout=WAIT_MS)
         assert window.email is None
         assert "Line 2" in window.fields["body"].error()
+
+    def test_a_file_over_the_limit_is_refused_before_it_is_read(
+        self,
+        client: GatewayClient,
+        ops: Operations,
+        qtbot: QtBot,
+        mailbox: dict[str, Any],
+        tmp_path: Path,
+    ) -> None:
+        window = open_window(client, ops, qtbot, to="ada@example.org")
+        huge = tmp_path / "recording.mov"
+        with huge.open("wb") as sparse:
+            sparse.truncate(26 * 1024 * 1024)  # no disk used: it is never read
+        window.attach([huge])
+        qtbot.waitUntil(lambda: window.attachments_error.isVisible(), timeout=WAIT_MS)
+        assert window.attachments_error.text().startswith("recording.mov is too large to attach.")
+        assert "at most 25 MB" in window.attachments_error.text()
+        assert window.attachment_list.count() == 0
+        assert window.state.attachments == []
 
     def test_without_a_mailbox_it_says_where_to_connect_one(
         self, client: GatewayClient, ops: Operations, qtbot: QtBot
