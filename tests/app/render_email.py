@@ -16,6 +16,8 @@ name):
 * ``email-compose``: the compose window to a contact from a template, previewed for
   them, with a file attached; ``email-compose-sent`` once it went;
 * ``email-compose-uncertain``: a message whose answer was lost;
+* ``email-compose-error``: a malformed address and an unknown merge field, marked;
+* ``email-mailboxes-scrolled``: the Mailboxes page scrolled to the Gmail mailbox;
 * ``email-contact``: the contact's emails on their panel (sent, failed, may have been
   sent).
 """
@@ -31,7 +33,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from app.qt.widgets import QApplication, QWidget
+from app.qt.widgets import QApplication, QScrollArea, QWidget
 from app.theme import apply_theme
 from tests.app.render_support import over, settle, until
 
@@ -150,6 +152,18 @@ def main(out: Path) -> None:
             await until(lambda: len(mailboxes.cards) == 3, "Gmail connected")
             await settle(0.3)
             grab(window, "email-mailboxes")
+            scroll = mailboxes.findChild(QScrollArea, "pageScroll")
+            assert scroll is not None
+            for width, height, suffix in SIZES:
+                window.resize(width, height)
+                app.processEvents()
+                bar = scroll.verticalScrollBar()
+                bar.setValue(bar.maximum())
+                app.processEvents()
+                path = out / f"email-mailboxes-scrolled{suffix}.png"
+                window.grab().save(str(path))
+                print(path)
+            scroll.verticalScrollBar().setValue(0)
 
             mailboxes.connect_mailbox("outlook")
             await until(lambda: mailboxes.sign_in_task is None, "Outlook's answer")
@@ -234,6 +248,19 @@ def main(out: Path) -> None:
             )
             await settle(0.2)
             grab(composer, "email-compose-uncertain")
+            composer.close()
+
+            contacts.detail.email_button.click()
+            composer = shell.composer
+            await until(lambda: composer.setup is not None, "a third compose window")
+            composer.to_edit.setText("Ada Lovelace <ada@difference.example>, charles@")
+            composer.subject_edit.setText("Hello {{ contact.first_name }}")
+            composer._subject_typed("Hello {{ contact.first_name }}")
+            composer.body_edit.setPlainText("Hi {{ contact.frist_name }},\n\nA quick one.")
+            await until(lambda: bool(composer.fields["body"].error()), "the merge field error")
+            composer.send()
+            await settle(0.3)
+            grab(composer, "email-compose-error")
             composer.close()
 
         with loop:

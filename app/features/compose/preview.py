@@ -53,6 +53,7 @@ class PreviewPane(QFrame):
         pane.addWidget(self.subject)
         pane.addWidget(self.body, 1)
         pane.addWidget(self.empty_fields)
+        pane.addStretch(0)
         self.show_hint()
 
     def show_hint(self, text: str = "") -> None:
@@ -61,6 +62,7 @@ class PreviewPane(QFrame):
         self.status.show()
         self.subject.setText("")
         self.body.clear()
+        self.body.hide()  # an empty page reads as a blank email
         self.empty_fields.hide()
 
     def updating(self) -> None:
@@ -88,6 +90,7 @@ class PreviewPane(QFrame):
             return
         preview = self.previews[index]
         self.status.hide()
+        self.body.show()
         self.subject.setText(preview.subject or "(no subject)")
         if preview.body_html:
             self.body.setHtml(preview.body_html)

@@ -144,7 +144,6 @@ class ComposeWindow(QDialog):
         self.attachments_label.setProperty("role", "muted")
         self.attachment_list = QListWidget(self)
         self.attachment_list.setObjectName("attachmentList")
-        self.attachment_list.setMaximumHeight(74)
         self.attachment_list.hide()
         self.remove_button = QPushButton("Remove", self)
         self.remove_button.setProperty("variant", "small")
@@ -167,8 +166,6 @@ class ComposeWindow(QDialog):
         tools.addWidget(self.insert_button)
         tools.addWidget(self.attach_button)
         tools.addWidget(self.attachments_label, 1)
-        tools.addWidget(self.later_box)
-        tools.addWidget(self.later_edit)
         files = QHBoxLayout()
         files.setSpacing(8)
         files.addWidget(self.attachment_list, 1)
@@ -198,6 +195,7 @@ class ComposeWindow(QDialog):
 
         # ------------------------------------------------------------ the preview
         self.preview_pane = PreviewPane(self)
+        self.preview_pane.setMinimumWidth(320)
         self.preview_for = self.preview_pane.recipient
         self.empty_fields = self.preview_pane.empty_fields
 
@@ -217,6 +215,9 @@ class ComposeWindow(QDialog):
         foot = QHBoxLayout()
         foot.setSpacing(8)
         foot.addStretch(1)
+        foot.addWidget(self.later_box)
+        foot.addWidget(self.later_edit)
+        foot.addSpacing(8)
         foot.addWidget(self.close_button)
         foot.addWidget(self.send_button)
 
@@ -506,7 +507,10 @@ class ComposeWindow(QDialog):
         self.attachments_error.setVisible(bool(text))
 
     def _show_attachments(self) -> None:
-        has = self.attachment_list.count() > 0
+        count = self.attachment_list.count()
+        has = count > 0
+        row = self.attachment_list.sizeHintForRow(0) if has else 0
+        self.attachment_list.setFixedHeight(min(count, 3) * max(row, 20) + 8)
         self.attachment_list.setVisible(has)
         self.remove_button.setVisible(has)
         text = self.state.attachments_text()
@@ -531,9 +535,10 @@ class ComposeWindow(QDialog):
             self.state.send_at = None
         problems = self.state.problems()
         for name in ("mailbox", "to", "subject", "body"):
-            self.fields[name].set_error(problems.get(name, ""))
+            if name in problems or name not in self._preview_marked:
+                self.fields[name].set_error(problems.get(name, ""))
         self._attachment_problem(problems.get("attachments", ""))
-        if problems:
+        if problems or any(self.fields[name].error() for name in self._preview_marked):
             self.banner.show_message("Fix what is marked, then send.", "error")
             return
         self.banner.clear_message()
@@ -575,6 +580,8 @@ class ComposeWindow(QDialog):
     def _lock(self, locked: bool) -> None:
         self.form.setEnabled(not locked)
         self.send_button.setVisible(not locked)
+        self.later_box.setVisible(not locked)
+        self.later_edit.setVisible(not locked)
 
     # ------------------------------------------------------------------ following it
 

@@ -252,10 +252,12 @@ class TestBadInput:
         qtbot.waitUntil(lambda: bool(window.fields["body"].error()), timeout=WAIT_MS)
         assert window.fields["body"].error().startswith("Line 2: ")
         assert "frist_name" in window.fields["body"].error()
-        window.send_button.click()
-        qtbot.waitUntil(lambda: window.form.isEnabled(), timeout=WAIT_MS)
+        window.send_button.click()  # not sent: the preview found it wrong
+        assert window.form.isEnabled()
+        assert not window.progress.isVisible()
         assert window.email is None
         assert "Line 2" in window.fields["body"].error()
+        assert window.banner.text() == "Fix what is marked, then send."
 
     def test_a_file_over_the_limit_is_refused_before_it_is_read(
         self,
