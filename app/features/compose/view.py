@@ -22,7 +22,7 @@ from app.features.emails.ops import ComposeSetup, ContactMatch, EmailOps
 from app.features.live.model import LiveChanges
 from app.features.mailboxes.model import describe, size_text
 from app.qt.core import QDateTime, Qt, QTimer, Signal
-from app.qt.gui import QCloseEvent, QShowEvent
+from app.qt.gui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from app.qt.widgets import (
     QCheckBox,
     QComboBox,
@@ -212,6 +212,9 @@ class ComposeWindow(QDialog):
         self.send_button.setProperty("variant", "primary")
         self.send_button.clicked.connect(self.send)
         self.send_button.setEnabled(False)
+        self.send_button.setToolTip("Send (Ctrl+Enter)")
+        self.send_shortcut = QShortcut(QKeySequence("Ctrl+Return"), self)
+        self.send_shortcut.activated.connect(self._send_by_key)
         foot = QHBoxLayout()
         foot.setSpacing(8)
         foot.addStretch(1)
@@ -522,6 +525,10 @@ class ComposeWindow(QDialog):
             self._attachment_problem(problem)
 
     # ------------------------------------------------------------------ sending
+
+    def _send_by_key(self) -> None:
+        if self.send_button.isVisible() and self.send_button.isEnabled():
+            self.send()
 
     def send(self) -> None:
         """Check the message; if it holds, hand it to the server."""

@@ -256,6 +256,9 @@ class ConnectPanel(QFrame):
             button.clicked.connect(lambda _=False, k=kind: self.connect_wanted.emit(k))
             note = _label("", self, "fieldHint", f"note_{kind}")
             note.hide()
+            if kind != "smtp":  # until the server says whether it can sign in to them
+                button.setEnabled(False)
+                button.setToolTip("Checking whether this server is set up for it…")
             column.addWidget(button)
             column.addWidget(note)
             column.addStretch(1)

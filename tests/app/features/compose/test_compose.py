@@ -19,6 +19,7 @@ from app.features.compose.view import ComposeWindow
 from app.features.emails.ops import EmailOps
 from app.features.mailboxes.model import size_text
 from app.ops import Operations
+from app.qt.core import Qt
 from tests.app.crm_support import Tenant, sign_up
 from tests.app.email_support import EmailServer, email_server, signed_in
 from tests.fakes import faults
@@ -178,7 +179,7 @@ class TestSending:
         email_server.smtp.faults.push("smtp.data", faults.status(554), mailbox=mailbox["email"])
         window = open_window(client, ops, qtbot, to="grace@example.org")
         write(window, qtbot, "Hello", "Hi there")
-        window.send_button.click()
+        qtbot.keyClick(window.body_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
         settled_headline(window, qtbot, "Not sent")
         assert window.progress.detail.text().startswith("Not sent: ")
         assert window.progress.edit_button.isVisible()
