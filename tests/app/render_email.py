@@ -16,6 +16,7 @@ name):
 * ``email-compose``: the compose window to a contact from a template, previewed for
   them, with a file attached; ``email-compose-sent`` once it went;
 * ``email-compose-uncertain``: a message whose answer was lost;
+* ``email-detail``: one that may have been sent, opened from the contact's list;
 * ``email-compose-error``: a malformed address and an unknown merge field, marked;
 * ``email-mailboxes-scrolled``: the Mailboxes page scrolled to the Gmail mailbox;
 * ``email-contact``: the contact's emails on their panel (sent, failed, may have been
@@ -28,6 +29,7 @@ import asyncio
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -111,10 +113,17 @@ def main(out: Path) -> None:
         ):
             if fault is not None:
                 world.smtp.faults.push("smtp.data", fault, mailbox=smtp["email"])
-            world.server.call("POST", "/api/v1/emails", tenant.token, json={
+            queued = world.server.call("POST", "/api/v1/emails", tenant.token, json={
                 "mailbox_id": smtp["id"], "to": [ada["email"]], "subject": subject,
                 "body_text": "Hello",
-            })  # fmt: skip
+            }).json()  # fmt: skip
+            for _ in range(600):  # one at a time, so each fault meets its own message
+                state = world.server.call(
+                    "GET", f"/api/v1/emails/{queued['id']}", tenant.token
+                ).json()["state"]
+                if state not in ("scheduled", "sending"):
+                    break
+                time.sleep(0.05)
 
         prefs = SignInPreferences(QSettings(str(home / "prefs.ini"), QSettings.Format.IniFormat))
         prefs.remember_server(Server.team(world.url))
@@ -216,6 +225,14 @@ def main(out: Path) -> None:
             )
             await settle(0.3)
             grab(window, "email-contact")
+            listed = contacts.detail.email_list
+            assert listed is not None
+            unsure = next(r for r in listed.rows if r.email.state == "uncertain")
+            opened = listed.open_email(unsure.email)
+            await until(lambda: bool(opened.email.attempt_log), "the email's tries")
+            await settle(0.2)
+            grab(opened, "email-detail")
+            opened.close()
 
             contacts.detail.email_button.click()
             composer = shell.composer

@@ -14,7 +14,7 @@ SCRIPT = Path(__file__).with_name("render_email.py")
 SCREENS = (
     "email-mailboxes", "email-mailboxes-scrolled", "email-outlook-error", "email-smtp-error",
     "email-templates", "email-contact", "email-compose", "email-compose-sent",
-    "email-compose-uncertain", "email-compose-error",
+    "email-compose-uncertain", "email-compose-error", "email-detail",
 )  # fmt: skip
 
 

@@ -16,9 +16,9 @@ from app.api.templates import Template
 from app.errors import UserMessage
 from app.features.compose.model import ComposeState, field_of, recipients_problem
 from app.features.compose.preview import PreviewPane
-from app.features.compose.progress import SendProgress
 from app.features.compose.recipients import RecipientsEdit
 from app.features.emails.ops import ComposeSetup, ContactMatch, EmailOps
+from app.features.emails.progress import SendProgress
 from app.features.live.model import LiveChanges
 from app.features.mailboxes.model import describe, size_text
 from app.qt.core import QDateTime, Qt, QTimer, Signal

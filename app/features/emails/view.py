@@ -9,6 +9,7 @@ from collections.abc import Callable
 from app.api.emails import FAILED, SCHEDULED, UNCERTAIN, Decision, Email, EmailPage
 from app.api.live import Change
 from app.errors import UserMessage
+from app.features.emails.detail import EmailDialog
 from app.features.emails.model import (
     EmailsModel,
     moment_of,
@@ -20,6 +21,7 @@ from app.features.emails.model import (
 from app.features.emails.ops import EmailOps
 from app.features.live.model import LiveChanges
 from app.qt.core import QObject, Qt, Signal
+from app.qt.gui import QMouseEvent
 from app.qt.widgets import (
     QFrame,
     QHBoxLayout,
@@ -54,7 +56,7 @@ class ContactEmails(QObject):
 
     def __init__(self, ops: EmailOps, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._ops = ops
+        self._ops = self.ops = ops
         self.model = EmailsModel(ops.client, self)
         self.model.read_wanted.connect(self.read_again)
         self.loading = False
@@ -144,9 +146,12 @@ class EmailRow(QFrame):
 
     cancel_wanted = Signal(str)
     decision_wanted = Signal(str, str)
+    open_wanted = Signal(object)
+    """A click on the row (the :class:`~app.api.emails.Email`): open it."""
 
     def __init__(self, email: Email, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setObjectName("emailRow")
         self.subject = QLabel("", self)
         self.subject.setObjectName("emailSubject")
@@ -192,6 +197,11 @@ class EmailRow(QFrame):
         layout.addLayout(actions)
         layout.addWidget(self.problem)
         self.show_email(email)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.open_wanted.emit(self.email)
+        super().mouseReleaseEvent(event)
 
     def _act(self, key: str) -> None:
         for button in self.buttons.values():
@@ -245,6 +255,8 @@ class EmailList(QWidget):
         self.setObjectName("emailList")
         self._emails = emails
         self.rows: list[EmailRow] = []
+        self.dialog: EmailDialog | None = None
+        """The email opened last."""
         self.status = QLabel("", self)
         self.status.setProperty("role", "muted")
         self.status.setWordWrap(True)
@@ -270,9 +282,18 @@ class EmailList(QWidget):
             row.decision_wanted.connect(
                 lambda i, d, r=row: self._emails.decide(i, d, r.show_problem)
             )
+            row.open_wanted.connect(self.open_email)
             self._layout.addWidget(row)
             self.rows.append(row)
         self._show_status()
+
+    def open_email(self, email: Email) -> EmailDialog:
+        """Open ``email`` in a window of its own (what it changes shows here too)."""
+        dialog = self.dialog = EmailDialog(self._emails.ops, email, self.window())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.changed.connect(self._emails.put)
+        dialog.show()
+        return dialog
 
     def _refresh(self) -> None:
         emails = {e.id: e for e in self._emails.model.emails()}

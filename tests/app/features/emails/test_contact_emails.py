@@ -25,6 +25,7 @@ from app.features.emails.ops import EmailOps
 from app.features.emails.view import ContactEmails
 from app.features.live.model import LiveChanges
 from app.ops import Operations
+from app.qt.core import Qt
 from tests.app.crm_support import Tenant, sign_up, wait_loaded
 from tests.app.email_support import EmailServer, email_server, signed_in
 from tests.fakes import faults
@@ -118,6 +119,22 @@ class TestContactEmails:
 
         page.detail.email_button.click()
         assert [c.id for c in wanted] == [ada["id"]]
+
+        shown = page.detail.email_list
+        assert shown is not None
+        qtbot.mouseClick(shown.rows[1], Qt.MouseButton.LeftButton)  # "Earlier"
+        dialog = shown.dialog
+        assert dialog is not None
+        qtbot.waitUntil(lambda: bool(dialog.email.attempt_log), timeout=WAIT_MS)
+        assert dialog.subject.text() == "Earlier"
+        assert dialog.header_values["To"].text() == "ada@example.org"
+        assert dialog.header_values["From"].text() == f"Rita Rep <{mailbox['email']}>"
+        assert dialog.body.toPlainText() == "Hi"
+        assert dialog.progress.headline.text() == "Sent"
+        assert dialog.attempts.text().startswith("Try 1 · ")
+        assert "sent" in dialog.attempts.text()
+        assert dialog.header_values["Cc"].isHidden()
+        dialog.close()
 
     def test_a_message_queued_here_shows_at_once(
         self,
