@@ -26,8 +26,8 @@ _EMAIL = re.compile(
 FIELD_NAMES = {
     "mailbox_id": "mailbox",
     "to": "to",
-    "cc": "to",
-    "bcc": "to",
+    "cc": "cc",
+    "bcc": "cc",
     "subject": "subject",
     "body_text": "body",
     "body_html": "body",
@@ -207,9 +207,11 @@ class ComposeState:
             found["mailbox"] = f"{self.mailbox.email} needs reconnecting before it sends."
         to = recipients_problem(self.to_text)
         cc = recipients_problem(self.cc_text, required=False)
-        if to or cc:
-            found["to"] = to or cc
-        elif self.recipient_count() > MAX_RECIPIENTS:
+        if to:
+            found["to"] = to
+        if cc:
+            found["cc"] = cc
+        if not to and not cc and self.recipient_count() > MAX_RECIPIENTS:
             found["to"] = f"A message goes to at most {MAX_RECIPIENTS} recipients."
         if not self.subject.strip():
             found["subject"] = "Enter a subject."

@@ -541,7 +541,7 @@ class ComposeWindow(QDialog):
         else:
             self.state.send_at = None
         problems = self.state.problems()
-        for name in ("mailbox", "to", "subject", "body"):
+        for name in ("mailbox", "to", "cc", "subject", "body"):
             if name in problems or name not in self._preview_marked:
                 self.fields[name].set_error(problems.get(name, ""))
         self._attachment_problem(problems.get("attachments", ""))

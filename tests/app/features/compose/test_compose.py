@@ -14,7 +14,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.api.client import GatewayClient
-from app.features.compose.model import parse_recipients, recipient_text
+from app.features.compose.model import ComposeState, parse_recipients, recipient_text
 from app.features.compose.view import ComposeWindow
 from app.features.emails.ops import EmailOps
 from app.features.mailboxes.model import size_text
@@ -90,6 +90,13 @@ class TestRecipients:
         assert bad == ["nope"]
         assert recipient_text(found[1]) == '"Smith, Bob" <bob@example.com>'
         assert parse_recipients(recipient_text(found[1]))[0] == [found[1]]
+
+    def test_more_than_a_hundred_recipients_are_refused_before_asking(self) -> None:
+        many = ", ".join(f"r{n}@example.org" for n in range(100))
+        state = ComposeState(to_text=many, subject="Hi", body="Hello")
+        assert "to" not in state.problems()
+        state.cc_text = "one.more@example.org"
+        assert state.problems()["to"] == "A message goes to at most 100 recipients."
 
 
 class TestSending:
@@ -242,8 +249,11 @@ class TestBadInput:
     ) -> None:
         window = open_window(client, ops, qtbot)
         qtbot.keyClicks(window.to_edit, "ada@example.org, not an address")
+        qtbot.keyClicks(window.cc_edit, "bob@")
         window.send_button.click()
         assert window.fields["to"].error() == "Not an email address: “not an address”."
+        assert window.fields["cc"].error() == "Not an email address: “bob@”."
+        window.cc_edit.clear()
         assert window.fields["subject"].error() == "Enter a subject."
         assert not window.progress.isVisible()
 
