@@ -62,8 +62,12 @@ def size_text(size: int) -> str:
 
 
 def limit_text(mailbox: Mailbox) -> str:
-    """ "Messages up to 25 MB" (the largest message the mailbox takes)."""
-    return f"Messages up to {size_text(mailbox.max_message_bytes)}"
+    """ "Messages up to 25 MB, sent at least 1 s apart" (the largest message the mailbox
+    takes, and its pacing)."""
+    text = f"Messages up to {size_text(mailbox.max_message_bytes)}"
+    if mailbox.min_interval_seconds > 0:
+        text += f", sent at least {mailbox.min_interval_seconds:g} s apart"
+    return text
 
 
 def servers_text(mailbox: Mailbox) -> str:

@@ -126,6 +126,8 @@ class TestSmtpForm:
         assert card.today.text() == "Today: 0 of 500 sent"
         assert "Replies are not detected" in card.limitations.text()
         assert "SMTP 127.0.0.1:" in card.servers.text()
+        assert card.limits.text().startswith("Messages up to ")
+        assert card.limits.text().endswith(" s apart")
         assert f"{email} is connected." in page.connect_panel.progress.text()
 
     def test_the_form_checks_as_you_go(self, page: MailboxesPage, qtbot: QtBot) -> None:
