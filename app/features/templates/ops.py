@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.api.client import GatewayClient
+from app.api.emails import Draft, EmailsApi, Recipient, RecipientPreview
 from app.api.templates import Template, TemplatePreview, TemplatesApi
 from app.ops import FailureHandler, Operations
 
@@ -24,6 +25,7 @@ class TemplateOps:
         self.client = client
         self.ops = ops
         self._templates = TemplatesApi(client)
+        self._emails = EmailsApi(client)
 
     def templates(
         self, done: Callable[[list[Template]], None], failed: FailureHandler
@@ -91,3 +93,25 @@ class TemplateOps:
             on_failure=failed,
             name="preview-template",
         )
+
+    def preview_draft(
+        self,
+        to: str,
+        values: dict[str, Any],
+        done: Callable[[RecipientPreview], None],
+        failed: FailureHandler,
+    ) -> asyncio.Task[Any]:
+        """The template as typed (saved or not) as the contact of ``to`` would get it,
+        from the user's first mailbox; an error names the part and its line."""
+
+        async def work() -> RecipientPreview:
+            draft = Draft(
+                to=[Recipient(email=to)],
+                subject=values.get("subject") or "",
+                body_text=values.get("body_text"),
+                body_html=values.get("body_html"),
+            )
+            previews = await self._emails.preview(draft)
+            return previews[0]
+
+        return self.ops.run(work(), on_success=done, on_failure=failed, name="preview-draft")

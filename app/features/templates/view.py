@@ -8,6 +8,7 @@ from app.api.templates import Template
 from app.errors import UserMessage
 from app.features.templates.model import PARTS, TemplatesModel, line_of, part_of
 from app.features.templates.ops import TemplateOps
+from app.features.templates.preview import TemplatePreviewDialog
 from app.qt.core import QItemSelectionModel
 from app.qt.gui import QColor, QShowEvent, QTextCursor, QTextFormat
 from app.qt.widgets import (
@@ -144,6 +145,10 @@ class TemplatesPage(QWidget):
         self.field_menu = QMenu(self.insert_button)
         self.insert_button.setMenu(self.field_menu)
         self.insert_button.setEnabled(False)
+        self.preview_button = QPushButton("Preview…", self.form)
+        self.preview_button.setToolTip("See it as a contact gets it, merge fields filled in")
+        self.preview_button.clicked.connect(self.open_preview)
+        self.preview: TemplatePreviewDialog | None = None
         self.banner = MessageBanner(self.form)
         self.delete_button = QPushButton("Delete", self.form)
         self.delete_button.setProperty("variant", "danger")
@@ -159,6 +164,7 @@ class TemplatesPage(QWidget):
         buttons = QHBoxLayout()
         buttons.setSpacing(8)
         buttons.addWidget(self.insert_button)
+        buttons.addWidget(self.preview_button)
         buttons.addStretch(1)
         buttons.addWidget(self.delete_button)
         buttons.addWidget(self.save_button)
@@ -330,6 +336,15 @@ class TemplatesPage(QWidget):
         """Put the server's objections beside the parts they name, the line marked."""
         self.save_button.setEnabled(True)
         self.banner.clear_message()
+        others = self.mark_problems(message)
+        if others or not message.fields:
+            self.banner.show_message(" ".join([message_text(message), *others]), "error")
+        else:
+            self.banner.show_message("Not saved: see what is marked.", "error")
+
+    def mark_problems(self, message: UserMessage) -> list[str]:
+        """Mark each part the server objects to (the first body's line shaded, the cursor
+        put there); returns the objections to nothing on the form."""
         others: list[str] = []
         marked = False
         for server_field, problem in message.fields.items():
@@ -345,14 +360,19 @@ class TemplatesPage(QWidget):
                 mark_line(editor, line_of(problem))
                 editor.setFocus()
                 marked = True
-        if others or not message.fields:
-            self.banner.show_message(" ".join([message_text(message), *others]), "error")
-        else:
-            self.banner.show_message("Not saved: see what is marked.", "error")
+        return others
 
     def field_error(self, name: str) -> str:
         """The objection shown beside part ``name`` (for tests)."""
         return self.fields[name].error()
+
+    def open_preview(self) -> TemplatePreviewDialog:
+        """Preview the form's text (saved or not) as a contact gets it."""
+        dialog = self.preview = TemplatePreviewDialog(
+            self._ops, self.values(), self.mark_problems, self
+        )
+        dialog.show()
+        return dialog
 
     # ------------------------------------------------------------------ deleting
 

@@ -133,6 +133,31 @@ class TestTemplates:
         assert page.banner.isHidden()
 
 
+class TestPreview:
+    def test_the_form_is_previewed_as_a_contact_gets_it_saved_or_not(
+        self, page: TemplatesPage, qtbot: QtBot, tenant: Tenant
+    ) -> None:
+        tenant.create("contacts", first_name="Ada", last_name="Lovelace", email="ada@ex.org")
+        fill(page, qtbot, "Hello", "Hi {{ contact.first_name }}",
+             "Dear {{ contact.first_name }} {{ contact.title | default('friend') }}")  # fmt: skip
+        dialog = page.open_preview()
+        qtbot.keyClicks(dialog.address, "ada@ex.org")
+        dialog.show_button.click()
+        qtbot.waitUntil(lambda: dialog.subject.text() == "Hi Ada", timeout=WAIT_MS)
+        assert dialog.body.toPlainText() == "Dear Ada friend"
+        assert "contact.title" in dialog.empty_fields.text()
+        dialog.close()
+
+        page.text_edit.setPlainText("Dear {{ contact.frist_name }}")
+        dialog = page.open_preview()
+        dialog.address.setText("ada@ex.org")
+        dialog.refresh()
+        qtbot.waitUntil(lambda: bool(page.field_error("body_text")), timeout=WAIT_MS)
+        assert page.field_error("body_text").startswith("Line 1: ")
+        assert dialog.banner.text() == "The template has a problem: see the form."
+        assert page.model.rowCount() == 0  # nothing was saved
+
+
 class TestModel:
     def test_the_model_keeps_templates_by_name(self, qtmodeltester: ModelTester) -> None:
         model = TemplatesModel()
