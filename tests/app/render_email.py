@@ -13,6 +13,7 @@ name):
 * ``email-outlook-error``: what connecting Outlook said;
 * ``email-smtp-error``: the SMTP/IMAP form, a wrong password named beside it;
 * ``email-templates``: Settings > Templates with an unknown field marked on its line;
+* ``email-template-preview``: that template fixed, as Ada gets it;
 * ``email-compose``: the compose window to a contact from a template, previewed for
   them, with a file attached; ``email-compose-sent`` once it went;
 * ``email-compose-uncertain``: a message whose answer was lost;
@@ -210,6 +211,17 @@ def main(out: Path) -> None:
             await until(lambda: bool(templates.field_error("body_text")), "the objection")
             await settle(0.2)
             grab(window, "email-templates")
+            templates.text_edit.setPlainText(
+                "Hi {{ contact.first_name }},\n\nI have not heard back from "
+                "{{ account.name }}.\n\nBest,\n{{ sender.name }}"
+            )
+            preview = templates.open_preview()
+            preview.address.setText(ada["email"])
+            preview.refresh()
+            await until(lambda: bool(preview.subject.text()), "the template's preview")
+            await settle(0.2)
+            grab_over(window, preview, "email-template-preview")
+            preview.close()
 
             contacts = window.show_page("Contacts")
             assert isinstance(contacts, ContactsPage)

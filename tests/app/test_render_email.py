@@ -15,6 +15,7 @@ SCREENS = (
     "email-mailboxes", "email-mailboxes-scrolled", "email-outlook-error", "email-smtp-error",
     "email-templates", "email-contact", "email-compose", "email-compose-sent",
     "email-compose-uncertain", "email-compose-error", "email-detail",
+    "email-template-preview",
 )  # fmt: skip
 
 
