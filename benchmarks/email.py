@@ -25,7 +25,7 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
 
-import argparse  # noqa: E402
+import argparse
 import asyncio
 import statistics
 import tempfile
@@ -136,13 +136,17 @@ async def _connect_all(api: httpx.AsyncClient, auth: dict[str, str], g: google.G
         for user in users:
             t = fake.issue_tokens(user)
             grant = {k: t[k] for k in ("access_token", "refresh_token", "expires_in", "scope")}
-            r = await api.post("/api/v1/mailboxes", json={"kind": kind, "grant": grant}, headers=auth)
+            r = await api.post(
+                "/api/v1/mailboxes", json={"kind": kind, "grant": grant}, headers=auth
+            )
             assert r.status_code == 201, r.text
             boxes.append(r.json())
     return boxes
 
 
-async def _queue(api: httpx.AsyncClient, auth: dict[str, str], box: dict[str, Any], n: int) -> dict[str, Any]:
+async def _queue(
+    api: httpx.AsyncClient, auth: dict[str, str], box: dict[str, Any], n: int
+) -> dict[str, Any]:
     body = {"mailbox_id": box["id"], "to": [f"lead{n}@example.org"], "subject": f"Hello {n}",
             "body_text": "A short note."}  # fmt: skip
     r = await api.post("/api/v1/emails", json=body, headers=auth)
@@ -202,7 +206,9 @@ async def _idle_latency(api: httpx.AsyncClient, auth: dict[str, str], box: dict[
     )
 
 
-async def _preview(api: httpx.AsyncClient, auth: dict[str, str], box: dict[str, Any], count: int) -> None:
+async def _preview(
+    api: httpx.AsyncClient, auth: dict[str, str], box: dict[str, Any], count: int
+) -> None:
     account = (await api.post("/api/v1/accounts", json={"name": "Acme", "domain": "acme.example"},
                               headers=auth)).json()  # fmt: skip
     contact = (await api.post("/api/v1/contacts", json={

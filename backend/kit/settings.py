@@ -131,9 +131,14 @@ class Settings(BaseSettings):
     email_concurrency: int = Field(default=32, ge=1, le=1000, alias="SALESOS_EMAIL_CONCURRENCY")
     """Messages one send worker has in flight at once (each mailbox sends one at a time)."""
     email_wait_scale: float = Field(default=1.0, gt=0, le=1, alias="SALESOS_EMAIL_WAIT_SCALE")
-    """Tests and benchmarks shrink the send worker's own waits (its backoff, the pauses
-    between Sent-folder look-ups); a provider's ``Retry-After`` is always obeyed as
+    """Tests and benchmarks shrink the send worker's own waits (its backoff, the wait
+    for a mailbox to be reconnected); a provider's ``Retry-After`` is always obeyed as
     given. Never below 1 in production."""
+    email_lookup_scale: float = Field(default=1.0, gt=0, le=1, alias="SALESOS_EMAIL_LOOKUP_SCALE")
+    """Tests shrink the windows in which a Sent folder is searched again before a
+    message is called not sent (a provider files and indexes what it took with a delay:
+    shrunk too far, a message still being filed is sent twice). Never below 1 in
+    production."""
     # Tests and benchmarks trade durability for speed; never the default.
     embedded_pg_fast: bool = Field(default=False, alias="SALESOS_EMBEDDED_PG_FAST")
 

@@ -238,13 +238,25 @@ class QueueRepository(RepositoryBase[SendQueue]):
         rows = (await self.session.execute(stmt)).all()
         if not rows:
             return []
-        taken = [Claimed(r[1], r[2], r[0], bool(r[3]), int(r[4])) for r in rows]
-        await self.session.execute(
-            update(SendQueue)
-            .where(SendQueue.message_id.in_([c.message_id for c in taken]))
-            .values(holder=holder, heartbeat_at=now)
-        )
-        return taken
+        # The select read the queue as it was when it started: a worker whose claim
+        # committed while this one waited for nothing (the pacing row was not locked any
+        # more once it committed) may already hold one of these. The update reads the
+        # queue afresh, under the pacing locks now ours: only what is still free is taken.
+        mine = (
+            await self.session.scalars(
+                update(SendQueue)
+                .where(
+                    SendQueue.message_id.in_([r[1] for r in rows]),
+                    SendQueue.holder.is_(None),
+                    ~exists().where(
+                        held.mailbox_id == SendQueue.mailbox_id, held.holder.is_not(None)
+                    ),
+                )
+                .values(holder=holder, heartbeat_at=now)
+                .returning(SendQueue.message_id)
+            )
+        ).all()
+        return [Claimed(r[1], r[2], r[0], bool(r[3]), int(r[4])) for r in rows if r[1] in mine]
 
     async def over_cap(self, mailbox_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         """Mailboxes that reached their daily cap today (UTC)."""

@@ -29,6 +29,7 @@ account."""
 GRAPH_SCOPES = (
     "https://graph.microsoft.com/Mail.Send",
     "https://graph.microsoft.com/Mail.Read",
+    "https://graph.microsoft.com/User.Read",  # GET /me: whose mailbox it is, on connect
     "offline_access",
 )
 

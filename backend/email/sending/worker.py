@@ -98,6 +98,7 @@ class Sender:
         self.http = provider_http(self.settings)
         self.concurrency = self.settings.email_concurrency
         self.scale = self.settings.email_wait_scale
+        self.lookup_scale = self.settings.email_lookup_scale
         self.in_flight: set[uuid.UUID] = set()
         self.tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
@@ -366,7 +367,7 @@ class Sender:
                 assert lookup.sent is not None
                 await ledger.sent(message, attempt, lookup.sent, found=True)
             elif lookup.found is Found.NO and item.checks + 1 < len(delays):
-                wait = delays[item.checks + 1] * self.scale
+                wait = delays[item.checks + 1] * self.lookup_scale
                 await ledger.ambiguous(
                     message,
                     attempt,
@@ -397,7 +398,7 @@ class Sender:
         self, item: Claimed, exc: Ambiguous, attempt_id: uuid.UUID, transport: Transport
     ) -> None:
         delays = transport.lookup_delays
-        ours = (delays[0] if delays else 0.0) * self.scale
+        ours = (delays[0] if delays else 0.0) * self.lookup_scale
         wait = exc.check_after if exc.check_after is not None else ours  # the provider's word
         async with self._tenant(item.customer_id) as session, session.begin():
             message, attempt = await self._load(session, item.message_id, attempt_id)

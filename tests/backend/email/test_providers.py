@@ -206,6 +206,18 @@ async def _until_mailbox(api: httpx.AsyncClient, who: Login, box_id: str, status
 
 
 class TestOutlook:
+    async def test_a_grant_of_exactly_the_scopes_the_desktop_asks_for_connects(
+        self, email_api: httpx.AsyncClient, fake_microsoft: microsoft.MicrosoftFake
+    ) -> None:
+        who = (await signup(email_api, "Scoped")).admin
+        r = await email_api.get(f"{MAILBOXES}/providers", headers=who.headers)
+        asked = r.json()["outlook"]["scopes"]  # what the browser sign-in requests
+        granted = " ".join(sc.removeprefix("https://graph.microsoft.com/") for sc in asked)
+        box = await _connect(
+            email_api, who, "outlook", fake_microsoft.issue_tokens(OUTLOOK_USER, granted)
+        )
+        assert box["status"] == "connected"
+
     async def test_the_grant_connects_the_account_graph_names(
         self, outlook_box: tuple[Login, dict[str, Any]]
     ) -> None:
