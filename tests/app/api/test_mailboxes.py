@@ -180,11 +180,6 @@ class TestOAuth:
         assert mailbox.limitations == []
         assert (await api.test(mailbox.id)).ok
 
-    @pytest.mark.xfail(
-        reason="backend (email branch): the Outlook check reads GET /me, which needs User.Read, "
-        "but GRAPH_SCOPES asks only for Mail.Send and Mail.Read, so Graph answers 403",
-        raises=ApiError,
-    )
     async def test_outlook_connects_with_the_grant_of_a_browser_sign_in(
         self, client: GatewayClient, email_server: EmailServer
     ) -> None:

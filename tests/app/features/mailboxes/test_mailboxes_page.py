@@ -278,12 +278,6 @@ class TestGmail:
         assert [m.id for m in page.model.mailboxes()] == [mailbox.id]  # the same mailbox
         assert page.connect_panel.progress.text() == f"{GMAIL_USER} is connected."
 
-    @pytest.mark.xfail(
-        reason="backend (email branch): the Outlook check reads GET /me, which needs User.Read, "
-        "but GRAPH_SCOPES asks only for Mail.Send and Mail.Read, so Graph answers 403",
-        raises=AssertionError,
-        strict=True,
-    )
     def test_connect_outlook_signs_in_in_the_browser(
         self, page: MailboxesPage, qtbot: QtBot, browser: ScriptedBrowser
     ) -> None:
