@@ -97,7 +97,6 @@ class Settings(BaseSettings):
     )
     """Keys that sealed secrets still stored (comma-separated): after a rotation of
     ``SALESOS_SECRET_KEY`` they still open, and are sealed again under the new key."""
-    public_url: str = Field(default="", alias="SALESOS_PUBLIC_URL")
 
     # ---- email providers (DESIGN.md: outside systems, configurable base URLs)
     google_client_id: str = Field(default="", alias="SALESOS_GOOGLE_CLIENT_ID")
@@ -189,7 +188,7 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "public_url", "google_auth_url", "google_token_url", "gmail_api_url",
+        "google_auth_url", "google_token_url", "gmail_api_url",
         "microsoft_authority", "graph_api_url",
     )  # fmt: skip
     @classmethod
