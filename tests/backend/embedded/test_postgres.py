@@ -13,7 +13,7 @@ import pytest
 
 from backend.embedded.errors import InfrastructureError
 from backend.embedded.infrastructure import Infrastructure
-from backend.embedded.postgres import EmbeddedPostgres
+from backend.embedded.postgres import EmbeddedPostgres, _private_dir
 from backend.embedded.process import pid_alive
 from backend.kit.settings import load_settings
 
@@ -164,3 +164,40 @@ def test_starts_when_its_binaries_are_in_a_folder_only_their_owner_enters(
         assert pg.is_running()
     finally:
         pg.destroy()
+
+
+class TestDeepDataFolders:
+    """A Unix socket's path has at most 107 bytes; a data folder may be deeper."""
+
+    async def test_a_data_folder_too_deep_for_a_socket_still_serves(self, tmp_path: Path) -> None:
+        home = tmp_path.joinpath(*["a-rather-long-folder-name"] * 4)
+        server = EmbeddedPostgres(home, fast=True)
+        try:
+            url = server.start(tie_to_parent=True)
+            assert await _select_one(url) == 1
+            assert len(os.fsencode(server.socket_dir / ".s.PGSQL.5432")) <= 107
+            if os.geteuid() != 0:  # (as root the data folder is under /var/lib/salesos)
+                assert server.socket_dir != server.data_dir
+                assert server.socket_dir.stat().st_mode & 0o777 == 0o700
+            # Another process for the same folder finds the same socket.
+            assert EmbeddedPostgres(home).url() == url
+        finally:
+            server.destroy()
+        assert not server.socket_dir.exists() or server.socket_dir == server.data_dir
+
+    def test_the_socket_folder_of_a_deep_data_folder_is_short_and_private(
+        self, tmp_path: Path
+    ) -> None:
+        server = EmbeddedPostgres(tmp_path / "h", fast=True)
+        server.data_dir = tmp_path.joinpath(*["a-rather-long-folder-name"] * 4, "postgres")
+        socket_dir = server.socket_dir
+        assert socket_dir != server.data_dir
+        assert len(os.fsencode(socket_dir / ".s.PGSQL.5432")) <= 107
+        try:
+            _private_dir(socket_dir)
+            assert socket_dir.stat().st_mode & 0o777 == 0o700
+            os.chmod(socket_dir, 0o755)  # opened to others (or made by someone else): refused
+            with pytest.raises(InfrastructureError, match="not this user's alone"):
+                _private_dir(socket_dir)
+        finally:
+            socket_dir.rmdir()
