@@ -9,18 +9,19 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from app.api.emails import SCHEDULED, SENDING, Attachment, Decision, Email, RecipientPreview
+from app.api.emails import SCHEDULED, SENDING, Decision, Email, RecipientPreview
 from app.api.live import Change
 from app.api.mailboxes import Mailbox
 from app.api.templates import Template
 from app.errors import UserMessage
+from app.features.compose.attachments import AttachmentsControl
 from app.features.compose.model import ComposeState, field_of, recipients_problem
 from app.features.compose.preview import PreviewPane
 from app.features.compose.recipients import RecipientsEdit
 from app.features.emails.ops import ComposeSetup, ContactMatch, EmailOps
 from app.features.emails.progress import SendProgress
 from app.features.live.model import LiveChanges
-from app.features.mailboxes.model import describe, size_text
+from app.features.mailboxes.model import describe
 from app.qt.core import QDateTime, Qt, QTimer, Signal
 from app.qt.gui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from app.qt.widgets import (
@@ -28,13 +29,9 @@ from app.qt.widgets import (
     QComboBox,
     QDateTimeEdit,
     QDialog,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMenu,
     QPlainTextEdit,
     QPushButton,
@@ -101,9 +98,7 @@ class ComposeWindow(QDialog):
         self._preview_seq = 0
         self._preview_marked: set[str] = set()
         """The parts a preview marked (a merge field error): cleared once it renders."""
-        self._uploading = 0
         self._loaded = False
-        self.file_dialog: QFileDialog | None = None
 
         # ------------------------------------------------------------ the form
         self.from_combo = QComboBox(self)
@@ -137,22 +132,10 @@ class ComposeWindow(QDialog):
         self.field_menu = QMenu(self.insert_button)
         self.insert_button.setMenu(self.field_menu)
         self.insert_button.setEnabled(False)
-        self.attach_button = QPushButton("Attach files…", self)
-        self.attach_button.setObjectName("attachButton")
-        self.attach_button.clicked.connect(self.choose_files)
-        self.attachments_label = QLabel("", self)
-        self.attachments_label.setProperty("role", "muted")
-        self.attachment_list = QListWidget(self)
-        self.attachment_list.setObjectName("attachmentList")
-        self.attachment_list.hide()
-        self.remove_button = QPushButton("Remove", self)
-        self.remove_button.setProperty("variant", "small")
-        self.remove_button.clicked.connect(self.remove_selected_attachment)
-        self.remove_button.hide()
-        self.attachments_error = QLabel("", self)
-        self.attachments_error.setProperty("role", "fieldError")
-        self.attachments_error.setWordWrap(True)
-        self.attachments_error.hide()
+        self.files = AttachmentsControl(self, ops, self.state)
+        self.attach_button = self.files.attach_button
+        self.attachment_list = self.files.list
+        self.attachments_error = self.files.error
         self.later_box = QCheckBox("Send later", self)
         self.later_edit = QDateTimeEdit(self)
         self.later_edit.setCalendarPopup(True)
@@ -164,12 +147,12 @@ class ComposeWindow(QDialog):
         tools = QHBoxLayout()
         tools.setSpacing(8)
         tools.addWidget(self.insert_button)
-        tools.addWidget(self.attach_button)
-        tools.addWidget(self.attachments_label, 1)
+        tools.addWidget(self.files.attach_button)
+        tools.addWidget(self.files.label, 1)
         files = QHBoxLayout()
         files.setSpacing(8)
-        files.addWidget(self.attachment_list, 1)
-        files.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignTop)
+        files.addWidget(self.files.list, 1)
+        files.addWidget(self.files.remove_button, 0, Qt.AlignmentFlag.AlignTop)
 
         grid = QGridLayout()
         grid.setHorizontalSpacing(12)
@@ -191,7 +174,7 @@ class ComposeWindow(QDialog):
         form_layout.addLayout(grid, 1)
         form_layout.addLayout(tools)
         form_layout.addLayout(files)
-        form_layout.addWidget(self.attachments_error)
+        form_layout.addWidget(self.files.error)
 
         # ------------------------------------------------------------ the preview
         self.preview_pane = PreviewPane(self)
@@ -305,7 +288,7 @@ class ComposeWindow(QDialog):
         self.state.mailbox = mailbox if isinstance(mailbox, Mailbox) else None
         problems = self.state.problems()
         self.fields["mailbox"].set_error(problems.get("mailbox", ""))
-        self._show_attachments()
+        self.files.show()
         self._preview_soon()
 
     def _template_chosen(self) -> None:
@@ -462,67 +445,9 @@ class ComposeWindow(QDialog):
 
     # ------------------------------------------------------------------ attachments
 
-    def choose_files(self) -> None:
-        """Ask which files to attach (without a nested event loop)."""
-        dialog = self.file_dialog = QFileDialog(self, "Attach files")
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
-        dialog.filesSelected.connect(lambda paths: self.attach([Path(p) for p in paths]))
-        dialog.open()
-
     def attach(self, paths: list[Path]) -> None:
         """Upload ``paths`` for the message, each shown as it goes."""
-        self.attachments_error.hide()
-        for path in paths:
-            item = QListWidgetItem(f"{path.name} — uploading…", self.attachment_list)
-            self._uploading += 1
-            self._show_attachments()
-
-            def done(attachment: Attachment, item: QListWidgetItem = item) -> None:
-                self._uploading -= 1
-                item.setText(f"{attachment.filename} · {size_text(attachment.size)}")
-                item.setData(Qt.ItemDataRole.UserRole, attachment.id)
-                self.state.attachments.append(attachment)
-                self._show_attachments()
-
-            def failed(message: UserMessage, item: QListWidgetItem = item) -> None:
-                self._uploading -= 1
-                row = self.attachment_list.row(item)
-                self.attachment_list.takeItem(row)
-                self._attachment_problem(message_text(message))
-                self._show_attachments()
-
-            self._ops.upload(path, done, failed)
-
-    def remove_selected_attachment(self) -> None:
-        """Take the file selected off the message."""
-        item = self.attachment_list.currentItem()
-        if item is None:
-            return
-        attachment_id = item.data(Qt.ItemDataRole.UserRole)
-        if attachment_id is None:
-            return  # still uploading
-        self.state.attachments = [a for a in self.state.attachments if a.id != attachment_id]
-        self.attachment_list.takeItem(self.attachment_list.row(item))
-        self._show_attachments()
-
-    def _attachment_problem(self, text: str) -> None:
-        self.attachments_error.setText(text)
-        self.attachments_error.setVisible(bool(text))
-
-    def _show_attachments(self) -> None:
-        count = self.attachment_list.count()
-        has = count > 0
-        row = self.attachment_list.sizeHintForRow(0) if has else 0
-        self.attachment_list.setFixedHeight(min(count, 3) * max(row, 20) + 8)
-        self.attachment_list.setVisible(has)
-        self.remove_button.setVisible(has)
-        text = self.state.attachments_text()
-        if self._uploading:
-            text = f"{text} · uploading {self._uploading}…" if text else "Uploading…"
-        self.attachments_label.setText(text)
-        problem = self.state.problems().get("attachments", "")
-        if problem:
-            self._attachment_problem(problem)
+        self.files.attach(paths)
 
     # ------------------------------------------------------------------ sending
 
@@ -532,7 +457,7 @@ class ComposeWindow(QDialog):
 
     def send(self) -> None:
         """Check the message; if it holds, hand it to the server."""
-        if self._uploading:
+        if self.files.uploading:
             self.banner.show_message("Wait until the files are uploaded.", "info")
             return
         if self.later_box.isChecked():
@@ -544,7 +469,7 @@ class ComposeWindow(QDialog):
         for name in ("mailbox", "to", "cc", "subject", "body"):
             if name in problems or name not in self._preview_marked:
                 self.fields[name].set_error(problems.get(name, ""))
-        self._attachment_problem(problems.get("attachments", ""))
+        self.files.problem(problems.get("attachments", ""))
         if problems or any(self.fields[name].error() for name in self._preview_marked):
             self.banner.show_message("Fix what is marked, then send.", "error")
             return
@@ -573,7 +498,7 @@ class ComposeWindow(QDialog):
         for server_field, problem in message.fields.items():
             part = field_of(server_field)
             if part == "attachments":
-                self._attachment_problem(problem)
+                self.files.problem(problem)
             elif part in self.fields and not (preview and part == "mailbox"):
                 self.fields[part].set_error(problem)
                 if preview:

@@ -139,7 +139,7 @@ class TestSending:
         qtbot.waitUntil(lambda: len(window.state.attachments) == 1, timeout=WAIT_MS)
         assert window.attachment_list.item(0).text() == "notes.txt · 1 KB"
         limit = size_text(mailbox["max_message_bytes"])  # the mailbox's, not Gmail's
-        assert window.attachments_label.text() == f"1 file, 1 KB of {limit}"
+        assert window.files.label.text() == f"1 file, 1 KB of {limit}"
 
         window.send_button.click()
         assert window.progress.headline.text() == "Handing it over for 3 recipients…"
