@@ -15,8 +15,9 @@ from pydantic import (
     StringConstraints,
     Tag,
 )
+from pydantic.json_schema import SkipJsonSchema
 
-from backend.kit.validation import Email, Input, not_null
+from backend.kit.validation import ONE_LINE, Email, Input, not_null
 
 Host = Annotated[
     str,
@@ -24,13 +25,16 @@ Host = Annotated[
         strip_whitespace=True,
         min_length=1,
         max_length=253,
-        pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$",
+        pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",
     ),
 ]
-"""A host name or IPv4 address (``smtp.example.com``, ``10.0.0.5``)."""
+"""A host name or IPv4 address (``smtp.example.com``, ``10.0.0.5``): labels of 1 to 63
+letters, digits and hyphens (a longer one cannot be looked up)."""
 Port = Annotated[StrictInt, Field(ge=1, le=65535)]
 Security = Literal["none", "starttls", "tls"]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+DisplayName = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200, pattern=ONE_LINE)
+]
 UserName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]
 Secret = Annotated[str, Field(min_length=1, max_length=1024)]
 """A password or app password, kept exactly as typed."""
@@ -79,11 +83,11 @@ class OAuthMailboxIn(Input):
 
 def _kind(value: Any) -> str:
     kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
-    return "smtp" if kind == "smtp" else "oauth"
+    return "union:smtp" if kind == "smtp" else "union:oauth"
 
 
 MailboxIn = Annotated[
-    Annotated[SmtpMailboxIn, Tag("smtp")] | Annotated[OAuthMailboxIn, Tag("oauth")],
+    Annotated[SmtpMailboxIn, Tag("union:smtp")] | Annotated[OAuthMailboxIn, Tag("union:oauth")],
     Discriminator(_kind),
 ]
 """``kind`` says which: ``smtp`` with servers and a password, ``gmail``/``outlook`` with
@@ -93,18 +97,18 @@ the grant of the desktop's browser sign-in."""
 class MailboxPatch(Input):
     """Settings to change; new credentials (``password`` or ``grant``) reconnect it."""
 
-    display_name: DisplayName | None = None
-    smtp_host: Host | None = None
-    smtp_port: Port | None = None
-    smtp_security: Security | None = None
-    username: UserName | None = None
-    password: Secret | None = None
+    display_name: DisplayName | SkipJsonSchema[None] = None
+    smtp_host: Host | SkipJsonSchema[None] = None
+    smtp_port: Port | SkipJsonSchema[None] = None
+    smtp_security: Security | SkipJsonSchema[None] = None
+    username: UserName | SkipJsonSchema[None] = None
+    password: Secret | SkipJsonSchema[None] = None
     imap_host: Host | None = None
     imap_port: Port | None = None
     imap_security: Security | None = None
-    grant: Grant | None = None
-    daily_cap: DailyCap | None = None
-    min_interval_seconds: Interval | None = None
+    grant: Grant | SkipJsonSchema[None] = None
+    daily_cap: DailyCap | SkipJsonSchema[None] = None
+    min_interval_seconds: Interval | SkipJsonSchema[None] = None
 
     _required = not_null(
         "display_name",

@@ -9,12 +9,14 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from backend.email.templates.schemas import Body
-from backend.kit.validation import Email, Input
+from backend.kit.validation import ONE_LINE, Email, Input
 
 MAX_RECIPIENTS = 100
 """Gmail's and Exchange's limit per message (To, Cc and Bcc together)."""
 
-RecipientName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+RecipientName = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200, pattern=ONE_LINE)
+]
 
 
 class RecipientIn(Input):

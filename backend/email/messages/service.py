@@ -27,7 +27,7 @@ from backend.email.mailboxes.repository import MailboxRepository
 from backend.email.messages import schemas as s
 from backend.email.models import Attachment, Mailbox, Message, SendAttempt
 from backend.email.providers.base import Sent
-from backend.email.providers.mime import new_message_id
+from backend.email.providers.mime import new_message_id, one_line
 from backend.email.templates import render
 from backend.email.templates.merge import MergeSource
 from backend.email.templates.repository import TemplateRepository
@@ -237,7 +237,7 @@ class MessageService:
             raise ValidationFailed.for_field("body.file", "is empty")
         item = Attachment(
             owner_id=self.principal.user_id,
-            filename=filename[:255] or "attachment",
+            filename=one_line(filename)[:255] or "attachment",
             content_type=content_type or "application/octet-stream",
             size=len(data),
             data=data,

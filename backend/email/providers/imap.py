@@ -62,7 +62,7 @@ def connect(account: ImapAccount) -> imaplib.IMAP4:
                 conn.starttls(ssl_context=account.tls)
     except ProviderError:
         raise
-    except (OSError, imaplib.IMAP4.error) as exc:
+    except (OSError, UnicodeError, imaplib.IMAP4.error) as exc:
         raise connection_problem("imap", account.host, account.port, account.security, exc) from exc
     try:
         conn.login(account.username, account.password)
@@ -143,7 +143,7 @@ def connection_problem(
 ) -> ProviderError:
     """Which setting a failure to connect points at, in words (``smtp_host``, …)."""
     name = protocol.upper()
-    if isinstance(exc, socket.gaierror):
+    if isinstance(exc, socket.gaierror | UnicodeError):  # (a name IDNA cannot encode)
         return Reconnect(
             "unknown_host",
             f"No {name} server named {host!r} can be found.",

@@ -20,7 +20,14 @@ class Party:
 
     def header(self) -> str:
         username, _, domain = self.email.rpartition("@")
-        return str(Address(display_name=self.name, username=username, domain=domain))
+        return str(Address(display_name=one_line(self.name), username=username, domain=domain))
+
+
+def one_line(text: str) -> str:
+    """``text`` fit for a header: its whitespace (line breaks too) as single spaces,
+    other control characters dropped (the API refuses them; this keeps a header whole
+    whatever was stored)."""
+    return "".join(c for c in " ".join(text.split()) if c >= " " and c != "\x7f")
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,7 @@ class Outgoing:
                 item.data,
                 maintype=maintype or "application",
                 subtype=subtype or "octet-stream",
-                filename=item.filename,
+                filename=one_line(item.filename) or "attachment",
             )
         return msg.as_bytes()
 

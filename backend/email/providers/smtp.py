@@ -162,7 +162,7 @@ class SmtpTransport:
                 "or another port.",
                 field="smtp_security",
             ) from exc
-        except (aiosmtplib.SMTPException, OSError) as exc:
+        except (aiosmtplib.SMTPException, OSError, UnicodeError) as exc:
             root = _root(exc)
             raise imap.connection_problem(
                 "smtp", account.host, account.port, account.security, root
@@ -229,7 +229,7 @@ def _root(exc: BaseException) -> BaseException:
     while seen.__cause__ is not None or seen.__context__ is not None:
         nxt = seen.__cause__ or seen.__context__
         assert nxt is not None
-        if isinstance(nxt, OSError):
+        if isinstance(nxt, OSError | UnicodeError):
             return nxt
         seen = nxt
     if isinstance(exc, aiosmtplib.SMTPConnectTimeoutError):

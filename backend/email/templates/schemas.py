@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 
 from backend.kit.validation import Email, Input, not_null
 
@@ -29,11 +30,11 @@ class TemplateIn(Input):
 
 
 class TemplatePatch(Input):
-    name: Name | None = None
-    subject: Subject | None = None
+    name: Name | SkipJsonSchema[None] = None
+    subject: Subject | SkipJsonSchema[None] = None
     body_text: Body | None = None
     body_html: Body | None = None
-    shared: StrictBool | None = None
+    shared: StrictBool | SkipJsonSchema[None] = None
 
     _required = not_null("name", "subject", "shared")
 

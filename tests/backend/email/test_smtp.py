@@ -36,6 +36,9 @@ class TestConnecting:
         ("change", "field"),
         [
             ({"smtp_host": "no-such-host.invalid"}, "body.smtp_host"),
+            ({"display_name": "Rita\r\nBcc: all@example.org"}, "body.display_name"),
+            ({"smtp_host": "0" * 253}, "body.smtp_host"),  # a label past 63 cannot be looked up
+            ({"smtp_host": "mail." + "x" * 64 + ".example.com"}, "body.smtp_host"),
             ({"smtp_port": 1}, "body.smtp_port"),
             ({"password": "wrong password 1"}, "body.password"),
             ({"smtp_security": "tls"}, "body.smtp_security"),
