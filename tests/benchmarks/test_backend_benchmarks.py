@@ -51,6 +51,6 @@ class TestBackendBenchmarksRun:
             assert figure in out
 
     def test_email(self, tmp_path: Path) -> None:
-        out = _smoke("email", tmp_path)
+        out = _smoke("emails", tmp_path)
         for figure in ("messages/s", "queue to sent, idle", "compose merge preview"):
             assert figure in out

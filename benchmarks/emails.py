@@ -11,30 +11,24 @@ HTTP on loopback, Gmail over TLS, Graph over TLS).
 3. The compose window's merge preview: ``POST /api/v1/emails/preview`` of a template
    with contact, account and sender fields for a contact of the CRM.
 
-Usage: python benchmarks/email.py [--messages 2000] [--idle 50] [--previews 200]
+Usage: python benchmarks/emails.py [--messages 2000] [--idle 50] [--previews 200]
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# This file is named like the standard library's ``email`` package, and Python puts
-# its folder first on the path: move that folder last, so ``import email`` is the
-# standard library's (httpx, sqlalchemy and the fakes use it).
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
-
 import argparse
 import asyncio
 import statistics
+import sys
 import tempfile
 import time
 import uuid
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(_HERE.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 from _machine import SMOKE_HELP, apply_smoke, describe, percentile
 from pydantic import SecretStr
