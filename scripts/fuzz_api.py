@@ -181,7 +181,10 @@ def main() -> int:
                 "-H", f"Authorization: Bearer {token}",
                 "--checks", opts.checks,
                 "--max-examples", str(examples),
-                "--workers", "2",
+                # One worker in a smoke run: hypothesis parses lambdas with ast.parse, and
+                # CPython 3.11's parser can fail two threads at once ("AST constructor
+                # recursion depth mismatch").
+                "--workers", "1" if opts.smoke else "2",
                 "--request-timeout", "20",
                 "--suppress-health-check", "all",
                 "--no-color", "--continue-on-failure",
@@ -216,7 +219,11 @@ def main() -> int:
             if opts.report is not None:
                 (opts.report / f"{folder}.txt").write_text(run.stdout)
             codes.append(run.returncode)
-        mismatch = [o for o in outputs if "Schema validation mismatch" in o]
+        # "Mostly rejected" means something over 20 cases an operation, not over a smoke
+        # run's 3 (two refused by data, as a duplicate, make "mostly"): judged in full runs.
+        mismatch = (
+            [o for o in outputs if "Schema validation mismatch" in o] if examples >= 20 else []
+        )
         if mismatch:
             print("FAIL: the OpenAPI document does not say what the API accepts (see above)")
         errors = [
