@@ -71,6 +71,26 @@ class UserMessage:
         return self.kind in (ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT)
 
 
+class UserFacingError(Exception):
+    """A failure already worded for people by the code that met it (a browser sign-in
+    the provider refused, a time-out the user waited through), so that
+    :func:`describe_error` passes its words on instead of calling it a bug.
+
+    Args:
+        title: One short sentence.
+        text: What it means or what to do; may be empty.
+        code: A machine-readable word for it (``"sign_in_timed_out"``).
+        details: Technical details for a support request.
+    """
+
+    def __init__(self, title: str, text: str = "", *, code: str = "", details: str = "") -> None:
+        super().__init__(title)
+        self.title = title
+        self.text = text
+        self.code = code
+        self.details = details
+
+
 def describe_error(exc: BaseException) -> UserMessage:
     """Word an exception from a background operation for the user.
 
@@ -82,6 +102,8 @@ def describe_error(exc: BaseException) -> UserMessage:
     """
     if isinstance(exc, ApiError):
         return _describe_api_error(exc)
+    if isinstance(exc, UserFacingError):
+        return UserMessage(ErrorKind.REJECTED, exc.title, exc.text, exc.details, code=exc.code)
     if isinstance(exc, SessionEndedError):
         return UserMessage(ErrorKind.SIGNED_OUT, SESSION_ENDED, details=exc.reason)
     if isinstance(exc, keyring.errors.KeyringError):

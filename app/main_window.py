@@ -215,7 +215,15 @@ class MainWindow(QMainWindow):
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
         body.addWidget(sidebar)
-        body.addWidget(self.pages, 1)
+        self._notices = QVBoxLayout()
+        self._notices.setContentsMargins(0, 0, 0, 0)
+        self._notices.setSpacing(0)
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addLayout(self._notices)
+        column.addWidget(self.pages, 1)
+        body.addLayout(column, 1)
         self.setCentralWidget(central)
 
         self.connection_label = QLabel(connection_label, self)
@@ -248,6 +256,12 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(page)
         if self.nav.currentRow() < 0:
             self.nav.setCurrentRow(0)
+
+    def add_notice(self, notice: QWidget) -> None:
+        """Show ``notice`` above the pages, whichever is shown (e.g. a mailbox that needs
+        reconnecting); it hides itself while it has nothing to say."""
+        notice.setParent(self._body)
+        self._notices.addWidget(notice)
 
     def offer_search(self, keys: str) -> None:
         """Show "Search" at the top of the sidebar, with its shortcut ``keys`` ("Ctrl+K")."""

@@ -5,7 +5,9 @@ backend starts → login window → main window. Team server: straight to the lo
 window; the solo backend starts only if the user picks "This computer" there.
 Sign-out, or the server ending the session, leads back to the login window.
 While signed in, the window has the Ctrl+K search palette, "Import CSV…" on the
-Accounts and Contacts pages, and one live stream of changes made elsewhere that
+Accounts and Contacts pages, Settings > Mailboxes and Templates with a notice above
+the pages for a mailbox that needs reconnecting, each contact's emails and "Email" on
+their panel (the compose window), and one live stream of changes made elsewhere that
 every page with a ``follow(live)`` method keeps itself up to date with.
 Quitting stops everything cleanly (health checks, HTTP client, backend).
 """
@@ -16,16 +18,26 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from app.api.client import GatewayClient
+from app.api.emails import Recipient
+from app.api.mailboxes import Mailbox
+from app.api.records import Contact
 from app.errors import SESSION_ENDED, ErrorKind, UserMessage
 from app.features.accounts.ops import AccountRecordOps
 from app.features.accounts.view import AccountsPage
+from app.features.compose.model import recipient_text
+from app.features.compose.view import ComposeWindow
 from app.features.contacts.ops import ContactRecordOps
 from app.features.contacts.view import ContactsPage
+from app.features.emails.ops import EmailOps
+from app.features.emails.view import ContactEmails
 from app.features.imports.ops import ImportOps
 from app.features.imports.view import open_import_wizard
 from app.features.live.model import LiveChanges
 from app.features.login.model import SignInPreferences
 from app.features.login.ops import SIGNED_OUT_NOTE, ClientFactory, SignedIn, SignInFlow
+from app.features.mailboxes.banner import ReconnectBanner
+from app.features.mailboxes.ops import MailboxOps
+from app.features.mailboxes.view import MailboxesPage
 from app.features.pipeline.ops import PipelineOps
 from app.features.pipeline.view import PipelinePage
 from app.features.records.editing import EditableRecordPage
@@ -38,12 +50,14 @@ from app.features.startup.model import StartupFailure, StartupProgress
 from app.features.startup.view import StartupWindow
 from app.features.status.monitor import DEFAULT_INTERVAL_MS, HealthMonitor
 from app.features.status.view import StatusPage
+from app.features.templates.ops import TemplateOps
+from app.features.templates.view import TemplatesPage
 from app.features.users.ops import UserAdminOps
 from app.features.users.view import UsersPage
 from app.keychain import Keychain
 from app.main_window import MainWindow
 from app.ops import Operations
-from app.qt.core import QObject, QTimer, Signal
+from app.qt.core import QObject, Qt, QTimer, Signal
 from app.qt.gui import QKeySequence
 from app.qt.widgets import QDialog
 
@@ -107,6 +121,8 @@ class DesktopShell(QObject):
         """The signed-in window's stream of changes made elsewhere."""
         self.palette: CommandPalette | None = None
         """The signed-in window's Ctrl+K search."""
+        self.composer: ComposeWindow | None = None
+        """The compose window opened last."""
         self._window_ops: Operations | None = None
         self._solo_requested = False
         self._signing_out = False
@@ -243,7 +259,9 @@ class DesktopShell(QObject):
         window.add_page("System status", "status", StatusPage(self.monitor, label))
         if user.is_admin:
             window.add_page("Users", "users", UsersPage(UserAdminOps(client, window_ops), user))
-        window.add_page("Settings", "settings", SettingsPage(AccountOps(client, window_ops)))
+        settings = SettingsPage(AccountOps(client, window_ops))
+        window.add_page("Settings", "settings", settings)
+        self._offer_email(window, settings, accounts, contacts, client, window_ops)
         palette = self.palette = install_palette(window, SearchOps(client, window_ops))
         palette.open_requested.connect(self._open_found)
         window.search_requested.connect(palette.popup)
@@ -270,6 +288,58 @@ class DesktopShell(QObject):
             return open_import_wizard(imports, kind, page, on_imported=lambda _k: page.refresh())
 
         page.offer_import(open_wizard)
+
+    def _offer_email(
+        self,
+        window: MainWindow,
+        settings: SettingsPage,
+        accounts: AccountsPage,
+        contacts: ContactsPage,
+        client: GatewayClient,
+        window_ops: Operations,
+    ) -> None:
+        """Settings > Mailboxes and Templates, the window's notice of a mailbox that needs
+        reconnecting, each contact's emails with "Email" on their panel, and each
+        account's emails (its contacts') on its panel."""
+        mailboxes = MailboxesPage(MailboxOps(client, window_ops))
+        settings.add_section("Mailboxes", mailboxes)
+        settings.add_section("Templates", TemplatesPage(TemplateOps(client, window_ops)))
+        banner = ReconnectBanner(mailboxes.model)
+        window.add_notice(banner)
+
+        def reconnect(mailbox: Mailbox) -> None:
+            window.show_page("Settings")
+            settings.show_section("Mailboxes")
+            mailboxes.reconnect(mailbox)
+
+        banner.reconnect_wanted.connect(reconnect)
+        mailboxes.refresh()  # the notice knows at once, not once the page is opened
+        email_ops = EmailOps(client, window_ops)
+        emails = ContactEmails(email_ops, contacts)
+        contacts.offer_email(emails, lambda contact: self.compose(contact, email_ops, emails))
+        accounts.offer_emails(ContactEmails(email_ops, accounts))
+
+    def compose(
+        self, contact: Contact, email_ops: EmailOps, emails: ContactEmails
+    ) -> ComposeWindow | None:
+        """Open a compose window to ``contact``; what it sends shows among their emails."""
+        window = self.main_window
+        if window is None:
+            return None
+        to = recipient_text(Recipient(email=contact.email or "", name=contact.full_name))
+        composer = self.composer = ComposeWindow(
+            email_ops,
+            to=to if contact.email else "",
+            contact_id=contact.id,
+            contact_email=contact.email or "",
+            live=self.live,
+            parent=window,
+        )
+        composer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        composer.queued.connect(emails.put)
+        composer.changed.connect(emails.put)
+        composer.show()
+        return composer
 
     @staticmethod
     def _follow(window: MainWindow, live: LiveChanges) -> None:
@@ -340,7 +410,7 @@ class DesktopShell(QObject):
             monitor.stop()
         live = self.live
         self._stop_live()
-        self.live = self.palette = None
+        self.live = self.palette = self.composer = None
         self.ops.set_report(None)
         window, self.main_window = self.main_window, None
         if window is not None:

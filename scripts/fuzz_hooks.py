@@ -23,6 +23,7 @@ from typing import Any
 import schemathesis
 
 DATA: dict[str, Any] = json.loads(os.environ.get("SALESOS_FUZZ_DATA", "{}"))
+COUNTER = itertools.count()
 STRONG = itertools.cycle(["violet harbour lantern 71", "quiet copper meadow 42"])
 CSV = b"Last name,Email,Name,Domain\nLovelace,ada@example.com,Acme,acme.example\n"
 MAPPING = {
@@ -36,7 +37,11 @@ REFERENCES = {
     "owner_id": "user",
     "manager_id": "manager",
     "stage_id": "stage",
+    "mailbox_id": "mailbox",
+    "template_id": "template",
+    "contact_id": "contact",
 }
+SMTP_SETTINGS = ("smtp_host", "smtp_port", "smtp_security", "username", "password")
 
 
 def _positive(case: schemathesis.Case) -> bool:
@@ -55,8 +60,37 @@ def _kind_of(path: str) -> str:
     return ""
 
 
+def _fix_email(path: str, body: dict[str, Any]) -> None:
+    """Email: a mailbox connects only to a server that signs it in (the fuzzing
+    company's SMTP server, with its password); a message or template needs a body;
+    attachments are uploaded files, not any id."""
+    if path.endswith("/mailboxes") and "smtp" in DATA:  # connect: any kind, ours
+        keep = {k: body[k] for k in ("display_name", "daily_cap", "min_interval_seconds")
+                if k in body}  # fmt: skip
+        body.clear()
+        body.update(DATA["smtp"], **keep)
+        body["email"] = f"fuzz-{next(COUNTER)}-{DATA['smtp']['email']}"
+    elif "/mailboxes/" in path and "smtp" in DATA:  # a change: the same server again
+        for key in SMTP_SETTINGS:
+            if key in body:
+                body[key] = DATA["smtp"][key]
+        for key in ("imap_host", "imap_port", "imap_security", "grant"):  # SMTP, no IMAP
+            body.pop(key, None)
+    if path.endswith(("/emails", "/emails/preview", "/email-templates")):
+        if not body.get("body_text") and not body.get("body_html") and not body.get("template_id"):
+            body["body_text"] = "Hello"
+        if path.endswith("/emails") and not body.get("subject") and not body.get("template_id"):
+            body["subject"] = "Hello"
+        if isinstance(body.get("attachment_ids"), list):
+            body["attachment_ids"] = []
+        body.pop("reply_to", None)  # the id of an email of ours to answer, not any id
+        if path.endswith("/email-templates") and isinstance(body.get("name"), str):
+            body["name"] = f"{body['name'][:180]} {next(COUNTER)}"  # names differ
+
+
 def _fix_body(path: str, body: dict[str, Any]) -> None:
     kind = _kind_of(path)
+    _fix_email(path, body)
     for key, what in REFERENCES.items():
         if body.get(key) is not None and what in DATA:
             body[key] = DATA[what]
@@ -74,7 +108,8 @@ def _fix_body(path: str, body: dict[str, Any]) -> None:
     if "current_password" in body and "password" in DATA:
         body["current_password"] = DATA["password"]  # only the holder knows it
     for key in ("password", "new_password"):
-        if isinstance(body.get(key), str):  # its strength depends on the user's name too
+        if isinstance(body.get(key), str) and "/mailboxes" not in path:
+            # its strength depends on the user's name too
             body[key] = next(STRONG)
     if isinstance(body.get("stages"), list) and body["stages"]:
         stages = body["stages"]

@@ -92,7 +92,7 @@ class TestSqlLivesInRepositories:
 class TestContexts:
     def test_the_contexts_found_are_the_packages_that_declare_one(self) -> None:
         declared = sorted(p.parent.name for p in BACKEND.glob("*/context.py"))
-        assert sorted(registry.names()) == declared == ["auth", "crm"]
+        assert sorted(registry.names()) == declared == ["auth", "crm", "email"]
 
     def test_every_context_is_under_the_import_contracts(self) -> None:
         config = tomllib.loads((ROOT / "pyproject.toml").read_text())

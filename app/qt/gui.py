@@ -32,6 +32,8 @@ from PySide6.QtGui import (
     QResizeEvent,
     QShortcut,
     QShowEvent,
+    QTextCursor,
+    QTextFormat,
 )
 
 __all__ = [
@@ -61,4 +63,6 @@ __all__ = [
     "QResizeEvent",
     "QShortcut",
     "QShowEvent",
+    "QTextCursor",
+    "QTextFormat",
 ]

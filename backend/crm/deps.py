@@ -10,8 +10,8 @@ from fastapi import Depends, Header, Query, Request
 from pydantic import StringConstraints
 
 from backend.context import ContextEnv, ContextState
-from backend.crm.access import Access, access_for
 from backend.crm.schemas import FILTER_VALUE_MAX, filter_pattern, sort_pattern
+from backend.kit.access import Access, access_for
 from backend.kit.errors import ErrorBody
 from backend.kit.http import state_of
 from backend.kit.pagination import MAX_LIMIT

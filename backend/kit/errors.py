@@ -173,13 +173,18 @@ _TYPE_TAGS = frozenset(
 
 def _is_type_tag(part: Any) -> bool:
     """Pydantic names the member of a union a value failed (``constrained-str``,
-    ``function-after[_currency(), …]``, ``none``): not a field."""
+    ``function-after[_currency(), …]``, ``none``, a model's class name, and our
+    discriminated unions' tags, written ``union:<name>``): not a field (ours are
+    snake_case)."""
     if not isinstance(part, str):
         return False
     return (
         "[" in part
         or part in _TYPE_TAGS
-        or part.startswith(("constrained-", "function-", "lax-or-strict", "json-or-python"))
+        or (part[:1].isupper() and part.isalnum())  # a model in a union (``RecipientIn``)
+        or part.startswith(
+            ("constrained-", "function-", "lax-or-strict", "json-or-python", "union:")
+        )
     )
 
 

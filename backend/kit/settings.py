@@ -92,6 +92,52 @@ class Settings(BaseSettings):
     reader may rely on them); ``groups``: only what registered consumer groups have not
     handled. Unset: ``all`` for the embedded broker (it keeps its log in memory),
     ``groups`` for a cluster (which keeps its own)."""
+    previous_secret_keys: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), alias="SALESOS_PREVIOUS_SECRET_KEYS"
+    )
+    """Keys that sealed secrets still stored (comma-separated): after a rotation of
+    ``SALESOS_SECRET_KEY`` they still open, and are sealed again under the new key."""
+
+    # ---- email providers (DESIGN.md: outside systems, configurable base URLs)
+    google_client_id: str = Field(default="", alias="SALESOS_GOOGLE_CLIENT_ID")
+    google_client_secret: SecretStr = Field(
+        default=SecretStr(""), alias="SALESOS_GOOGLE_CLIENT_SECRET"
+    )
+    """Google's "desktop app" OAuth clients have a secret that is not one (RFC 8252 §8.5):
+    the desktop needs it for the token exchange and the server for refreshes."""
+    google_auth_url: str = Field(
+        default="https://accounts.google.com/o/oauth2/v2/auth", alias="SALESOS_GOOGLE_AUTH_URL"
+    )
+    google_token_url: str = Field(
+        default="https://oauth2.googleapis.com/token", alias="SALESOS_GOOGLE_TOKEN_URL"
+    )
+    gmail_api_url: str = Field(
+        default="https://gmail.googleapis.com", alias="SALESOS_GMAIL_API_URL"
+    )
+    microsoft_client_id: str = Field(default="", alias="SALESOS_MICROSOFT_CLIENT_ID")
+    microsoft_authority: str = Field(
+        default="https://login.microsoftonline.com/common", alias="SALESOS_MICROSOFT_AUTHORITY"
+    )
+    """``https://login.microsoftonline.com/<tenant>``: ``common``, ``organizations`` or a
+    directory id."""
+    graph_api_url: str = Field(default="https://graph.microsoft.com", alias="SALESOS_GRAPH_API_URL")
+    provider_ca_file: Path | None = Field(default=None, alias="SALESOS_PROVIDER_CA_FILE")
+    """A PEM bundle to trust for provider endpoints instead of the public CAs (a
+    corporate TLS proxy; the tests' local CA)."""
+    email_send_timeout: float = Field(
+        default=30.0, gt=0, le=600, alias="SALESOS_EMAIL_SEND_TIMEOUT"
+    )
+    email_concurrency: int = Field(default=32, ge=1, le=1000, alias="SALESOS_EMAIL_CONCURRENCY")
+    """Messages one send worker has in flight at once (each mailbox sends one at a time)."""
+    email_wait_scale: float = Field(default=1.0, gt=0, le=1, alias="SALESOS_EMAIL_WAIT_SCALE")
+    """Tests and benchmarks shrink the send worker's own waits (its backoff, the wait
+    for a mailbox to be reconnected); a provider's ``Retry-After`` is always obeyed as
+    given. Never below 1 in production."""
+    email_lookup_scale: float = Field(default=1.0, gt=0, le=1, alias="SALESOS_EMAIL_LOOKUP_SCALE")
+    """Tests shrink the windows in which a Sent folder is searched again before a
+    message is called not sent (a provider files and indexes what it took with a delay:
+    shrunk too far, a message still being filed is sent twice). Never below 1 in
+    production."""
     # Tests and benchmarks trade durability for speed; never the default.
     embedded_pg_fast: bool = Field(default=False, alias="SALESOS_EMBEDDED_PG_FAST")
 
@@ -133,6 +179,24 @@ class Settings(BaseSettings):
                 raise ValueError(f"{pair!r} is not name=http://host:port, e.g. crm=http://crm:3002")
             urls[name.strip()] = url.strip().rstrip("/")
         return urls
+
+    @field_validator("previous_secret_keys", mode="before")
+    @classmethod
+    def _parse_previous_keys(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(k.strip() for k in value.split(",") if k.strip())
+        return value
+
+    @field_validator(
+        "google_auth_url", "google_token_url", "gmail_api_url",
+        "microsoft_authority", "graph_api_url",
+    )  # fmt: skip
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

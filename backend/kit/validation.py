@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 NUL_MESSAGE = "must not contain a NUL character (\\u0000)"
 NO_NUL = "^[^\\u0000]*$"
 """The pattern the document gives a free-text field: anything but a NUL character."""
+ONE_LINE = "^[^\\u0000-\\u001f\\u007f]*$"
+"""A name that goes into a header (an email's display names): no line breaks or other
+control characters (a line break there would start a header of its own)."""
 
 
 def _describe_no_nul(schema: dict[str, Any]) -> None:

@@ -24,6 +24,7 @@ CRM_ACCOUNTS = Topic("crm", "accounts")
 CRM_CONTACTS = Topic("crm", "contacts")
 CRM_OPPORTUNITIES = Topic("crm", "opportunities")
 EMAIL_MESSAGES = Topic("email", "messages")
+EMAIL_MAILBOXES = Topic("email", "mailboxes")
 EMAIL_ENGAGEMENT = Topic("email", "engagement")
 CALENDAR_MEETINGS = Topic("calendar", "meetings")
 SEQUENCES_ENROLLMENTS = Topic("sequences", "enrollments")
@@ -37,6 +38,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     CRM_CONTACTS,
     CRM_OPPORTUNITIES,
     EMAIL_MESSAGES,
+    EMAIL_MAILBOXES,
     EMAIL_ENGAGEMENT,
     CALENDAR_MEETINGS,
     SEQUENCES_ENROLLMENTS,

@@ -18,6 +18,8 @@ from backend.auth.repository import UserRepository
 from backend.kit.resources import Resources
 from backend.kit.tenancy import NoTenantError, bind_tenant
 from tests.factories.auth import Tenant, add_user, signup
+from tests.servers import smtp as smtp_server
+from tests.servers.smtp import SMTPServer
 
 PARAM = re.compile(r"\{[^}]+\}")
 
@@ -83,10 +85,32 @@ def _needs_query(op: dict[str, Any]) -> bool:
     return any(p.get("required") and p.get("in") == "query" for p in op.get("parameters", []))
 
 
-async def _give_data(api: httpx.AsyncClient, tenant: Tenant) -> None:
+async def _give_data(api: httpx.AsyncClient, tenant: Tenant, smtp: SMTPServer) -> None:
     """One record in every list a tenant can fill, so the probe has ids to aim at.
     A new list route without an entry here fails the probe with a message saying so."""
     h = tenant.admin.headers
+    sender = f"probe-{uuid.uuid4().hex[:8]}@example.com"
+    smtp.add_user(sender, "probe password 1")
+    mailbox = await api.post(
+        "/api/v1/mailboxes",
+        json={"kind": "smtp", "email": sender, "smtp_host": smtp.host, "smtp_port": smtp.port,
+              "smtp_security": "none", "username": sender, "password": "probe password 1"},
+        headers=h,
+    )  # fmt: skip
+    assert mailbox.status_code == 201, mailbox.text
+    template = await api.post(
+        "/api/v1/email-templates",
+        json={"name": "Probe", "subject": "Hi", "body_text": "Hello {{ contact.first_name }}"},
+        headers=h,
+    )
+    assert template.status_code == 201, template.text
+    email = await api.post(
+        "/api/v1/emails",
+        json={"mailbox_id": mailbox.json()["id"], "to": ["lead@example.org"], "subject": "Hi",
+              "body_text": "Hello", "send_at": "2099-01-01T00:00:00Z"},
+        headers=h,
+    )  # fmt: skip
+    assert email.status_code == 202, email.text
     account = (
         await api.post(
             "/api/v1/accounts", json={"name": "Probe Corp", "domain": "probe.example"}, headers=h
@@ -148,10 +172,11 @@ class TestCrossTenantProbe:
     async def test_every_id_route_and_every_list(self, api: httpx.AsyncClient) -> None:
         spec = (await api.get("/openapi.json")).json()
         a, b = await signup(api, "Tenant A"), await signup(api, "Tenant B")
-        for tenant in (a, b):  # some data on both sides
-            await add_user(api, tenant, "manager")
-            await add_user(api, tenant, "rep")
-            await _give_data(api, tenant)
+        with smtp_server.running({}, auth_without_tls=True) as smtp:
+            for tenant in (a, b):  # some data on both sides
+                await add_user(api, tenant, "manager")
+                await add_user(api, tenant, "rep")
+                await _give_data(api, tenant, smtp)
 
         list_routes = [
             p for p, ops in spec["paths"].items()
@@ -187,8 +212,10 @@ class TestCrossTenantProbe:
                 assert set(body) == {"error"}
                 assert body["error"]["code"] == "not_found"
                 probed += 1
-        # users 3, sessions 1, accounts/contacts/opportunities 4 each, pipelines 3, fields 2, views 3
-        assert probed >= 27, probed  # + imports: get, errors, errors.csv
+        # users 3, sessions 1, accounts/contacts/opportunities 4 each, pipelines 3, fields 2,
+        # views 3, imports 3; mailboxes 4, email templates 4, emails 3
+        assert probed >= 38, probed
+        assert {"/api/v1/mailboxes", "/api/v1/email-templates", "/api/v1/emails"} <= set(a_ids)
         # And nothing of A's changed through B's attempts.
         assert await _ids_of(api, a, "/api/v1/users") == a_ids["/api/v1/users"]
         users = (await api.get("/api/v1/users", headers=a.admin.headers)).json()["items"]

@@ -49,3 +49,8 @@ class TestBackendBenchmarksRun:
         out = _smoke("auth_gateway", tmp_path)
         for figure in ("login (correct password", "gateway overhead p50"):
             assert figure in out
+
+    def test_email(self, tmp_path: Path) -> None:
+        out = _smoke("emails", tmp_path)
+        for figure in ("messages/s", "queue to sent, idle", "compose merge preview"):
+            assert figure in out

@@ -8,6 +8,7 @@ from app.api.live import Change
 from app.api.records import Account, Contact
 from app.features.accounts.model import AccountsTableModel
 from app.features.accounts.ops import AccountRecordOps, AccountRelations
+from app.features.emails.view import ContactEmails, EmailList
 from app.features.live.model import LiveChanges
 from app.features.records.detail import RecordDetail, make_label
 from app.features.records.editing import EditableRecordPage
@@ -61,6 +62,9 @@ class AccountDetail(RecordDetail):
         self.contact_labels: list[QLabel] = []
         self.listed_ids: frozenset[str] = frozenset()
         """The ids of the contacts and opportunities listed."""
+        self.emails: ContactEmails | None = None
+        """The emails of the account's contacts, once offered."""
+        self.email_list: EmailList | None = None
 
     @property
     def account(self) -> Account | None:
@@ -111,6 +115,10 @@ class AccountDetail(RecordDetail):
             self.add_note("No opportunities")
         for opportunity in relations.opportunities:
             self.add_opportunity(opportunity, relations.account.name)
+        if self.emails is not None:
+            self.section("Emails")
+            self.email_list = EmailList(self.emails, self.inner)
+            self.add_widget(self.email_list)
         self.end_sections()
 
     def _add_contact(self, contact: Contact) -> None:
@@ -161,6 +169,7 @@ class AccountsPage(EditableRecordPage[Account]):
         model.setParent(self)
         loader.setParent(self)
         self._accounts = accounts
+        self._emails: ContactEmails | None = None
         self._relations: asyncio.Task[AccountRelations] | None = None
         self._related_timer = QTimer(self)
         self._related_timer.setSingleShot(True)
@@ -178,7 +187,15 @@ class AccountsPage(EditableRecordPage[Account]):
         """Show the account of ``index``'s row beside the list (what Enter does)."""
         self.open_index(index)
 
+    def offer_emails(self, emails: ContactEmails) -> None:
+        """Show the emails of the account's contacts on its panel; call before
+        :meth:`follow`."""
+        self._emails = emails
+        self.detail.emails = emails
+
     def open_record(self, record: Account) -> None:
+        if self._emails is not None and self._emails.model.account_id != record.id:
+            self._emails.show_account(record.id)
         self.detail.show_account(record)
         self.load_relations(record)
 
@@ -197,6 +214,8 @@ class AccountsPage(EditableRecordPage[Account]):
         contacts and opportunities too: when one changes elsewhere, the panel lists
         them again, once per burst of changes."""
         super().follow(live)
+        if self._emails is not None:
+            self._emails.follow(live)
         live.changed.connect(self.related_changed)
         live.stopped.connect(self._stop_reloading_related)
 

@@ -4,6 +4,7 @@ a detail panel beside the list, and the contact form."""
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
 from functools import cache
 
 from app.api.live import Change
@@ -11,16 +12,17 @@ from app.api.records import Contact
 from app.errors import UserMessage
 from app.features.contacts.model import ContactsTableModel
 from app.features.contacts.ops import ContactRecordOps, ContactRelations
+from app.features.emails.view import ContactEmails, EmailList
 from app.features.live.model import LiveChanges
 from app.features.records.detail import RecordDetail
 from app.features.records.editing import EditableRecordPage
 from app.features.records.form import FormEntry, RecordDialog, entry
 from app.features.records.live import GATHER_MS
 from app.features.records.model import NO_VALUE, short_date, text_or_dash
-from app.features.records.ops import RecordLoader
+from app.features.records.ops import EditableRecord, RecordLoader
 from app.features.records.view import message_text
-from app.qt.core import QTimer
-from app.qt.widgets import QWidget
+from app.qt.core import QTimer, Signal
+from app.qt.widgets import QPushButton, QWidget
 from app.widgets.record_form import CheckInput, ChoiceInput, SearchPicker, TextInput
 
 COMMON_ZONES = (
@@ -86,10 +88,45 @@ class ContactDetail(RecordDetail):
         parent: The parent widget.
     """
 
+    email_wanted = Signal(object)
+    """"Email" (the contact shown), once :meth:`offer_email` was called."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("contactDetailPanel", parent)
         self.account_names: dict[str, str] = {}
         """Names of the accounts seen, by id (for the form's account picker)."""
+        self.emails: ContactEmails | None = None
+        self.email_list: EmailList | None = None
+        self.email_button = QPushButton("Email", self)
+        self.email_button.setObjectName("detailEmailButton")
+        self.email_button.setProperty("variant", "small")
+        self.email_button.clicked.connect(self._email_wanted)
+        self.email_button.hide()
+        self.action_row.insertWidget(0, self.email_button)
+
+    def offer_email(self, emails: ContactEmails) -> None:
+        """Show an "Email" action and the contact's emails under their opportunities."""
+        self.emails = emails
+        self.email_button.show()
+
+    def _email_wanted(self) -> None:
+        contact = self.contact
+        if contact is not None:
+            self.email_wanted.emit(contact)
+
+    def show_record(self, record: EditableRecord, status: str = "") -> None:
+        super().show_record(record, status)
+        self.email_list = None
+        contact = self.contact
+        can_email = contact is not None and bool(contact.email) and not contact.do_not_contact
+        self.email_button.setEnabled(can_email)
+        self.email_button.setToolTip(
+            ""
+            if can_email
+            else "They asked not to be contacted"
+            if contact is not None and contact.do_not_contact
+            else "They have no email address"
+        )
 
     @property
     def contact(self) -> Contact | None:
@@ -143,6 +180,10 @@ class ContactDetail(RecordDetail):
         for opportunity in relations.opportunities:
             theirs = account is not None and opportunity.account_id == account.id
             self.add_opportunity(opportunity, account.name if account and theirs else "")
+        if self.emails is not None:
+            self.section("Emails")
+            self.email_list = EmailList(self.emails, self.inner)
+            self.add_widget(self.email_list)
         self.end_sections()
 
 
@@ -181,6 +222,7 @@ class ContactsPage(EditableRecordPage[Contact]):
         model.setParent(self)
         loader.setParent(self)
         self._contacts = contacts
+        self._emails: ContactEmails | None = None
         self._rows = model
         model.account_names_wanted.connect(self.load_account_names)
         self._changed_accounts: set[str] = set()
@@ -189,11 +231,20 @@ class ContactsPage(EditableRecordPage[Contact]):
         self._accounts_timer.setInterval(GATHER_MS)
         self._accounts_timer.timeout.connect(self._names_changed)
 
+    def offer_email(self, emails: ContactEmails, compose: Callable[[Contact], object]) -> None:
+        """Show each contact's emails on their panel, and "Email" there (``compose``
+        opens the compose window to them); call before :meth:`follow`."""
+        self._emails = emails
+        self.detail.offer_email(emails)
+        self.detail.email_wanted.connect(compose)
+
     def follow(self, live: LiveChanges) -> None:
         """Keep the list up to date (see the base class), its account names too: an
         account changed elsewhere (renamed, trashed) is asked for again, a burst of
-        such changes in one call."""
+        such changes in one call; and the emails of the contact shown."""
         super().follow(live)
+        if self._emails is not None:
+            self._emails.follow(live)
         live.changed.connect(self.account_changed)
         live.stopped.connect(self._accounts_timer.stop)
 
@@ -232,6 +283,8 @@ class ContactsPage(EditableRecordPage[Contact]):
         return record.full_name or "this contact"
 
     def open_record(self, record: Contact) -> None:
+        if self._emails is not None and self._emails.model.contact_id != record.id:
+            self._emails.show_contact(record.id)
         self.detail.show_contact(record)
         self.load_relations(record)
 

@@ -133,6 +133,8 @@ class RecordDetail(QFrame):
         actions.addWidget(self.edit_button)
         actions.addWidget(self.delete_button)
         actions.addStretch(1)
+        self.action_row = actions
+        """The row of Edit and Delete (a feature may add its own actions)."""
 
         self._scroll = QScrollArea(self)
         self._scroll.setObjectName("detailScroll")

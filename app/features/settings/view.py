@@ -1,9 +1,11 @@
-"""The Settings page: where I am signed in (end a session there), and my password."""
+"""The Settings page: where I am signed in (end a session there), and my password; other
+features add their sections beside it as tabs (Mailboxes, Templates)."""
 
 from __future__ import annotations
 
 from app.api.auth import DeviceSession
 from app.errors import UserMessage
+from app.features.live.model import LiveChanges
 from app.features.settings.model import DeviceSessionsModel
 from app.features.settings.ops import AccountOps
 from app.qt.core import Qt
@@ -16,6 +18,7 @@ from app.qt.widgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -149,14 +152,56 @@ class SettingsPage(QWidget):
         layout.addWidget(sessions_card)
         layout.addWidget(password_card)
         layout.addStretch(1)
-        scroll = QScrollArea(self)
+        scroll = self._account_scroll = QScrollArea(self)
         scroll.setObjectName("pageScroll")
         scroll.setWidget(content)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        self._outer = QVBoxLayout(self)
+        self._outer.setContentsMargins(0, 0, 0, 0)
+        self._outer.addWidget(scroll)
+        self.sections: QTabWidget | None = None
+        """The tabs, once :meth:`add_section` added one beside "Account"."""
+
+    # ------------------------------------------------------------------ sections
+
+    def add_section(self, title: str, widget: QWidget) -> None:
+        """Add a section of its own (Mailboxes, Templates) as a tab beside "Account"
+        (devices and password); a section with ``follow(live)`` is handed the live
+        stream by :meth:`follow`."""
+        if self.sections is None:
+            tabs = self.sections = QTabWidget(self)
+            tabs.setObjectName("settingsSections")
+            tabs.setDocumentMode(True)
+            self._outer.removeWidget(self._account_scroll)
+            tabs.addTab(self._account_scroll, "Account")
+            self._outer.addWidget(tabs)
+        self.sections.addTab(widget, title)
+
+    def section(self, title: str) -> QWidget | None:
+        """The section called ``title`` ("Account", "Mailboxes" …), if there is one."""
+        tabs = self.sections
+        if tabs is None:
+            return self._account_scroll if title == "Account" else None
+        for index in range(tabs.count()):
+            if tabs.tabText(index) == title:
+                return tabs.widget(index)
+        return None
+
+    def show_section(self, title: str) -> QWidget | None:
+        """Switch to the section called ``title``; returns it."""
+        widget = self.section(title)
+        if widget is not None and self.sections is not None:
+            self.sections.setCurrentWidget(widget)
+        return widget
+
+    def follow(self, live: LiveChanges) -> None:
+        """Hand the live stream to each section that keeps itself up to date."""
+        tabs = self.sections
+        for index in range(tabs.count() if tabs is not None else 0):
+            follow = getattr(tabs.widget(index), "follow", None) if tabs is not None else None
+            if callable(follow):
+                follow(live)
 
     @staticmethod
     def _password_edit(parent: QWidget) -> PasswordEdit:

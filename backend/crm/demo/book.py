@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.crm.access import Access
 from backend.crm.pipelines.service import PipelineService
 from backend.crm.records.kinds import ACCOUNTS, CONTACTS
 from backend.crm.records.service import OpportunityService, RecordService
+from backend.kit.access import Access
 from backend.kit.errors import ValidationFailed
 
 DEMO_ACCOUNTS: tuple[tuple[str, str, str, int, str, str], ...] = (

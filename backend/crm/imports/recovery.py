@@ -15,16 +15,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
 import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psutil
-
 from backend.crm.imports.repository import ImportLeaseRepository, ImportRepository
-from backend.crm.imports.runner import ImportRunner, holder_name, upload_path
+from backend.crm.imports.runner import ImportRunner, upload_path
+from backend.kit.leases import holder_gone, holder_name
 from backend.kit.resources import Resources
 from backend.kit.tasks import BackgroundTasks
 from backend.kit.tenancy import TENANT_KEY
@@ -38,28 +36,13 @@ FILE_RETENTION_SECONDS = 24 * 3600.0
 """The longest an uploaded file is kept, whatever happened to its import."""
 
 
-def _holder_gone(holder: str, age: float) -> bool:
-    """A holder on this host is gone when its process is (a pid with another start time
-    is another process); one elsewhere when it stopped refreshing its lease."""
-    if holder == holder_name():
-        return False
-    host, _, process = holder.partition(":")
-    pid, _, started = process.partition(":")
-    if host == socket.gethostname() and pid.isdigit() and started.isdigit():
-        try:
-            return int(psutil.Process(int(pid)).create_time()) != int(started)
-        except psutil.NoSuchProcess:
-            return True
-    return age > STALE_SECONDS
-
-
 async def recover_once(resources: Resources, tasks: BackgroundTasks) -> list[uuid.UUID]:
     """Take over the imports whose runner died; returns their ids."""
     taken: list[tuple[uuid.UUID, uuid.UUID]] = []
     async with resources.sessionmaker() as session, session.begin():
         leases = ImportLeaseRepository.from_session(session)
         for lease, age in await leases.claimable():
-            if _holder_gone(lease.holder, age):
+            if holder_gone(lease.holder, age, STALE_SECONDS):
                 await leases.hold(lease.import_id, lease.customer_id, holder_name())
                 taken.append((lease.import_id, lease.customer_id))
     for import_id, customer_id in taken:

@@ -11,19 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psutil
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend.crm.access import Access
 from backend.crm.fields.service import CustomFieldService
 from backend.crm.imports import files
 from backend.crm.imports.mapping import TARGETS, Target, cell_value
@@ -31,7 +27,9 @@ from backend.crm.imports.repository import ImportLeaseRepository, ImportReposito
 from backend.crm.models import Account, CustomField, Import, ImportError_
 from backend.crm.records.repository import RecordRepository
 from backend.crm.records.service import RecordService, record_service
+from backend.kit.access import Access
 from backend.kit.errors import ValidationFailed
+from backend.kit.leases import holder_name
 from backend.kit.security import Permission, Role
 from backend.kit.tenancy import TENANT_KEY
 from backend.kit.validation import NUL_MESSAGE
@@ -51,13 +49,6 @@ class _Batch:
     skipped: int = 0
     errors: int = 0
     problems: list[ImportError_] = field(default_factory=list)
-
-
-def holder_name() -> str:
-    """Who holds a lease: this host and process, with the process's start time (a pid
-    used again after a restart is another process): ``host:pid:started``."""
-    started = int(psutil.Process().create_time())
-    return f"{socket.gethostname()}:{os.getpid()}:{started}"
 
 
 def upload_path(home: Path, import_id: uuid.UUID) -> Path:

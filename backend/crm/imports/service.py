@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend.crm.access import Access
 from backend.crm.fields.service import CustomFieldService
 from backend.crm.imports import files
 from backend.crm.imports.mapping import (
@@ -27,12 +26,14 @@ from backend.crm.imports.mapping import (
     target_of,
 )
 from backend.crm.imports.repository import ImportLeaseRepository, ImportRepository
-from backend.crm.imports.runner import ImportRunner, holder_name
+from backend.crm.imports.runner import ImportRunner
 from backend.crm.models import Import, ImportError_
 from backend.crm.records.kinds import KINDS, RecordKind
 from backend.crm.records.service import record_service
+from backend.kit.access import Access
 from backend.kit.db import after_commit
 from backend.kit.errors import NotFound, ValidationFailed
+from backend.kit.leases import holder_name
 from backend.kit.security import Permission
 from backend.kit.tasks import BackgroundTasks
 from backend.kit.tenancy import bind_tenant

@@ -23,13 +23,13 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.crm import events
-from backend.crm.access import Access
 from backend.crm.errors import StaleWrite
 from backend.crm.fields.service import CustomFieldService, validate_custom_fields
 from backend.crm.models import CustomField, Opportunity, Stage
 from backend.crm.pipelines.service import PipelineService, weighted
 from backend.crm.records.kinds import OPPORTUNITIES, R, RecordKind
 from backend.crm.records.repository import Filter, RecordRepository
+from backend.kit.access import Access
 from backend.kit.errors import Forbidden, NotFound, ValidationFailed
 from backend.kit.security import Permission
 from backend.messaging.envelope import DomainEvent

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.crm.access import Access
 from backend.crm.search.repository import SearchRepository
+from backend.kit.access import Access
 from backend.kit.security import Permission
 
 

@@ -23,7 +23,7 @@ class TestGatewayHealth:
         assert body["database"]["status"] == "ok"
         assert body["database"]["detail"].startswith("PostgreSQL 18")
         assert body["broker"]["status"] == "ok"
-        assert set(body["services"]) == set(registry.names()) == {"auth", "crm"}
+        assert set(body["services"]) == set(registry.names()) == {"auth", "crm", "email"}
         assert all(s["status"] == "ok" for s in body["services"].values())
 
     async def test_broker_down_is_503_naming_the_broker(

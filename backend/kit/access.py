@@ -1,4 +1,6 @@
-"""Whose records a caller reaches: their own, their team's (asked of auth), or all."""
+"""Whose records a caller reaches: their own, their team's (asked of auth), or all.
+
+Every context applies the same reach (the CRM to its records, email to messages)."""
 
 from __future__ import annotations
 
