@@ -51,7 +51,7 @@ async def test_a_change_reaches_the_tenants_stream_and_no_other(served: str) -> 
             )
             assert r.status_code == 201, r.text
             account_id = r.json()["id"]
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + 30  # not a timing test: benchmarks/events.py measures
             while not any(c["id"] == account_id for c in seen_a) and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
             took = time.monotonic() - t0
@@ -66,7 +66,7 @@ async def test_a_change_reaches_the_tenants_stream_and_no_other(served: str) -> 
                 "/api/v1/accounts", json={"name": "B's own"}, headers=b.admin.headers
             )
             own_id = r.json()["id"]
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + 30  # not a timing test: benchmarks/events.py measures
             while not any(c["id"] == own_id for c in seen_b) and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
             assert any(c["id"] == own_id for c in seen_b)
