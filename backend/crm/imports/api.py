@@ -14,7 +14,12 @@ from backend.crm.imports import files
 from backend.crm.imports import schemas as s
 from backend.crm.imports.mapping import Importable, OnDuplicate, parse_mapping
 from backend.crm.imports.runner import upload_path
-from backend.crm.imports.service import Export, ImportService, error_report_rows
+from backend.crm.imports.service import (
+    Export,
+    ImportService,
+    error_report_rows,
+    report_columns,
+)
 from backend.crm.schemas import ObjectType
 from backend.kit.http import resources_of
 from backend.kit.tenancy import TenantSessionDep
@@ -133,7 +138,7 @@ async def import_error_report(
     job = await ImportService(session, access).mine(import_id)
     rows = error_report_rows(resources_of(request).sessionmaker, access.principal.customer_id, job)
     return StreamingResponse(
-        files.csv_lines(["row", "column", "problem", *job.mapping], rows),
+        files.csv_lines(["row", "column", "problem", *report_columns(job)], rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="import-errors-{import_id}.csv"'},
     )

@@ -145,7 +145,8 @@ class ImportService:
         job = Import(
             id=import_id, user_id=self.access.principal.user_id,
             object_type=target.object_type, filename=filename[:200], status="queued",
-            mapping=mapping, on_duplicate=on_duplicate, total_rows=check.total_rows,
+            mapping=mapping, columns=list(check.headers), on_duplicate=on_duplicate,
+            total_rows=check.total_rows,
             role=self.access.principal.role.value,
             reach=sorted(reach) if reach is not None else None,
         )  # fmt: skip
@@ -176,6 +177,11 @@ class ImportService:
         return await self.repo.errors(import_id, limit, after_row)
 
 
+def report_columns(job: Import) -> list[str]:
+    """The file's columns as the user's file had them (older imports: as mapped)."""
+    return list(job.columns) if job.columns else list(job.mapping)
+
+
 async def error_report_rows(
     sessionmaker: async_sessionmaker[AsyncSession],
     customer_id: uuid.UUID,
@@ -183,7 +189,7 @@ async def error_report_rows(
 ) -> AsyncIterator[list[Any]]:
     """The error report's rows (row, column, problem, then the row as the file had it),
     read in pages on a session of its own (the response streams after the request)."""
-    columns = list(job.mapping)
+    columns = report_columns(job)
     after = 0
     async with sessionmaker() as session:
         await bind_tenant(session, customer_id)
