@@ -39,9 +39,15 @@ def accept_or_new_request_id(incoming: str | None) -> str:
     return uuid.uuid4().hex
 
 
+RENAMED_LOGGERS = {"uvicorn.error": "uvicorn"}
+"""uvicorn logs its ordinary lines ("Started server process") as ``uvicorn.error``: they
+are labelled ``uvicorn``, so a line says ERROR only when its level does."""
+
+
 class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = _request_id.get()
+        record.name = RENAMED_LOGGERS.get(record.name, record.name)
         return True
 
 
