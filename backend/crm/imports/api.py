@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
-from backend.crm.deps import AccessDep, CrmStateDep, E, Filters
+from backend.crm.deps import AccessDep, CrmStateDep, E, Filters, Quick
 from backend.crm.imports import files
 from backend.crm.imports import schemas as s
 from backend.crm.imports.mapping import Importable, OnDuplicate, parse_mapping
@@ -154,9 +154,10 @@ async def export_csv(
     access: AccessDep,
     filters: Filters = [],  # noqa: B006 - FastAPI copies defaults
     sort: str | None = None,
+    q: Quick = "",
 ) -> StreamingResponse:
-    """Every record of the list (same filters and sort), streamed as CSV."""
-    export = Export(object_type, access, filters, sort)
+    """Every record of the list (same filters, filter box ``q`` and sort), streamed as CSV."""
+    export = Export(object_type, access, filters, sort, q)
     await export.check(session)  # a bad filter fails here, before the 200 starts
     return StreamingResponse(
         files.csv_lines(export.header, export.rows(resources_of(request).sessionmaker)),

@@ -208,23 +208,36 @@ async def error_report_rows(
 
 
 class Export:
-    """Every record of a list (same filters and sort) as CSV rows."""
+    """Every record of a list (same filters, filter box and sort) as CSV rows."""
 
     def __init__(
-        self, object_type: str, access: Access, filters: Sequence[str], sort: str | None
+        self,
+        object_type: str,
+        access: Access,
+        filters: Sequence[str],
+        sort: str | None,
+        quick: str = "",
     ) -> None:
         self.kind: RecordKind[Any] = KINDS[object_type]
         self.columns = EXPORT_COLUMNS[object_type]
         self.access = access
         self.filters = list(filters)
         self.sort = sort
+        self.quick = quick
         self.custom_keys: list[str] = []
 
     async def check(self, session: AsyncSession) -> None:
         """Fail fast on bad filters or sort, before an answer starts; learn the custom
         fields to add as columns."""
         service = record_service(session, self.kind, self.access)
-        await service.page(filters=self.filters, sort=self.sort, trash=False, cursor=None, limit=1)
+        await service.page(
+            filters=self.filters,
+            sort=self.sort,
+            trash=False,
+            cursor=None,
+            limit=1,
+            quick=self.quick,
+        )
         self.custom_keys = sorted(await service.custom_definitions())
 
     @property
@@ -240,7 +253,12 @@ class Export:
             cursor: str | None = None
             while True:
                 items, cursor = await service.page(
-                    filters=self.filters, sort=self.sort, trash=False, cursor=cursor, limit=2000
+                    filters=self.filters,
+                    sort=self.sort,
+                    trash=False,
+                    cursor=cursor,
+                    limit=2000,
+                    quick=self.quick,
                 )
                 for r in items:
                     yield [

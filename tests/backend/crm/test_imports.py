@@ -214,6 +214,11 @@ class TestExport:
         assert 'filename="accounts.csv"' in r.headers["content-disposition"]
         rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
         assert [row["name"] for row in rows] == ["Acme", "Ceta"]
+        boxed = await api.get(
+            "/api/v1/exports/account.csv", params={"q": "eta", "sort": "name"}, headers=h
+        )
+        rows = list(csv.DictReader(io.StringIO(boxed.content.decode("utf-8-sig"))))
+        assert [row["name"] for row in rows] == ["Beta", "Ceta"]  # as the filter box shows
 
     async def test_a_bad_filter_is_a_422_not_a_broken_file(
         self, api: httpx.AsyncClient, tenant: Tenant
