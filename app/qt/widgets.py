@@ -7,7 +7,9 @@ windows import from here.
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
+    QAbstractSpinBox,
     QApplication,
     QButtonGroup,
     QCheckBox,
@@ -58,7 +60,9 @@ from PySide6.QtWidgets import (
 )
 
 __all__ = [
+    "QAbstractButton",
     "QAbstractItemView",
+    "QAbstractSpinBox",
     "QApplication",
     "QButtonGroup",
     "QCheckBox",

@@ -248,7 +248,7 @@ class EditableRecordPage(RecordListPage[E]):
 
     def _open_dialog_now(self, record: E | None) -> RecordDialog:
         if self.dialog is not None:
-            self.dialog.close()
+            self.dialog.discard()
         dialog = RecordDialog(
             self.noun,
             self.form_entries(self),
@@ -267,7 +267,7 @@ class EditableRecordPage(RecordListPage[E]):
     def hideEvent(self, event: QHideEvent) -> None:
         # The window closes (signing out): its dialog must not keep asking the server.
         if self.dialog is not None:
-            self.dialog.reject()
+            self.dialog.discard()
         super().hideEvent(event)
 
     def _dialog_closed(self, dialog: RecordDialog) -> None:

@@ -25,7 +25,6 @@ from app.qt.widgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -33,6 +32,7 @@ from app.qt.widgets import (
 )
 from app.theme import icon
 from app.widgets.confirm import ask_to_confirm
+from app.widgets.dialogs import ConfirmDialog
 from app.widgets.record_form import ActionBanner
 from app.widgets.tables import list_table
 
@@ -141,7 +141,7 @@ class RecordListPage(QWidget, Generic[T]):
         self.records = records
         self._loaded_once = not autoload
         self._load_failed = False
-        self.confirm_box: QMessageBox | None = None
+        self.confirm_box: ConfirmDialog | None = None
         self.view_dialog: SaveViewDialog | None = None
         self.import_dialog: QDialog | None = None
         """The import wizard this page's button opened, while it is open."""

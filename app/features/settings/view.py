@@ -13,7 +13,6 @@ from app.qt.widgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -21,6 +20,7 @@ from app.qt.widgets import (
 )
 from app.theme import icon
 from app.widgets.confirm import ask_to_confirm
+from app.widgets.dialogs import ConfirmDialog
 from app.widgets.form import FormField, MessageBanner
 from app.widgets.password_edit import PasswordEdit
 from app.widgets.tables import fit_to_rows, list_table
@@ -69,7 +69,7 @@ class SettingsPage(QWidget):
         self.setObjectName("settingsPage")
         self._account = account
         self._loaded_once = not autoload
-        self.confirm_box: QMessageBox | None = None
+        self.confirm_box: ConfirmDialog | None = None
         self.model = DeviceSessionsModel(parent=self)
 
         title = QLabel("Settings", self)

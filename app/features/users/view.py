@@ -17,13 +17,13 @@ from app.qt.widgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 from app.theme import icon
 from app.widgets.confirm import ask_to_confirm
+from app.widgets.dialogs import ConfirmDialog
 from app.widgets.form import FormField, MessageBanner, fit_height
 from app.widgets.password_edit import PasswordEdit
 from app.widgets.tables import list_table
@@ -249,7 +249,7 @@ class UsersPage(QWidget):
         self._me = me
         self._loaded_once = not autoload
         self.dialog: UserDialog | None = None
-        self.confirm_box: QMessageBox | None = None
+        self.confirm_box: ConfirmDialog | None = None
         self.model = UsersTableModel(self)
         self.model.more_wanted.connect(self._load_more)
 
