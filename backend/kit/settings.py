@@ -103,9 +103,9 @@ class Settings(BaseSettings):
         for path in (value, *value.parents):
             if path.exists():
                 if not path.is_dir():
-                    where = "" if path == value else f" ({path} is a file)"
+                    whose = "" if path == value else f"{value} cannot be made: "
                     raise ValueError(
-                        f"{value} is a file, not a folder{where}; "
+                        f"{whose}{path} is a file, not a folder; "
                         "set SALESOS_HOME to a folder, or move the file away"
                     )
                 break
