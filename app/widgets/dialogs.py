@@ -184,12 +184,32 @@ class FormDialog(QDialog):
         super().__init__(parent)
         self.discard_box: ConfirmDialog | None = None
         self._discarding = False
+        self._as_opened: list[object] | None = None
 
     # ------------------------------------------------------------------ subclasses give
 
     def has_unsaved_changes(self) -> bool:
-        """Whether closing now would lose something the user typed."""
-        return False
+        """Whether closing now would lose something the user typed: by default, whether
+        any input differs from how the dialog opened (subclasses may know better)."""
+        return self._as_opened is not None and self.inputs_state() != self._as_opened
+
+    def inputs_state(self) -> list[object]:
+        """What every input of the dialog holds now (text, choice, tick)."""
+        state: list[object] = []
+        for widget in self.findChildren(QWidget):
+            if isinstance(widget, QLineEdit):
+                state.append(widget.text())
+            elif isinstance(widget, QComboBox):
+                state.append(widget.currentText())
+            elif isinstance(widget, QTextEdit | QPlainTextEdit):
+                state.append(widget.toPlainText())
+            elif isinstance(widget, QAbstractButton) and widget.isCheckable():
+                state.append(widget.isChecked())
+        return state
+
+    def settle(self) -> None:
+        """What the inputs hold now counts as unchanged (after filling them in)."""
+        self._as_opened = self.inputs_state()
 
     def first_field(self) -> QWidget | None:
         """Where the cursor goes when the dialog opens (the first input by default)."""
@@ -199,6 +219,8 @@ class FormDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if self._as_opened is None:
+            self.settle()
         self.focus_first_field()
 
     def focus_first_field(self) -> None:

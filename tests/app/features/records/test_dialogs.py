@@ -80,7 +80,8 @@ class TestClosingWithUnsavedChanges:
         else:
             dialog.close()
         box = dialog.discard_box
-        assert box is not None and box.isVisible()
+        assert box is not None
+        assert box.isVisible()
         assert dialog.isVisible()
         box.cancel_button.click()  # "Keep editing"
         assert box.cancel_button.text() == "Keep editing"
