@@ -142,7 +142,7 @@ class AccountsPage(EditableRecordPage[Account]):
         self, accounts: AccountRecordOps, *, autoload: bool = True, parent: QWidget | None = None
     ) -> None:
         model = AccountsTableModel()
-        loader: RecordLoader[Account] = RecordLoader(model, accounts.fetch_page, accounts.ops)
+        loader: RecordLoader[Account] = accounts.loader(model)
         super().__init__(
             "account",
             accounts,
@@ -151,7 +151,7 @@ class AccountsPage(EditableRecordPage[Account]):
             "The companies you sell to.",
             model,
             loader,
-            widths=(170, 150, 150, 115, 110, 130, 100),
+            widths=(160, 150, 120, 100, 100, 110, 120, 92),
             stretch=AccountsTableModel.DOMAIN,
             autoload=autoload,
             new_label="New account",

@@ -17,8 +17,8 @@ from app.features.records.editing import EditableRecordPage
 from app.features.records.form import FormEntry, RecordDialog, entry
 from app.features.records.live import GATHER_MS
 from app.features.records.model import NO_VALUE, short_date, text_or_dash
+from app.features.records.notices import message_text
 from app.features.records.ops import RecordLoader
-from app.features.records.view import message_text
 from app.qt.core import QTimer
 from app.qt.widgets import QWidget
 from app.widgets.record_form import CheckInput, ChoiceInput, SearchPicker, TextInput
@@ -162,7 +162,7 @@ class ContactsPage(EditableRecordPage[Contact]):
         self, contacts: ContactRecordOps, *, autoload: bool = True, parent: QWidget | None = None
     ) -> None:
         model = ContactsTableModel()
-        loader: RecordLoader[Contact] = RecordLoader(model, contacts.fetch_page, contacts.ops)
+        loader: RecordLoader[Contact] = contacts.loader(model)
         super().__init__(
             "contact",
             contacts,
@@ -171,7 +171,7 @@ class ContactsPage(EditableRecordPage[Contact]):
             "The people you sell to, at every account you can see.",
             model,
             loader,
-            widths=(160, 160, 230, 160, 150, 100),
+            widths=(160, 150, 230, 140, 130, 120, 92),
             stretch=ContactsTableModel.EMAIL,
             autoload=autoload,
             new_label="New contact",

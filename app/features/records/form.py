@@ -41,6 +41,9 @@ from app.widgets.record_form import (
     ValueInput,
 )
 
+IDENTIFYING = frozenset({"name", "domain", "first_name", "last_name", "email"})
+"""The fields a duplicate check looks at: editing one asks for the check again."""
+
 CUSTOM_PREFIX = "custom_fields."
 """How the server names a custom field in its errors (``custom_fields.tier``)."""
 
@@ -258,6 +261,11 @@ class RecordDialog(FormDialog):
         layout.addWidget(self.fields_scroll, 1)
         layout.addWidget(self.banner)
         layout.addLayout(buttons)
+        self._layout = layout
+        self.duplicates_checked = False
+        """Whether the record being made was checked against those that exist (or the
+        user chose to create it anyway)."""
+        self.duplicates_note: QWidget | None = None
 
         for item in self.entries:
             item.field.editor.edited.connect(  # type: ignore[attr-defined]
@@ -378,8 +386,23 @@ class RecordDialog(FormDialog):
 
     # ------------------------------------------------------------------ saving
 
+    def add_note(self, note: QWidget) -> None:
+        """Put ``note`` (what the duplicate check found) above the buttons."""
+        self.duplicates_note = note
+        self._layout.insertWidget(self._layout.indexOf(self.banner), note)
+
+    def refit(self) -> None:
+        """Grow to show a note added meanwhile (never shrink while open)."""
+        self._layout.activate()
+        wanted = self.sizeHint().height()
+        if wanted > self.height():
+            self.resize(self.width(), wanted)
+
     def _edited(self, item: FormEntry) -> None:
         item.field.set_error("")
+        if item.key in IDENTIFYING and self.duplicates_note is not None:
+            self.duplicates_checked = False  # what the check looked at changed
+            self.duplicates_note.hide()
 
     def submit(self) -> None:
         """Check what the form can check itself and, if that is fine, emit :attr:`submitted`."""

@@ -93,6 +93,11 @@ class OwnerDirectory(QObject):
             return session.user.name
         return UNKNOWN_OWNER if self.loaded else "…"
 
+    def everyone(self) -> list[User]:
+        """Every user known, the signed-in one first, then by name (an owner filter)."""
+        me = self.me
+        return sorted(self._by_id.values(), key=lambda u: (u.id != me, u.name.casefold()))
+
     def assignable(self) -> list[User]:
         """Whom the signed-in user may give records to, themselves first, then by name:
         an admin anyone active, a manager their team, a rep only themselves (the server
