@@ -19,7 +19,6 @@ from app.qt.widgets import (
     QLineEdit,
     QMenu,
     QPushButton,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -148,8 +147,8 @@ class SavedViewsBar(QWidget):
         """Views every user has (not saved, not deletable): "My accounts"."""
         self.combo = QComboBox(self)
         self.combo.setObjectName("viewsCombo")
-        self.combo.setMinimumWidth(170)
-        self.combo.setMinimumContentsLength(14)
+        self.combo.setMinimumWidth(150)
+        self.combo.setMinimumContentsLength(12)
         self.combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
@@ -170,11 +169,6 @@ class SavedViewsBar(QWidget):
             action.toggled.connect(lambda _on: self.columns_changed.emit())
             self.columns_menu.addAction(action)
             self.column_actions[key] = action
-        self.columns_button = QToolButton(self)
-        self.columns_button.setObjectName("columnsButton")
-        self.columns_button.setText("Columns")
-        self.columns_button.setMenu(self.columns_menu)
-        self.columns_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
 
         self.filter_button = QPushButton("Filter…", self)
         self.filter_button.setObjectName("filterButton")
@@ -182,10 +176,10 @@ class SavedViewsBar(QWidget):
         self.save_button = QPushButton("Save view…", self)
         self.save_button.setObjectName("saveViewButton")
         self.save_button.clicked.connect(self.save_wanted.emit)
-        self.delete_button = QPushButton("Delete view", self)
-        self.delete_button.setObjectName("deleteViewButton")
-        self.delete_button.setProperty("variant", "danger")
-        self.delete_button.clicked.connect(self._delete)
+        self.delete_action = QAction("Delete this view…", self)
+        """In the list's More menu while a saved view is picked."""
+        self.delete_action.setObjectName("deleteViewAction")
+        self.delete_action.triggered.connect(lambda _on=False: self._delete())
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -194,11 +188,18 @@ class SavedViewsBar(QWidget):
         self._update_buttons()
 
     def add_tools(self, layout: QHBoxLayout) -> None:
-        """Put the Filter, Columns, Save view and Delete view buttons in ``layout``."""
+        """Put the Filter and Save view buttons in ``layout`` (the rest goes in a menu, so
+        the tools fit a 1024-pixel window: :meth:`add_to_menu`)."""
         layout.addWidget(self.filter_button)
-        layout.addWidget(self.columns_button)
         layout.addWidget(self.save_button)
-        layout.addWidget(self.delete_button)
+
+    def add_to_menu(self, menu: QMenu, *, at_end: bool = False) -> None:
+        """Put the Columns submenu (first) or Delete this view (``at_end``) in ``menu``."""
+        if at_end:
+            menu.addAction(self.delete_action)
+            return
+        self.columns_menu.setTitle("Columns")
+        menu.addMenu(self.columns_menu)
 
     # ------------------------------------------------------------------ views
 
@@ -248,8 +249,9 @@ class SavedViewsBar(QWidget):
         view = self.current_view()
         if view is not None and view.id == MINE_VIEW:
             view = None  # built in: nothing to delete
-        self.delete_button.setVisible(view is not None)
-        self.delete_button.setToolTip(f'Delete the view "{view.name}"' if view else "")
+        self.delete_action.setVisible(view is not None)
+        text = f"Delete the view “{view.name}”…" if view else "Delete this view…"
+        self.delete_action.setText(text)
 
     # ------------------------------------------------------------------ columns
 

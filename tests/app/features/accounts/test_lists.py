@@ -155,4 +155,4 @@ class TestTheFilterEditor:
         combo.activated.emit(combo.currentIndex())
         wait_loaded(page.model, qtbot)
         assert names(page) == ["Admins own"]
-        assert not page.views_bar.delete_button.isVisible()  # built in: nothing to delete
+        assert not page.views_bar.delete_action.isVisible()  # built in: nothing to delete

@@ -316,7 +316,7 @@ class TestSavedViews:
         assert fresh.table.isColumnHidden(fresh.model.INDUSTRY)
         assert not fresh.table.isColumnHidden(fresh.model.DOMAIN)
 
-        fresh.views_bar.delete_button.click()
+        fresh.views_bar.delete_action.trigger()
         click(fresh.confirm_box, "Delete view")
         qtbot.waitUntil(lambda: fresh.views_bar.combo.count() == 2, timeout=TIMEOUT_MS)
         wait_loaded(fresh.model, qtbot)
