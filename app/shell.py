@@ -240,8 +240,10 @@ class DesktopShell(QObject):
         window.add_page("Accounts", "accounts", accounts)
         window.add_page("Contacts", "contacts", contacts)
         window.add_page("Pipeline", "pipeline", PipelinePage(PipelineOps(client, window_ops)))
-        window.add_page("System status", "status", StatusPage(self.monitor, label))
         if user.is_admin:
+            # The servers' parts are an admin's business; everyone has the status bar's
+            # "Healthy" / "Degraded: …" (issue 11, defect 8).
+            window.add_page("System status", "status", StatusPage(self.monitor, label))
             window.add_page("Users", "users", UsersPage(UserAdminOps(client, window_ops), user))
         window.add_page("Settings", "settings", SettingsPage(AccountOps(client, window_ops)))
         palette = self.palette = install_palette(window, SearchOps(client, window_ops))
