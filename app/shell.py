@@ -248,10 +248,15 @@ class DesktopShell(QObject):
         window.add_page("Settings", "settings", SettingsPage(AccountOps(client, window_ops)))
         palette = self.palette = install_palette(window, SearchOps(client, window_ops))
         palette.open_requested.connect(self._open_found)
+        for page in (accounts, contacts):  # a related record in the panel opens on click
+            page.detail.related_wanted.connect(self._open_found)
         window.search_requested.connect(palette.popup)
         shortcut = palette.shortcut
         keys = shortcut.key() if shortcut is not None else QKeySequence()
         window.offer_search(keys.toString(QKeySequence.SequenceFormat.NativeText))
+        window.list_shortcut(
+            "General", keys.toString(QKeySequence.SequenceFormat.NativeText), "Search everything"
+        )
         live = self.live = LiveChanges(client, window_ops)
         self._follow(window, live)
         window.close_requested.connect(self.shutdown)

@@ -16,6 +16,7 @@ from app.features.records.model import NO_VALUE, short_date, text_or_dash
 from app.features.records.ops import RecordLoader
 from app.qt.core import QElapsedTimer, QModelIndex, QTimer
 from app.qt.widgets import QLabel, QSizePolicy, QWidget
+from app.widgets.links import web_link
 from app.widgets.record_form import TextInput, WholeNumberInput
 
 RELATED_KINDS = frozenset({"contact", "opportunity"})
@@ -80,6 +81,9 @@ class AccountDetail(RecordDetail):
             ("Country", text_or_dash(record.country)),
         ]
 
+    def links(self, record: Account) -> dict[str, str]:
+        return {"Domain": web_link(record.domain)} if record.domain else {}
+
     def footer_rows(self, record: Account) -> list[tuple[str, str]]:
         return [("Updated", short_date(record.updated_at))]
 
@@ -123,6 +127,7 @@ class AccountDetail(RecordDetail):
         label.setWordWrap(True)
         # A long email must not widen the panel past its fixed width.
         label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.make_related(label, "contact", contact.id)
         self.add_widget(label)
         self.contact_labels.append(label)
 

@@ -21,6 +21,7 @@ from app.features.records.notices import message_text
 from app.features.records.ops import RecordLoader
 from app.qt.core import QTimer
 from app.qt.widgets import QWidget
+from app.widgets.links import mail_link, phone_link
 from app.widgets.record_form import CheckInput, ChoiceInput, SearchPicker, TextInput
 
 COMMON_ZONES = (
@@ -114,6 +115,17 @@ class ContactDetail(RecordDetail):
             ("Time zone", text_or_dash(record.time_zone)),
             ("Do not contact", "Yes" if record.do_not_contact else "No"),
         ]
+
+    def links(self, record: Contact) -> dict[str, str]:
+        found = {
+            "Email": mail_link(record.email) if record.email else "",
+            "Phone": phone_link(record.phone) if record.phone else "",
+            "Mobile": phone_link(record.mobile) if record.mobile else "",
+        }
+        return {label: url for label, url in found.items() if url}
+
+    def related_fields(self, record: Contact) -> dict[str, tuple[str, str]]:
+        return {"Account": ("account", record.account_id)} if record.account_id else {}
 
     def footer_rows(self, record: Contact) -> list[tuple[str, str]]:
         return [("Updated", short_date(record.updated_at))]

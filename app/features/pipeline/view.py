@@ -220,6 +220,11 @@ class PipelinePage(QWidget):
             self.banner.clear_message()
             self.open_pipeline(pipeline)
 
+    def new_record(self) -> None:
+        """What Ctrl+N does: "New opportunity" (once the board has stages)."""
+        if self.new_button.isEnabled():
+            self.new_button.click()
+
     def open_pipeline(self, pipeline: Pipeline) -> None:
         """Show ``pipeline``'s board: its totals, then each column's first cards."""
         generation = self._state.generation

@@ -376,6 +376,11 @@ class RecordListPage(QWidget, Generic[T]):
         """Open the dialog that creates a record (subclasses that can, do)."""
         return None
 
+    def new_record(self) -> None:
+        """What Ctrl+N does: the "New …" button, if the page shows one."""
+        if self.new_button.isVisible() and self.new_button.isEnabled():
+            self.new_button.click()
+
     def delete_selected(self) -> None:
         """Move the selected records to the trash (what Delete does; pages that can, do)."""
 
