@@ -21,6 +21,8 @@ from app.features.accounts.ops import AccountRecordOps
 from app.features.accounts.view import AccountsPage
 from app.features.contacts.ops import ContactRecordOps
 from app.features.contacts.view import ContactsPage
+from app.features.home.ops import HomeOps
+from app.features.home.view import HomePage
 from app.features.imports.ops import ImportOps
 from app.features.imports.view import open_import_wizard
 from app.features.live.model import LiveChanges
@@ -237,6 +239,9 @@ class DesktopShell(QObject):
         contacts = ContactsPage(ContactRecordOps(client, window_ops))
         for page, kind in ((accounts, "account"), (contacts, "contact")):
             self._offer_import(page, imports, kind)
+        home = HomePage(HomeOps(client, window_ops))
+        home.open_wanted.connect(self._open_found)
+        window.add_page("Home", "home", home)
         window.add_page("Accounts", "accounts", accounts)
         window.add_page("Contacts", "contacts", contacts)
         window.add_page("Pipeline", "pipeline", PipelinePage(PipelineOps(client, window_ops)))

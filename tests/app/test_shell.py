@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.features.accounts.view import AccountsPage
+from app.features.home.view import HomePage
 from app.features.login.model import Server, SignInPreferences
 from app.features.startup.model import StepEvent
 from app.features.status.model import HealthTableModel
@@ -84,6 +84,7 @@ class TestSoloStart:
         assert window is not None
         assert not shell.login_window.isVisible()
         assert window.page_titles() == [
+            "Home",
             "Accounts",
             "Contacts",
             "Pipeline",
@@ -93,7 +94,7 @@ class TestSoloStart:
         ]
         assert window.connection_label.text() == SOLO_CONNECTION
         qtbot.waitUntil(lambda: window.indicator.label.text() == "Healthy", timeout=20_000)
-        assert isinstance(window.pages.currentWidget(), AccountsPage)  # the rep's home
+        assert isinstance(window.pages.currentWidget(), HomePage)  # the first screen
         page = window.show_page("System status")
         assert isinstance(page, StatusPage)
         model = page.model

@@ -185,7 +185,7 @@ class RecordDetail(QFrame):
         label.setProperty("related", f"{kind}:{record_id}")
         label.setObjectName(label.objectName() or "detailRelated")
         label.setCursor(Qt.CursorShape.PointingHandCursor)
-        label.setToolTip(f"{label.toolTip() or label.text()}\n(click to open)".strip())
+        # the pointing hand says it opens; the tooltip keeps what it holds (a whole name)
         label.installEventFilter(self)
 
     def _make_link(self, label: QLabel, url: str) -> None:

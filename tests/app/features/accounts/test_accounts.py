@@ -40,8 +40,8 @@ def tenant(solo_server: SoloServer) -> Tenant:
 def open_accounts(shell: DesktopShell, qtbot: QtBot, email: str, password: str) -> AccountsPage:
     sign_in(shell, qtbot, email, password)
     assert shell.main_window is not None
-    assert shell.main_window.page_titles()[0] == "Accounts"
-    page = shell.main_window.pages.currentWidget()  # the first page: the rep's home
+    assert shell.main_window.page_titles()[:2] == ["Home", "Accounts"]
+    page = shell.main_window.show_page("Accounts")
     assert isinstance(page, AccountsPage)
     wait_loaded(page.model, qtbot)
     return page

@@ -67,6 +67,7 @@ class TestSigningIn:
         assert window.isVisible()
         assert not team_shell.login_window.isVisible()
         assert window.page_titles() == [
+            "Home",
             "Accounts",
             "Contacts",
             "Pipeline",
@@ -83,6 +84,7 @@ class TestSigningIn:
         window = team_shell.main_window
         assert window is not None
         assert window.page_titles() == [
+            "Home",
             "Accounts",
             "Contacts",
             "Pipeline",
