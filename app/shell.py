@@ -34,6 +34,7 @@ from app.features.records.editing import EditableRecordPage
 from app.features.records.view import RecordListPage
 from app.features.search.ops import SearchOps
 from app.features.search.view import CommandPalette, install_palette
+from app.features.settings.admin_ops import AdminOps
 from app.features.settings.ops import AccountOps
 from app.features.settings.view import SettingsPage
 from app.features.startup.model import StartupFailure, StartupProgress
@@ -250,7 +251,9 @@ class DesktopShell(QObject):
             # "Healthy" / "Degraded: …" (issue 11, defect 8).
             window.add_page("System status", "status", StatusPage(self.monitor, label))
             window.add_page("Users", "users", UsersPage(UserAdminOps(client, window_ops), user))
-        window.add_page("Settings", "settings", SettingsPage(AccountOps(client, window_ops)))
+        admin = AdminOps(client, window_ops) if user.is_admin else None
+        settings = SettingsPage(AccountOps(client, window_ops), admin=admin)
+        window.add_page("Settings", "settings", settings)
         palette = self.palette = install_palette(window, SearchOps(client, window_ops))
         palette.open_requested.connect(self._open_found)
         for page in (accounts, contacts):  # a related record in the panel opens on click

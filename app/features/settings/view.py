@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from app.api.auth import DeviceSession
 from app.errors import UserMessage
+from app.features.settings.admin import CustomFieldsCard, StagesCard
+from app.features.settings.admin_ops import AdminOps
 from app.features.settings.model import DeviceSessionsModel
 from app.features.settings.ops import AccountOps
 from app.qt.core import Qt
@@ -52,18 +54,25 @@ def _card(parent: QWidget, title: str, subtitle: str) -> tuple[QFrame, QVBoxLayo
 
 
 class SettingsPage(QWidget):
-    """My signed-in devices and my password.
+    """My signed-in devices and my password; for an admin, the company's custom fields
+    and pipeline stages too.
 
-    The devices load when the page is first shown and on "Refresh".
+    The devices (and the set-up) load when the page is first shown and on "Refresh".
 
     Args:
         account: The account operations (sessions, password).
+        admin: The set-up calls, for an admin (``None``: no set-up shown).
         autoload: Load the devices when the page is first shown.
         parent: The parent widget.
     """
 
     def __init__(
-        self, account: AccountOps, *, autoload: bool = True, parent: QWidget | None = None
+        self,
+        account: AccountOps,
+        *,
+        admin: AdminOps | None = None,
+        autoload: bool = True,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsPage")
@@ -148,6 +157,13 @@ class SettingsPage(QWidget):
         layout.addWidget(title)
         layout.addWidget(sessions_card)
         layout.addWidget(password_card)
+        self.fields_card: CustomFieldsCard | None = None
+        self.stages_card: StagesCard | None = None
+        if admin is not None:  # the company's set-up: admins only
+            self.fields_card = CustomFieldsCard(admin, content)
+            self.stages_card = StagesCard(admin, content)
+            layout.addWidget(self.fields_card)
+            layout.addWidget(self.stages_card)
         layout.addStretch(1)
         scroll = QScrollArea(self)
         scroll.setObjectName("pageScroll")
@@ -169,6 +185,9 @@ class SettingsPage(QWidget):
         self._loaded_once = True
         self.refresh_button.setEnabled(False)
         self._account.load_sessions(self.show_sessions, self._sessions_failed)
+        if self.fields_card is not None and self.stages_card is not None:
+            self.fields_card.load()
+            self.stages_card.load()
 
     def end_session(self, session_id: str) -> None:
         """Sign out the device of ``session_id``, then reload the list."""
