@@ -92,6 +92,8 @@ class PipelinePage(QWidget):
             "Drag a deal to another stage to move it; double-click a deal to edit it.", self
         )
         subtitle.setProperty("role", "muted")
+        subtitle.setWordWrap(True)  # a narrow window wraps it rather than cutting it
+        subtitle.setMinimumWidth(160)
         heading = QVBoxLayout()
         heading.setSpacing(2)
         heading.addWidget(title)

@@ -152,6 +152,8 @@ class MergeDialog(FormDialog):
             self.cells[key] = buttons
         grid.setColumnStretch(len(self.records) + 1, 1)
         scroll = QScrollArea(self)
+        scroll.setObjectName("mergeScroll")
+        scroll.viewport().setAutoFillBackground(False)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(grid_host)

@@ -381,8 +381,9 @@ class StagesCard(QFrame):
         header.setSectionResizeMode(self.NAME, QHeaderView.ResizeMode.Stretch)
         header.resizeSection(self.PROBABILITY, 90)
         header.resizeSection(self.OUTCOME, 120)
-        self.table.verticalHeader().setDefaultSectionSize(38)
-        self.table.setMinimumHeight(260)
+        self.table.verticalHeader().setDefaultSectionSize(40)
+        self.table.setShowGrid(False)
+        self.table.setMinimumHeight(376)  # eight stages without an inner scroll bar
         self.add_button = _small("Add stage", card)
         self.add_button.clicked.connect(lambda: self.add_stage("New stage", 10))
         self.up_button = _small("Move up", card)
