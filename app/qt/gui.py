@@ -32,6 +32,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QShortcut,
     QShowEvent,
+    QTextCharFormat,
 )
 
 __all__ = [
@@ -61,4 +62,5 @@ __all__ = [
     "QResizeEvent",
     "QShortcut",
     "QShowEvent",
+    "QTextCharFormat",
 ]

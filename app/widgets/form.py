@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from app.qt.core import QEvent, QTimer
-from app.qt.widgets import QLabel, QVBoxLayout, QWidget
+from app.qt.core import QEvent, Qt, QTimer
+from app.qt.gui import QColor, QTextCharFormat
+from app.qt.widgets import QCalendarWidget, QDateEdit, QLabel, QVBoxLayout, QWidget
 from app.widgets.elided_label import ElidedLabel
 
 FADE_MS = 6000
@@ -160,3 +161,17 @@ class MessageBanner(QLabel):
     def clear_message(self) -> None:
         """Hide the banner."""
         self.show_message("")
+
+
+def calm_calendar(edit: QDateEdit) -> QCalendarWidget:
+    """Give a date field's pop-up calendar the app's look (app.qss ``#datePicker``): no
+    week numbers, no grid, weekends in the ordinary colour rather than red."""
+    calendar = edit.calendarWidget()
+    calendar.setObjectName("datePicker")
+    calendar.setGridVisible(False)
+    calendar.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
+    ordinary = QTextCharFormat()
+    ordinary.setForeground(QColor("#0f172a"))
+    for day in (Qt.DayOfWeek.Saturday, Qt.DayOfWeek.Sunday):
+        calendar.setWeekdayTextFormat(day, ordinary)
+    return calendar

@@ -30,7 +30,7 @@ from app.qt.widgets import (
     QPushButton,
     QWidget,
 )
-from app.widgets.form import fade_after, repolish
+from app.widgets.form import calm_calendar, fade_after, repolish
 
 NO_DATE = QDate(1900, 1, 1)
 """The date an :class:`OptionalDateInput` holds while it has none."""
@@ -155,6 +155,7 @@ class OptionalDateInput(QWidget):
         self.date_edit = QDateEdit(self)
         self.date_edit.setObjectName("optionalDate")
         self.date_edit.setCalendarPopup(True)
+        calm_calendar(self.date_edit)
         self.date_edit.setDisplayFormat("yyyy-MM-dd")
         # The minimum date stands for "none" and reads "No date" (never a real value here).
         self.date_edit.setMinimumDate(NO_DATE)
