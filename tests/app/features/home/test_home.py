@@ -14,7 +14,7 @@ from app.features.pipeline.view import PipelinePage
 from app.ops import Operations
 from app.shell import DesktopShell
 from tests.app.crm_support import Tenant, sign_up
-from tests.app.features.pipeline.board_support import run, signed_in, stages
+from tests.app.features.pipeline.board_support import run, signed_in, stages, wait_board
 from tests.app.features.records.support import TIMEOUT_MS
 from tests.app.support import STRONG_PASSWORD, SoloServer, sign_in
 
@@ -73,6 +73,7 @@ class TestHome:
         assert board.dialog.record is not None
         assert board.dialog.record.id == made["mine"]
         board.dialog.discard()
+        wait_board(board, qtbot)  # its names looked up: nothing left to ask after the test
 
     def test_open_deals_unchanged_for_a_month_are_stale(
         self, qtbot: QtBot, ops: Operations, solo_server: SoloServer
