@@ -70,8 +70,9 @@ class RecordLoader(QObject, Generic[T]):
     A newer first-page load cancels an older one still running, so a slow answer
     to an old filter never replaces the rows of the new one.
 
-    The count of the list is asked for beside each first page (never delaying its
-    rows); :meth:`load_end` reads the list's last page (Ctrl+End).
+    The list is counted once its first page shows (never delaying its rows; not at
+    all when that page is the whole list, nor when only the order changed);
+    :meth:`load_end` reads the list's last page (Ctrl+End).
 
     Args:
         model: The model to fill.
@@ -112,6 +113,10 @@ class RecordLoader(QObject, Generic[T]):
         self._first: asyncio.Task[RecordPage[T]] | None = None
         self._counting: asyncio.Task[RecordCount] | None = None
         self._ending: asyncio.Task[RecordPage[T]] | None = None
+        self._counted: tuple[RecordQuery, RecordCount] | None = None
+        """The last count and the query it was of."""
+        self.counts_asked = 0
+        """How many times the server was asked to count the list."""
         model.first_page_wanted.connect(self.reload)
         model.more_wanted.connect(self._load_more)
 
@@ -125,25 +130,49 @@ class RecordLoader(QObject, Generic[T]):
         query = self._model.query()
         self._first = self._ops.run(
             self._fetch(query, None),
-            on_success=self._first_loaded,
+            on_success=lambda page: self._first_loaded(page, query),
             on_failure=self._first_failed,
             name="records-first-page",
         )
-        if self._fetch_count is not None:
 
-            def counted(answer: RecordCount) -> None:
-                if self._model.query() == query:
-                    self._model.set_total(answer.count, answer.exact)
+    def _count(self, query: RecordQuery, first: RecordPage[T]) -> None:
+        """Say how long the list is, once its first rows show (asking for the count
+        beside the first page made the rows wait for the server's counting)."""
+        known = self._counted
+        if first.next_cursor is None:  # the whole list is here: no need to ask
+            answer = RecordCount(count=len(first.items), exact=True)
+        elif (
+            known is not None
+            and known[0].sort != query.sort
+            and (known[0].filters, known[0].quick) == (query.filters, query.quick)
+        ):
+            # Only the order changed: the same records, so the same count (a header
+            # click must not make the server count 100,000 rows again).
+            answer = known[1]
+        else:
+            answer = None
+        if answer is not None:
+            self._counted = (query, answer)
+            self._model.set_total(answer.count, answer.exact)
+            return
+        if self._fetch_count is None:
+            return
 
-            def not_counted(message: UserMessage) -> None:
-                log.info("list not counted: %s", message.title)  # it says "N shown" instead
+        def counted(answer: RecordCount) -> None:
+            if self._model.query() == query:
+                self._counted = (query, answer)
+                self._model.set_total(answer.count, answer.exact)
 
-            self._counting = self._ops.run(
-                self._fetch_count(query),
-                on_success=counted,
-                on_failure=not_counted,
-                name="records-count",
-            )
+        def not_counted(message: UserMessage) -> None:
+            log.info("list not counted: %s", message.title)  # it says "N shown" instead
+
+        self.counts_asked += 1
+        self._counting = self._ops.run(
+            self._fetch_count(query),
+            on_success=counted,
+            on_failure=not_counted,
+            name="records-count",
+        )
 
     @property
     def can_load_end(self) -> bool:
@@ -173,9 +202,10 @@ class RecordLoader(QObject, Generic[T]):
             name="records-end",
         )
 
-    def _first_loaded(self, page: RecordPage[T]) -> None:
+    def _first_loaded(self, page: RecordPage[T], query: RecordQuery) -> None:
         self._model.reset(page.items, page.next_cursor)
         self.loaded.emit()
+        self._count(query, page)
 
     def _first_failed(self, message: UserMessage) -> None:
         self._model.load_failed()

@@ -62,6 +62,25 @@ class TestTheTotalAndTheEnd:
         qtbot.keyClick(page.table, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
         assert page.table.currentIndex().row() == 0
 
+    def test_a_new_order_is_not_counted_again_but_a_reload_is(
+        self, team_shell: DesktopShell, qtbot: QtBot, long_list: Tenant
+    ) -> None:
+        page: AccountsPage = open_page(team_shell, qtbot, long_list, "Accounts")
+        qtbot.waitUntil(lambda: page.count_label.text() == f"{LONG} accounts", timeout=TIMEOUT_MS)
+        asked = page.loader.counts_asked
+        page.table.horizontalHeader().setSortIndicator(
+            AccountsTableModel.EMPLOYEES, Qt.SortOrder.DescendingOrder
+        )
+        wait_loaded(page.model, qtbot)
+        assert page.model.record_at(0).name == f"Acct {LONG - 1:03d}"  # the new order
+        assert page.count_label.text() == f"{LONG} accounts"
+        assert page.loader.counts_asked == asked  # the same records: the same count
+
+        page.refresh()  # records may have come or gone: counted again
+        wait_loaded(page.model, qtbot)
+        assert page.loader.counts_asked == asked + 1
+        qtbot.waitUntil(lambda: page.count_label.text() == f"{LONG} accounts", timeout=TIMEOUT_MS)
+
 
 class TestTheDetailFollowsTheSelection:
     def test_a_click_and_the_arrow_keys_show_the_selected_record(
