@@ -14,7 +14,7 @@ from app.ops import Operations
 from app.qt.core import QSettings, QTimer
 from app.qt.widgets import QApplication
 from app.shell import DesktopShell
-from app.solo import SoloBackendRunner
+from app.solo import SoloBackendRunner, preferences_path
 from app.theme import apply_theme
 
 
@@ -38,7 +38,8 @@ def run_desktop() -> int:
     exit_code: asyncio.Future[int] = loop.create_future()
 
     ops = Operations(loop)
-    prefs = SignInPreferences(QSettings())  # after apply_theme: it names the app
+    # In the data folder, not the OS user's settings: each SALESOS_HOME its own choices.
+    prefs = SignInPreferences(QSettings(str(preferences_path()), QSettings.Format.IniFormat))
     shell = DesktopShell(SoloBackendRunner(), ops, prefs, Keychain())
 
     def finished(code: int) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from app.errors import UserMessage
 from app.features.status.model import Condition, HealthReport
 from app.features.status.monitor import HealthMonitor
 from app.qt.core import QSize, Qt, Signal
-from app.qt.gui import QCloseEvent
+from app.qt.gui import QCloseEvent, QKeySequence, QShortcut
 from app.qt.widgets import (
     QFrame,
     QHBoxLayout,
@@ -20,6 +22,7 @@ from app.qt.widgets import (
     QWidget,
 )
 from app.theme import icon, pixmap
+from app.widgets.shortcut_help import ShortcutEntry, ShortcutHelp
 from app.widgets.status_dot import StatusDot
 from app.widgets.tones import Tone
 
@@ -141,6 +144,27 @@ class SearchEntry(QPushButton):
         self.setToolTip(f"{what} ({keys})" if keys else what)
 
 
+MINIMUM_SIZE = QSize(960, 600)
+"""The smallest the window gets: a list's tools and a board's three stages fit in it
+(below it, things overlapped)."""
+
+PAGE_SHORTCUTS = 9
+"""Ctrl+1 … Ctrl+9 go to the sidebar's first nine pages."""
+
+LIST_SHORTCUTS = (
+    ("Lists", "Ctrl+F", "Filter the list (the filter box)"),
+    ("Lists", "↑ ↓", "Select another row; its record shows beside the list"),
+    ("Lists", "Enter", "Open the selected record"),
+    ("Lists", "Shift+click, Ctrl+click", "Select several (assign, set a field, export)"),
+    ("Lists", "Delete", "Move the selected records to the trash (asks first)"),
+    ("Lists", "Ctrl+Home, Ctrl+End", "The list's first and last records"),
+    ("Dialogs", "Enter", "Save"),
+    ("Dialogs", "Esc", "Close (asks first if something typed would be lost)"),
+    ("Dialogs", "Tab, Shift+Tab", "The next or previous field"),
+)
+"""Keys the lists and dialogs handle themselves, listed in the help."""
+
+
 class MainWindow(QMainWindow):
     """The window the user works in once the backend is up.
 
@@ -172,7 +196,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("SalesOS")
         self.setWindowIcon(icon("logo"))
         self.resize(self._first_size())
-        self.setMinimumSize(800, 520)
+        self.setMinimumSize(MINIMUM_SIZE)
         self._may_close = False
 
         sidebar = QFrame(self)
@@ -238,6 +262,76 @@ class MainWindow(QMainWindow):
         monitor.reported.connect(self.indicator.show_report)
         self._monitor = monitor
 
+        self._shortcuts: list[ShortcutEntry] = []
+        self.help: ShortcutHelp | None = None
+        """The keyboard shortcuts' help, while it is open."""
+        self.add_shortcut("F1", "General", "This list of shortcuts", self.show_shortcuts)
+        self.add_shortcut("?", "General", "", self.show_shortcuts)  # listed with F1
+        self.add_shortcut("Ctrl+N", "General", "New record on this page", self.new_record)
+        self.add_shortcut("F5", "General", "Load this page again", self.refresh_page)
+        self.add_shortcut("Ctrl+F", "", "", self.focus_filter)  # listed under Lists
+        self._page_keys: list[QShortcut] = []
+
+    # ------------------------------------------------------------------ shortcuts
+
+    def add_shortcut(
+        self, keys: str, group: str, what: str, action: Callable[[], object]
+    ) -> QShortcut:
+        """Make ``keys`` do ``action`` anywhere in the window; listed in the help under
+        ``group`` as ``what`` (not listed when ``what`` is empty)."""
+        shortcut = QShortcut(QKeySequence(keys), self)
+        shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        shortcut.activated.connect(action)
+        if what:
+            self.list_shortcut(group, keys, what)
+        return shortcut
+
+    def list_shortcut(self, group: str, keys: str, what: str) -> None:
+        """List a shortcut made elsewhere (Ctrl+K, the palette's) in the help."""
+        self._shortcuts.append(ShortcutEntry(group, keys, what))
+
+    def shortcut_entries(self) -> list[ShortcutEntry]:
+        """Every shortcut the help lists: the window's, going to pages, the lists'."""
+        pages = [
+            ShortcutEntry("Go to", f"Ctrl+{n}", title)
+            for n, title in enumerate(self.page_titles()[:PAGE_SHORTCUTS], start=1)
+        ]
+        handled = [ShortcutEntry(*entry) for entry in LIST_SHORTCUTS]
+        return [*self._shortcuts, *pages, *handled]
+
+    def show_shortcuts(self) -> ShortcutHelp:
+        """Open the list of keyboard shortcuts over the window (F1, ?)."""
+        if self.help is not None and self.help.isVisible():
+            self.help.raise_()
+            return self.help
+        help_box = self.help = ShortcutHelp(self.shortcut_entries(), self)
+        help_box.finished.connect(lambda _r: self._help_closed(help_box))
+        help_box.open()
+        return help_box
+
+    def _help_closed(self, help_box: ShortcutHelp) -> None:
+        if self.help is help_box:
+            self.help = None
+        help_box.deleteLater()
+
+    def new_record(self) -> None:
+        """Ctrl+N: what the current page's "New …" button does (pages that have one)."""
+        make = getattr(self.pages.currentWidget(), "new_record", None)
+        if callable(make):
+            make()
+
+    def refresh_page(self) -> None:
+        """F5: load the current page again (pages that load something)."""
+        refresh = getattr(self.pages.currentWidget(), "refresh", None)
+        if callable(refresh):
+            refresh()
+
+    def focus_filter(self) -> None:
+        """Ctrl+F: the cursor in the current list's filter box."""
+        box = getattr(self.pages.currentWidget(), "search_edit", None)
+        if isinstance(box, QWidget) and box.isVisible():
+            box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
     def _first_size(self) -> QSize:
         """1280 x 800 (every list column and four board stages fit), or 90 % of a
         smaller screen, never below the minimum."""
@@ -246,7 +340,7 @@ class MainWindow(QMainWindow):
         if screen is not None:
             room = screen.availableGeometry().size() * 0.9
             wanted = wanted.boundedTo(room)
-        return wanted.expandedTo(QSize(800, 520))
+        return wanted.expandedTo(MINIMUM_SIZE)
 
     def add_page(self, title: str, icon_name: str, page: QWidget) -> None:
         """Add a page and its entry in the sidebar (the first one added is shown)."""
@@ -256,6 +350,12 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(page)
         if self.nav.currentRow() < 0:
             self.nav.setCurrentRow(0)
+        number = self.nav.count()
+        if number <= PAGE_SHORTCUTS:
+            row = number - 1
+            self._page_keys.append(
+                self.add_shortcut(f"Ctrl+{number}", "", "", lambda: self.nav.setCurrentRow(row))
+            )
 
     def add_notice(self, notice: QWidget) -> None:
         """Show ``notice`` above the pages, whichever is shown (e.g. a mailbox that needs

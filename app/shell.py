@@ -30,6 +30,8 @@ from app.features.contacts.ops import ContactRecordOps
 from app.features.contacts.view import ContactsPage
 from app.features.emails.ops import EmailOps
 from app.features.emails.view import ContactEmails
+from app.features.home.ops import HomeOps
+from app.features.home.view import HomePage
 from app.features.imports.ops import ImportOps
 from app.features.imports.view import open_import_wizard
 from app.features.live.model import LiveChanges
@@ -44,6 +46,7 @@ from app.features.records.editing import EditableRecordPage
 from app.features.records.view import RecordListPage
 from app.features.search.ops import SearchOps
 from app.features.search.view import CommandPalette, install_palette
+from app.features.settings.admin_ops import AdminOps
 from app.features.settings.ops import AccountOps
 from app.features.settings.view import SettingsPage
 from app.features.startup.model import StartupFailure, StartupProgress
@@ -253,21 +256,32 @@ class DesktopShell(QObject):
         contacts = ContactsPage(ContactRecordOps(client, window_ops))
         for page, kind in ((accounts, "account"), (contacts, "contact")):
             self._offer_import(page, imports, kind)
+        home = HomePage(HomeOps(client, window_ops))
+        home.open_wanted.connect(self._open_found)
+        window.add_page("Home", "home", home)
         window.add_page("Accounts", "accounts", accounts)
         window.add_page("Contacts", "contacts", contacts)
         window.add_page("Pipeline", "pipeline", PipelinePage(PipelineOps(client, window_ops)))
-        window.add_page("System status", "status", StatusPage(self.monitor, label))
         if user.is_admin:
+            # The servers' parts are an admin's business; everyone has the status bar's
+            # "Healthy" / "Degraded: …" (issue 11, defect 8).
+            window.add_page("System status", "status", StatusPage(self.monitor, label))
             window.add_page("Users", "users", UsersPage(UserAdminOps(client, window_ops), user))
-        settings = SettingsPage(AccountOps(client, window_ops))
+        admin = AdminOps(client, window_ops) if user.is_admin else None
+        settings = SettingsPage(AccountOps(client, window_ops), admin=admin)
         window.add_page("Settings", "settings", settings)
         self._offer_email(window, settings, accounts, contacts, client, window_ops)
         palette = self.palette = install_palette(window, SearchOps(client, window_ops))
         palette.open_requested.connect(self._open_found)
+        for page in (accounts, contacts):  # a related record in the panel opens on click
+            page.detail.related_wanted.connect(self._open_found)
         window.search_requested.connect(palette.popup)
         shortcut = palette.shortcut
         keys = shortcut.key() if shortcut is not None else QKeySequence()
         window.offer_search(keys.toString(QKeySequence.SequenceFormat.NativeText))
+        window.list_shortcut(
+            "General", keys.toString(QKeySequence.SequenceFormat.NativeText), "Search everything"
+        )
         live = self.live = LiveChanges(client, window_ops)
         self._follow(window, live)
         window.close_requested.connect(self.shutdown)

@@ -8,6 +8,7 @@ contract enforces it). Everything else talks to the backend over HTTP through
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -42,6 +43,21 @@ def run_cli(argv: Sequence[str]) -> int:
             return exc.code or 0
         print(exc.code, file=sys.stderr)
         return 1
+
+
+PREFERENCES_FILE = "desktop.ini"
+"""The desktop's remembered choices, in the data folder (``SALESOS_HOME``)."""
+
+
+def preferences_path() -> Path:
+    """Where the desktop keeps its choices (the server used last, the email, "Welcome
+    back"): in the data folder, so a fresh ``SALESOS_HOME`` starts afresh (the login
+    offers the demo) instead of inheriting another folder's choices from the OS user."""
+    try:
+        home = load_settings().home
+    except ConfigError:  # the start screen says why; the choices go beside it
+        home = Path(os.environ.get("SALESOS_HOME") or default_home())
+    return home / PREFERENCES_FILE
 
 
 class SoloBackendRunner(QObject):

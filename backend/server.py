@@ -61,7 +61,7 @@ SESSIONS_SERVICE = "auth"
 """The service that knows whether a session is live (the gateway asks it)."""
 
 
-def _health_router(name: str) -> APIRouter:
+def _health_router(name: str, offers: tuple[str, ...] = ()) -> APIRouter:
     router = APIRouter()
 
     @router.get("/health", response_model=ServiceHealth, responses={503: {"model": ServiceHealth}})
@@ -72,7 +72,9 @@ def _health_router(name: str) -> APIRouter:
             database = ComponentHealth(status="ok", detail=detail)
         except Exception as exc:  # health reports failures, it does not raise them
             database = ComponentHealth(status="down", detail=f"{exc.__class__.__name__}: {exc}")
-        body = ServiceHealth(status=database.status, service=name, database=database)
+        body = ServiceHealth(
+            status=database.status, service=name, database=database, offers=list(offers)
+        )
         return JSONResponse(body.model_dump(), status_code=200 if body.status == "ok" else 503)
 
     return router
@@ -114,7 +116,7 @@ def build_service_app(
     if missing:
         raise ValueError(f"the {context.name} service needs clients of {', '.join(missing)}")
     app = create_service_app(context.name, resources)
-    app.include_router(_health_router(context.name))
+    app.include_router(_health_router(context.name, context.paths))
     app.include_router(context.router)
     if context.state is not None:
         app.state.context_state = context.state(ContextEnv(resources.settings, resources, given))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -91,6 +92,55 @@ class FieldsApi:
             "GET", "/api/v1/custom-fields", CustomFieldList, params={"object_type": object_type}
         )
         return sorted(answer.items, key=lambda field: (field.position, field.key))
+
+    async def create_custom_field(
+        self,
+        object_type: str,
+        key: str,
+        label: str,
+        field_type: str,
+        *,
+        options: Sequence[str] = (),
+        required: bool = False,
+        position: int = 0,
+    ) -> CustomField:
+        """Add a field to ``object_type`` (admins).
+
+        Raises:
+            ApiError: ``conflict`` (409) when ``key`` is taken; ``validation_error``
+                (422) naming ``key``, ``label`` or ``options``; ``forbidden``.
+        """
+        body = {
+            "object_type": object_type,
+            "key": key,
+            "label": label,
+            "field_type": field_type,
+            "options": list(options),
+            "required": required,
+            "position": position,
+        }
+        return await self._client.call_json(
+            "POST", "/api/v1/custom-fields", CustomField, json=body, status=201
+        )
+
+    async def update_custom_field(self, field_id: str, **changes: Any) -> CustomField:
+        """Rename, re-order, change the choices or the requiredness of a field (admins):
+        ``label``, ``position``, ``options``, ``required``.
+
+        Raises:
+            ApiError: ``validation_error`` (422) naming a field; ``not_found``.
+        """
+        return await self._client.call_json(
+            "PATCH", f"/api/v1/custom-fields/{field_id}", CustomField, json=changes
+        )
+
+    async def retire_custom_field(self, field_id: str) -> None:
+        """Remove a field's definition (admins); values already stored stay in the records.
+
+        Raises:
+            ApiError: ``not_found``; ``forbidden``.
+        """
+        await self._client.call("DELETE", f"/api/v1/custom-fields/{field_id}", status=204)
 
     async def views(self, object_type: str) -> list[SavedView]:
         """The signed-in user's saved views of ``object_type``, by name."""

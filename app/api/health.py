@@ -14,12 +14,15 @@ class ComponentHealth(BaseModel):
     Attributes:
         status: ``"ok"`` when it works; anything else (``"down"``, ...) when not.
         detail: What the server said about it, e.g. the Postgres version or the error.
+        offers: For a service, the paths under ``/api/v1`` it serves (``accounts``):
+            none means it answers but does nothing yet.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     status: str
     detail: str = ""
+    offers: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -8,6 +8,8 @@ per currency (never converted). The deals themselves are opportunities
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -98,6 +100,28 @@ class Board(BaseModel):
     columns: list[StageTotals]
 
 
+@dataclass(frozen=True)
+class StageDraft:
+    """A stage as an admin edits it (``id`` empty: a new one).
+
+    Attributes:
+        id: The stage's id, or ``""`` for a new stage.
+        name: Its name.
+        probability: Its win probability, in percent.
+        outcome: ``"open"``, ``"won"`` or ``"lost"``.
+    """
+
+    id: str
+    name: str
+    probability: int
+    outcome: str = OPEN
+
+    @classmethod
+    def of(cls, stage: Stage) -> StageDraft:
+        """The draft of an existing stage, as it is."""
+        return cls(stage.id, stage.name, stage.probability, stage.outcome)
+
+
 class PipelinesApi:
     """The pipeline calls.
 
@@ -113,10 +137,37 @@ class PipelinesApi:
         answer = await self._client.call_json("GET", "/api/v1/pipelines", PipelineList)
         return answer.items
 
-    async def board(self, pipeline_id: str) -> Board:
-        """Per stage of ``pipeline_id``: how many deals, their total and weighted total.
+    async def board(self, pipeline_id: str, owner_id: str | None = None) -> Board:
+        """Per stage of ``pipeline_id``: how many deals, their total and weighted total
+        (of one owner's deals with ``owner_id``; ``"me"``: the signed-in user's).
 
         Raises:
             ApiError: ``not_found`` (404) for an unknown pipeline.
         """
-        return await self._client.call_json("GET", f"/api/v1/pipelines/{pipeline_id}/board", Board)
+        params = {"owner_id": owner_id} if owner_id else None
+        return await self._client.call_json(
+            "GET", f"/api/v1/pipelines/{pipeline_id}/board", Board, params=params
+        )
+
+    async def edit_stages(self, pipeline_id: str, stages: Sequence[StageDraft]) -> Pipeline:
+        """Give the pipeline these stages, in this order (admins): existing ones (with an
+        id) renamed, re-weighted, moved; new ones (no id) added; those left out removed.
+
+        Raises:
+            ApiError: ``conflict`` (409) when a stage left out (or whose outcome changes)
+                holds deals; ``validation_error`` (422) naming ``stages``; ``forbidden``.
+        """
+        body = {
+            "stages": [
+                {
+                    **({"id": stage.id} if stage.id else {}),
+                    "name": stage.name,
+                    "probability": stage.probability,
+                    "outcome": stage.outcome,
+                }
+                for stage in stages
+            ]
+        }
+        return await self._client.call_json(
+            "PUT", f"/api/v1/pipelines/{pipeline_id}/stages", Pipeline, json=body
+        )

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.client import GatewayClient
@@ -173,6 +174,33 @@ class Opportunity(BaseModel):
 R = TypeVar("R", bound=BaseModel)
 
 
+class RecordCount(BaseModel):
+    """How many records a list holds.
+
+    Attributes:
+        count: The number (an estimate when not ``exact``).
+        exact: Whether it was counted (short lists) or estimated (long ones).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    count: int
+    exact: bool = True
+
+
+class BulkResult(BaseModel):
+    """What a bulk change answers: how many records it changed."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    count: int
+
+
+def with_quick(params: httpx.QueryParams, quick: str) -> httpx.QueryParams:
+    """``params`` with the filter box's text (``q``), when there is some."""
+    return params.add("q", quick) if quick.strip() else params
+
+
 @dataclass(frozen=True)
 class RecordKind(Generic[R]):
     """Where one kind of record lives on the server and how it reads.
@@ -236,6 +264,8 @@ class RecordsApi:
         sort: str | None = None,
         filters: Sequence[str] = (),
         limit: int = PAGE_SIZE,
+        quick: str = "",
+        end: bool = False,
     ) -> Page[R]:
         """One page of ``kind``, sorted and filtered by the server.
 
@@ -243,14 +273,82 @@ class RecordsApi:
             kind: ``ACCOUNTS``, ``CONTACTS`` or ``OPPORTUNITIES``.
             cursor: The ``next_cursor`` of the page before; ``None`` for the first.
             sort: A field, ``-field`` for descending (``"name"``, ``"-updated_at"``).
-            filters: ``field:op:value`` conditions, all of which must hold.
+            filters: ``field:op:value`` conditions, all of which must hold
+                (``owner_id:eq:me`` is the signed-in user).
             limit: At most this many records.
+            quick: The filter box's text: any of the record's everyday fields contains
+                it (name, email, domain, phone, city).
+            end: The list's last page instead (in its order; no cursor).
 
         Raises:
             ApiError: ``validation_error`` (422) naming a bad filter or sort.
         """
-        params = list_query(cursor, sort, filters, limit)
+        params = with_quick(list_query(cursor, sort, filters, limit), quick)
+        if end:
+            params = params.add("end", "true")
         return await self._client.call_json("GET", kind.path, kind.page, params=params)
+
+    async def count(
+        self, kind: RecordKind[Any], *, filters: Sequence[str] = (), quick: str = ""
+    ) -> RecordCount:
+        """How many records of ``kind`` a list with ``filters`` and ``quick`` holds: exact
+        up to 10,000, the server's estimate beyond (``exact`` is then false).
+
+        Raises:
+            ApiError: ``validation_error`` (422) naming a bad filter.
+        """
+        params = with_quick(list_query(None, None, filters, 1), quick).remove("limit")
+        return await self._client.call_json("GET", f"{kind.path}/count", RecordCount, params=params)
+
+    async def bulk_update(
+        self, kind: RecordKind[Any], record_ids: Sequence[str], changes: Mapping[str, Any]
+    ) -> int:
+        """Make the same change to many records (all or none: one out of reach fails
+        them all); returns how many changed.
+
+        Raises:
+            ApiError: ``validation_error`` (422) naming a field; ``not_found``;
+                ``forbidden``.
+        """
+        body = {"ids": list(record_ids), "changes": wire(changes)}
+        answer = await self._client.call_json(
+            "POST", f"{kind.path}/bulk-update", BulkResult, json=body
+        )
+        return answer.count
+
+    async def bulk_delete(self, kind: RecordKind[Any], record_ids: Sequence[str]) -> int:
+        """Move many records to the trash at once (:meth:`restore` brings each back).
+
+        Raises:
+            ApiError: ``not_found``; ``forbidden``.
+        """
+        body = {"ids": list(record_ids)}
+        answer = await self._client.call_json(
+            "POST", f"{kind.path}/bulk-delete", BulkResult, json=body
+        )
+        return answer.count
+
+    async def export_csv(
+        self,
+        kind: RecordKind[Any],
+        *,
+        filters: Sequence[str] = (),
+        sort: str | None = None,
+        quick: str = "",
+    ) -> bytes:
+        """Every record of the list (same filters, filter box and sort) as CSV.
+
+        Raises:
+            ApiError: ``validation_error`` (422) naming a bad filter or sort.
+        """
+        params = with_quick(list_query(None, sort, filters, 1), quick).remove("limit")
+        response = await self._client.call(
+            "GET",
+            f"/api/v1/exports/{kind.object_type}.csv",
+            params=params,
+            headers={"Accept": "text/csv"},
+        )
+        return response.content
 
     async def by_ids(self, kind: RecordKind[R], record_ids: Sequence[str]) -> list[R]:
         """The records with these ids that still exist and the user may see

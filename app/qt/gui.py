@@ -32,6 +32,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QShortcut,
     QShowEvent,
+    QTextCharFormat,
     QTextCursor,
     QTextFormat,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "QResizeEvent",
     "QShortcut",
     "QShowEvent",
+    "QTextCharFormat",
     "QTextCursor",
     "QTextFormat",
 ]

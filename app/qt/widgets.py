@@ -7,9 +7,12 @@ windows import from here.
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
+    QAbstractSpinBox,
     QApplication,
     QButtonGroup,
+    QCalendarWidget,
     QCheckBox,
     QComboBox,
     QCompleter,
@@ -59,9 +62,12 @@ from PySide6.QtWidgets import (
 )
 
 __all__ = [
+    "QAbstractButton",
     "QAbstractItemView",
+    "QAbstractSpinBox",
     "QApplication",
     "QButtonGroup",
+    "QCalendarWidget",
     "QCheckBox",
     "QComboBox",
     "QCompleter",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.qt.widgets import QMessageBox, QPushButton, QWidget
+from app.qt.widgets import QWidget
+from app.widgets.dialogs import ConfirmDialog, ask
 
 
 def ask_to_confirm(
@@ -15,7 +16,7 @@ def ask_to_confirm(
     on_confirm: Callable[[], None],
     *,
     destructive: bool = True,
-) -> QMessageBox:
+) -> ConfirmDialog:
     """Show a window-modal question with Cancel and ``action``; returns at once.
 
     ``exec()`` would spin a nested event loop inside the asyncio one; ``open()``
@@ -30,23 +31,6 @@ def ask_to_confirm(
         destructive: Whether the action removes something (red button).
 
     Returns:
-        The message box (already open; tests click its buttons).
+        The question (already open; tests click its buttons).
     """
-    box = QMessageBox(parent)
-    box.setObjectName("confirmBox")
-    box.setIcon(QMessageBox.Icon.Warning if destructive else QMessageBox.Icon.Question)
-    box.setWindowTitle(title)
-    box.setText(text)
-    confirm: QPushButton = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
-    confirm.setProperty("variant", "danger" if destructive else "primary")
-    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(cancel)
-    box.setEscapeButton(cancel)
-
-    def clicked(button: object) -> None:
-        if button is confirm:
-            on_confirm()
-
-    box.buttonClicked.connect(clicked)
-    box.open()
-    return box
+    return ask(parent, title, text, action, on_confirm, destructive=destructive)

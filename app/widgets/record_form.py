@@ -30,7 +30,7 @@ from app.qt.widgets import (
     QPushButton,
     QWidget,
 )
-from app.widgets.form import repolish
+from app.widgets.form import calm_calendar, fade_after, repolish
 
 NO_DATE = QDate(1900, 1, 1)
 """The date an :class:`OptionalDateInput` holds while it has none."""
@@ -155,6 +155,7 @@ class OptionalDateInput(QWidget):
         self.date_edit = QDateEdit(self)
         self.date_edit.setObjectName("optionalDate")
         self.date_edit.setCalendarPopup(True)
+        calm_calendar(self.date_edit)
         self.date_edit.setDisplayFormat("yyyy-MM-dd")
         # The minimum date stands for "none" and reads "No date" (never a real value here).
         self.date_edit.setMinimumDate(NO_DATE)
@@ -282,6 +283,60 @@ class ChoiceInput(QComboBox):
             self.addItem(str(value), str(value))
             index = self.count() - 1
         self.setCurrentIndex(index)
+
+    def problem(self) -> str:
+        """The server checks the choice."""
+        return ""
+
+
+class KeyedChoiceInput(QComboBox):
+    """One of a list of choices named for people but kept by key (a user by id).
+
+    Args:
+        parent: The parent widget.
+
+    Signals:
+        edited(): The user picked something.
+    """
+
+    edited = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(10)
+        self.activated.connect(lambda _index: self.edited.emit())
+
+    def set_choices(self, choices: Sequence[tuple[str, str]]) -> None:
+        """Offer ``(label, key)`` pairs; the choice made stays chosen if still offered
+        (or is kept, under its old label, if not)."""
+        current, label = self.currentData(), self.currentText()
+        self.blockSignals(True)
+        self.clear()
+        for text, key in choices:
+            self.addItem(text, key)
+        if current is not None:
+            self._choose(str(current), label)
+        self.blockSignals(False)
+
+    def _choose(self, key: str, label: str) -> None:
+        index = self.findData(key)
+        if index < 0:
+            self.addItem(label or key, key)
+            index = self.count() - 1
+        self.setCurrentIndex(index)
+
+    def value(self) -> str | None:
+        """The chosen key, or ``None``."""
+        data = self.currentData()
+        return None if data is None else str(data)
+
+    def set_value(self, value: Any, label: str = "") -> None:
+        """Choose ``value`` (a key); one not offered is added under ``label``."""
+        if value is None or value == "":
+            self.setCurrentIndex(-1)
+            return
+        self._choose(str(value), label)
 
     def problem(self) -> str:
         """The server checks the choice."""
@@ -507,7 +562,10 @@ class ActionBanner(QFrame):
     """A line that tells the outcome of an action, with an optional button (Undo, Reload).
 
     Hidden while empty. Its ``tone`` property (``error``, ``info``, ``success``)
-    lets the stylesheet colour it.
+    lets the stylesheet colour it. One message at a time (a new one replaces it); a
+    success or a note goes after a few seconds, a little later when it has a button
+    (Undo), and an error stays until it is replaced or cleared
+    (:func:`~app.widgets.form.fade_after`).
 
     Args:
         parent: The parent widget.
@@ -516,6 +574,9 @@ class ActionBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("actionBanner")
+        self.fade_timer = QTimer(self)
+        self.fade_timer.setSingleShot(True)
+        self.fade_timer.timeout.connect(self.hide)  # the text stays readable as the last outcome
         self.setProperty("tone", "info")
         self.label = QLabel("", self)
         self.label.setObjectName("actionBannerText")
@@ -555,6 +616,10 @@ class ActionBanner(QFrame):
         self.button.setVisible(bool(action))
         self.button.setEnabled(True)
         self.setVisible(bool(text))
+        self.fade_timer.stop()
+        delay = fade_after(tone, bool(action))
+        if text and delay:
+            self.fade_timer.start(delay)
 
     def clear_message(self) -> None:
         """Hide the banner."""

@@ -75,6 +75,18 @@ def sort_of(fields: Iterable[str]) -> Any:
     ]
 
 
+Quick = Annotated[
+    str,
+    Query(
+        max_length=200,
+        pattern=r"^[^\u0000]*$",
+        description="the filter box: any of the record's everyday fields contains it "
+        "(an account's name, domain or city; a contact's name, email, phone or mobile)",
+    ),
+]
+End = Annotated[
+    bool, Query(description="the last page of the list, in its order (no cursor with it)")
+]
 IfMatch = Annotated[str | None, Header(description="the ETag you last read")]
 E: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 412, 422, 429)

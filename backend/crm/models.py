@@ -192,6 +192,8 @@ class Import(_Tenant, Base):
     """The importer's role when it started (its rows are written within that reach)."""
     reach: Mapped[list[uuid.UUID] | None] = mapped_column(ARRAY(UUID(as_uuid=True)))
     """The owners whose records it may update; ``None``: every owner."""
+    columns: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    """The file's columns in their order (the error report keeps it)."""
 
 
 class ImportLease(Base):

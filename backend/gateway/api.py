@@ -45,7 +45,11 @@ async def _service(client: httpx.AsyncClient) -> ComponentHealth:
         return ComponentHealth(status="down", detail=f"unreachable: {exc.__class__.__name__}")
     if response.status_code != 200:
         return ComponentHealth(status="down", detail=f"HTTP {response.status_code}")
-    return ComponentHealth(status="ok")
+    try:
+        offers = [str(path) for path in response.json().get("offers", [])]
+    except (ValueError, AttributeError, TypeError):
+        offers = []  # an older service: it says nothing of what it serves
+    return ComponentHealth(status="ok", offers=offers)
 
 
 @router.get(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any, Literal, TypeVar
 
 from fastapi import FastAPI, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import backend
@@ -88,12 +88,17 @@ class RequestIdMiddleware:
 
 
 class ComponentHealth(BaseModel):
-    """``restarting``: it died, and the embedded server's supervisor is starting it."""
+    """``restarting``: it died, and the embedded server's supervisor is starting it.
+
+    ``offers``: for a service, the paths under ``/api/v1`` it serves (``accounts``,
+    ``users``): what it really does, so a service that serves nothing yet is never
+    reported as one that works."""
 
     status: Literal["ok", "down", "restarting"]
     detail: str = ""
     restarts: int = 0
     """How often the supervisor of this data folder restarted it since it started."""
+    offers: list[str] = Field(default_factory=list)
 
 
 class ServiceHealth(BaseModel):
@@ -103,6 +108,8 @@ class ServiceHealth(BaseModel):
     service: str
     version: str = backend.__version__
     database: ComponentHealth
+    offers: list[str] = Field(default_factory=list)
+    """The paths under ``/api/v1`` it serves (its descriptor's ``paths``)."""
 
 
 def create_service_app(

@@ -39,9 +39,23 @@ def accept_or_new_request_id(incoming: str | None) -> str:
     return uuid.uuid4().hex
 
 
+RENAMED_LOGGERS = {"uvicorn.error": "uvicorn"}
+"""uvicorn logs its ordinary lines ("Started server process") as ``uvicorn.error``: they
+are labelled ``uvicorn``, so a line says ERROR only when its level does."""
+
+
 class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = _request_id.get()
+        return True
+
+
+class _Renamed(logging.Filter):
+    """Gives a logger's records the name people should read (on the logger itself, so
+    every handler sees it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.name = RENAMED_LOGGERS.get(record.name, record.name)
         return True
 
 
@@ -77,6 +91,10 @@ def configure_logging(level: str = "INFO", fmt: str = "json", log_file: Path | N
         handler._salesos = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(level)
+    for name in RENAMED_LOGGERS:
+        renamed = logging.getLogger(name)
+        if not any(isinstance(f, _Renamed) for f in renamed.filters):
+            renamed.addFilter(_Renamed())
     # uvicorn's access log duplicates ours; aiokafka is chatty at INFO.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     logging.getLogger("aiokafka").setLevel(logging.WARNING)

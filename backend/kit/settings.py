@@ -141,6 +141,22 @@ class Settings(BaseSettings):
     # Tests and benchmarks trade durability for speed; never the default.
     embedded_pg_fast: bool = Field(default=False, alias="SALESOS_EMBEDDED_PG_FAST")
 
+    @field_validator("home")
+    @classmethod
+    def _check_home(cls, value: Path) -> Path:
+        """A data folder that is a file (or lies under one) can never be used: say so
+        plainly here, rather than "not writable (File exists)" from deep in a start."""
+        for path in (value, *value.parents):
+            if path.exists():
+                if not path.is_dir():
+                    whose = "" if path == value else f"{value} cannot be made: "
+                    raise ValueError(
+                        f"{whose}{path} is a file, not a folder; "
+                        "set SALESOS_HOME to a folder, or move the file away"
+                    )
+                break
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:

@@ -27,6 +27,28 @@ class Tenant:
         record: dict[str, Any] = response.json()
         return record
 
+    def add_user(self, role: str = "rep", name: str = "", manager_id: str = "") -> dict[str, Any]:
+        """A colleague (who signs in with ``STRONG_PASSWORD``); returns the user."""
+        body: dict[str, Any] = {
+            "email": f"{role}-{uuid.uuid4().hex[:10]}@example.com",
+            "name": name or f"{role.title()} {uuid.uuid4().hex[:4]}",
+            "role": role,
+            "password": STRONG_PASSWORD,
+        }
+        if manager_id:
+            body["manager_id"] = manager_id
+        response = self.server.call("POST", "/api/v1/users", self.token, json=body)
+        assert response.status_code == 201, response.text
+        user: dict[str, Any] = response.json()
+        return user
+
+    def change(self, kind: str, record_id: str, **fields: Any) -> dict[str, Any]:
+        """Change a record as the admin (another session); returns it."""
+        response = self.server.call("PATCH", f"/api/v1/{kind}/{record_id}", self.token, json=fields)
+        assert response.status_code == 200, response.text
+        record: dict[str, Any] = response.json()
+        return record
+
     def names(self, kind: str, **params: Any) -> list[str]:
         """The ``name`` of each record of the first page the server lists for ``params``."""
         response = self.server.call("GET", f"/api/v1/{kind}", self.token, params=params)

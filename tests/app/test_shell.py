@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.features.accounts.view import AccountsPage
+from app.features.home.view import HomePage
 from app.features.login.model import Server, SignInPreferences
 from app.features.startup.model import StepEvent
 from app.features.status.model import HealthTableModel
@@ -84,6 +84,7 @@ class TestSoloStart:
         assert window is not None
         assert not shell.login_window.isVisible()
         assert window.page_titles() == [
+            "Home",
             "Accounts",
             "Contacts",
             "Pipeline",
@@ -93,7 +94,7 @@ class TestSoloStart:
         ]
         assert window.connection_label.text() == SOLO_CONNECTION
         qtbot.waitUntil(lambda: window.indicator.label.text() == "Healthy", timeout=20_000)
-        assert isinstance(window.pages.currentWidget(), AccountsPage)  # the rep's home
+        assert isinstance(window.pages.currentWidget(), HomePage)  # the first screen
         page = window.show_page("System status")
         assert isinstance(page, StatusPage)
         model = page.model
@@ -169,19 +170,40 @@ class TestTeamServerUsedLast:
         assert shell.prefs.server == Server.this_computer()  # next launch starts solo
 
 
-@pytest.fixture(
-    params=["home-under-a-file", "database-url-refused"],
-)
+@pytest.fixture(params=["database-url-refused"])
 def broken_database(
     request: pytest.FixtureRequest, solo_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> str:
     """Settings with which the database step cannot succeed."""
-    if request.param == "home-under-a-file":
-        (tmp_path / "afile").write_text("not a folder")
-        monkeypatch.setenv("SALESOS_HOME", str(tmp_path / "afile" / "home"))
-    else:
-        monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/x")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/x")
     return str(request.param)
+
+
+class TestADataFolderThatIsAFile:
+    """Issue 11, defect 12: it is named a file, not "not writable (File exists)"."""
+
+    @pytest.mark.parametrize("where", ["the-folder", "a-parent"])
+    def test_the_start_says_so_and_what_to_do(
+        self,
+        shell: DesktopShell,
+        solo_env: Path,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        qtbot: QtBot,
+        where: str,
+    ) -> None:
+        (tmp_path / "afile").write_text("not a folder")
+        home = tmp_path / "afile" if where == "the-folder" else tmp_path / "afile" / "home"
+        monkeypatch.setenv("SALESOS_HOME", str(home))
+        with qtbot.waitSignal(shell.progress.failed, timeout=START_TIMEOUT_MS):
+            shell.start()
+        window = shell.startup_window
+        assert window.failure_title.text() == "The settings are not valid"
+        cause = window.cause_label.text()
+        assert f"{tmp_path / 'afile'} is a file, not a folder" in cause
+        assert "File exists" not in cause
+        assert "not writable" not in cause
+        assert shell.main_window is None
 
 
 @pytest.mark.slow

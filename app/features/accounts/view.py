@@ -17,6 +17,7 @@ from app.features.records.model import NO_VALUE, short_date, text_or_dash
 from app.features.records.ops import RecordLoader
 from app.qt.core import QElapsedTimer, QModelIndex, QTimer
 from app.qt.widgets import QLabel, QSizePolicy, QWidget
+from app.widgets.links import web_link
 from app.widgets.record_form import TextInput, WholeNumberInput
 
 RELATED_KINDS = frozenset({"contact", "opportunity"})
@@ -84,6 +85,9 @@ class AccountDetail(RecordDetail):
             ("Country", text_or_dash(record.country)),
         ]
 
+    def links(self, record: Account) -> dict[str, str]:
+        return {"Domain": web_link(record.domain)} if record.domain else {}
+
     def footer_rows(self, record: Account) -> list[tuple[str, str]]:
         return [("Updated", short_date(record.updated_at))]
 
@@ -131,6 +135,7 @@ class AccountDetail(RecordDetail):
         label.setWordWrap(True)
         # A long email must not widen the panel past its fixed width.
         label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.make_related(label, "contact", contact.id)
         self.add_widget(label)
         self.contact_labels.append(label)
 
@@ -150,7 +155,7 @@ class AccountsPage(EditableRecordPage[Account]):
         self, accounts: AccountRecordOps, *, autoload: bool = True, parent: QWidget | None = None
     ) -> None:
         model = AccountsTableModel()
-        loader: RecordLoader[Account] = RecordLoader(model, accounts.fetch_page, accounts.ops)
+        loader: RecordLoader[Account] = accounts.loader(model)
         super().__init__(
             "account",
             accounts,
@@ -159,7 +164,7 @@ class AccountsPage(EditableRecordPage[Account]):
             "The companies you sell to.",
             model,
             loader,
-            widths=(170, 150, 150, 115, 110, 130, 100),
+            widths=(160, 150, 120, 100, 100, 110, 120, 92),
             stretch=AccountsTableModel.DOMAIN,
             autoload=autoload,
             new_label="New account",

@@ -6,7 +6,15 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from app.api.records import Contact
-from app.features.records.model import NO_VALUE, RecordTableModel, short_date, text_or_dash
+from app.features.records.model import (
+    BOOL,
+    DATE,
+    NO_VALUE,
+    TEXT,
+    RecordTableModel,
+    short_date,
+    text_or_dash,
+)
 from app.qt.core import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 NAME_PENDING = "…"
@@ -18,10 +26,10 @@ FAILED_TIP = "The account's name could not be loaded."
 
 
 class ContactsTableModel(RecordTableModel[Contact]):
-    """One row per contact: name, account, email, title, phone, updated.
+    """One row per contact: name, account, email, title, phone, owner, updated.
 
-    The quick filter and the Name column go by last name, which the server can
-    filter and sort on. The server cannot sort by the account's name, nor does a
+    The filter box matches the whole name, the email, the phone or the mobile; the
+    Name column sorts by last name. The server cannot sort by the account's name, nor does a
     contact carry it: rows come with an ``account_id`` and the names are asked for
     once per page (:attr:`account_names_wanted`, answered by
     :meth:`set_account_names`); the rows show at once and their names fill in.
@@ -33,12 +41,25 @@ class ContactsTableModel(RecordTableModel[Contact]):
 
     account_names_wanted = Signal(object)
 
-    NAME, ACCOUNT, EMAIL, TITLE, PHONE, UPDATED = range(6)
-    HEADERS = ("Name", "Account", "Email", "Title", "Phone", "Updated")
-    SORT_KEYS = ("last_name", None, "email", "title", "phone", "updated_at")
+    NAME, ACCOUNT, EMAIL, TITLE, PHONE, OWNER, UPDATED = range(7)
+    HEADERS = ("Name", "Account", "Email", "Title", "Phone", "Owner", "Updated")
+    SORT_KEYS = ("last_name", None, "email", "title", "phone", None, "updated_at")
+    OWNER_COLUMN = OWNER
     DEFAULT_SORT = "last_name"
     FILTER_FIELD = "last_name"
-    FILTER_LABEL = "last name"
+    FILTER_LABEL = "name, email or phone"
+    FILTERS: tuple[tuple[str, str, str], ...] = (
+        ("first_name", "First name", TEXT),
+        ("last_name", "Last name", TEXT),
+        ("email", "Email", TEXT),
+        ("phone", "Phone", TEXT),
+        ("mobile", "Mobile", TEXT),
+        ("title", "Title", TEXT),
+        ("time_zone", "Time zone", TEXT),
+        ("do_not_contact", "Do not contact", BOOL),
+        ("created_at", "Created", DATE),
+        ("updated_at", "Updated", DATE),
+    )
     NOUN = "contact"
     EMPTY_TEXT = "No contacts yet"
     NO_MATCH_TEXT = "No contacts match"
@@ -92,7 +113,7 @@ class ContactsTableModel(RecordTableModel[Contact]):
 
     def _account_cells_changed(self) -> None:
         if self._rows:
-            last = len(self._rows) - 1
+            last = self.rowCount() - 1
             self.dataChanged.emit(
                 self.index(0, self.ACCOUNT),
                 self.index(last, self.ACCOUNT),
@@ -110,6 +131,10 @@ class ContactsTableModel(RecordTableModel[Contact]):
 
     def append_page(self, items: Sequence[Contact], next_cursor: str | None) -> None:
         super().append_page(items, next_cursor)
+        self._wanted(items)
+
+    def show_end(self, items: Sequence[Contact]) -> None:
+        super().show_end(items)
         self._wanted(items)
 
     def replace_record(self, record: Contact) -> int | None:

@@ -19,10 +19,11 @@ from app.features.records.editing import EditableRecordPage
 from app.features.records.form import FormEntry, RecordDialog, entry
 from app.features.records.live import GATHER_MS
 from app.features.records.model import NO_VALUE, short_date, text_or_dash
+from app.features.records.notices import message_text
 from app.features.records.ops import EditableRecord, RecordLoader
-from app.features.records.view import message_text
 from app.qt.core import QTimer, Signal
 from app.qt.widgets import QPushButton, QWidget
+from app.widgets.links import mail_link, phone_link
 from app.widgets.record_form import CheckInput, ChoiceInput, SearchPicker, TextInput
 
 COMMON_ZONES = (
@@ -152,6 +153,17 @@ class ContactDetail(RecordDetail):
             ("Do not contact", "Yes" if record.do_not_contact else "No"),
         ]
 
+    def links(self, record: Contact) -> dict[str, str]:
+        found = {
+            "Email": mail_link(record.email) if record.email else "",
+            "Phone": phone_link(record.phone) if record.phone else "",
+            "Mobile": phone_link(record.mobile) if record.mobile else "",
+        }
+        return {label: url for label, url in found.items() if url}
+
+    def related_fields(self, record: Contact) -> dict[str, tuple[str, str]]:
+        return {"Account": ("account", record.account_id)} if record.account_id else {}
+
     def footer_rows(self, record: Contact) -> list[tuple[str, str]]:
         return [("Updated", short_date(record.updated_at))]
 
@@ -203,7 +215,7 @@ class ContactsPage(EditableRecordPage[Contact]):
         self, contacts: ContactRecordOps, *, autoload: bool = True, parent: QWidget | None = None
     ) -> None:
         model = ContactsTableModel()
-        loader: RecordLoader[Contact] = RecordLoader(model, contacts.fetch_page, contacts.ops)
+        loader: RecordLoader[Contact] = contacts.loader(model)
         super().__init__(
             "contact",
             contacts,
@@ -212,7 +224,7 @@ class ContactsPage(EditableRecordPage[Contact]):
             "The people you sell to, at every account you can see.",
             model,
             loader,
-            widths=(160, 160, 230, 160, 150, 100),
+            widths=(160, 150, 230, 140, 130, 120, 92),
             stretch=ContactsTableModel.EMAIL,
             autoload=autoload,
             new_label="New contact",

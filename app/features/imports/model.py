@@ -71,6 +71,7 @@ TARGETS: dict[str, ImportTarget] = {
             "time_zone": "Time zone",
             "do_not_contact": "Do not contact",
             "account_domain": "Account (by its domain)",
+            "account_name": "Account (by its name)",
         },
     ),
     "account": ImportTarget(

@@ -32,11 +32,10 @@ from app.features.imports.model import (
 from app.features.imports.ops import FIRST_ERRORS, ImportOps, ImportWatcher
 from app.features.imports.steps import FileStep, MappingStep, ProgressStep
 from app.features.imports.summary import SummaryStep
-from app.qt.core import QStandardPaths, Qt, Signal
+from app.qt.core import Qt, Signal
 from app.qt.gui import QCloseEvent
 from app.qt.widgets import (
     QDialog,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -46,6 +45,7 @@ from app.qt.widgets import (
     QWidget,
 )
 from app.theme import icon
+from app.widgets.files import ask_open_path, ask_save_path
 from app.widgets.form import repolish
 
 log = logging.getLogger(__name__)
@@ -245,12 +245,10 @@ class ImportWizard(QDialog):
 
     def choose_file(self) -> None:
         """Ask for a CSV file with the system's file dialog."""
-        start = str(self.path.parent) if self.path is not None else _documents()
-        name, _filter = QFileDialog.getOpenFileName(
-            self, "Choose a CSV file", start, "CSV files (*.csv *.txt);;All files (*)"
-        )
-        if name:
-            self.set_file(Path(name))
+        folder = self.path.parent if self.path is not None else None
+        chosen = ask_open_path(self, "Choose a CSV file", folder)
+        if chosen is not None:
+            self.set_file(chosen)
 
     def set_file(self, path: Path) -> bool:
         """Use ``path`` as the file to import; ``False`` (and a message) if it is unreadable."""
@@ -400,18 +398,10 @@ class ImportWizard(QDialog):
         if job is None:
             return
         stem = Path(job.filename or "import").stem
-        folder = str(self.path.parent) if self.path is not None else _documents()
-        name, _filter = QFileDialog.getSaveFileName(
-            self,
-            "Save the error report",
-            str(Path(folder) / f"{stem}-errors.csv"),
-            "CSV files (*.csv)",
-        )
-        if not name:
+        folder = self.path.parent if self.path is not None else None
+        target = ask_save_path(self, "Save the error report", f"{stem}-errors.csv", folder)
+        if target is None:
             return
-        target = Path(name)
-        if not target.suffix:
-            target = target.with_suffix(".csv")
         self.summary_step.save_button.setEnabled(False)
         self.summary_step.save_button.setText("Saving…")
         self._imports.save_error_report(job.id, target, self._report_saved, self._report_failed)
@@ -490,10 +480,6 @@ def _predicate(sentence: str) -> str:
     follows the file's name ("is not UTF-8 text…", "has no header row…")."""
     text = sentence.removeprefix("This ")
     return text[:1].lower() + text[1:]
-
-
-def _documents() -> str:
-    return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
 
 
 def open_import_wizard(

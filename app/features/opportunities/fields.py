@@ -11,6 +11,7 @@ from app.money import format_money, minor_digits
 from app.qt.core import QDate, Qt
 from app.qt.gui import QFocusEvent, QKeyEvent, QMouseEvent
 from app.qt.widgets import QDateEdit, QLineEdit, QWidget
+from app.widgets.form import calm_calendar
 
 NO_DATE = QDate(1900, 1, 1)
 """The date edit's "no date" (shown as :data:`NO_DATE_TEXT`)."""
@@ -103,6 +104,7 @@ class CloseDateEdit(QDateEdit):
         super().__init__(parent)
         self.setObjectName("closeDateEdit")
         self.setCalendarPopup(True)
+        calm_calendar(self)
         self.setMinimumDate(NO_DATE)
         self.setSpecialValueText(NO_DATE_TEXT)
         self.setDisplayFormat("yyyy-MM-dd")

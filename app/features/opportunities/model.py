@@ -121,6 +121,8 @@ class OpportunityForm:
     probability_override: int | None
     close_date: date | None
     closed_reason: str | None
+    owner_id: str | None = None
+    """``None``: the deal keeps its owner (a new one: the signed-in user)."""
 
     def as_fields(self) -> dict[str, Any]:
         """Every field, for a new opportunity (empty ones left out)."""
@@ -134,6 +136,7 @@ class OpportunityForm:
             "probability_override": self.probability_override,
             "close_date": self.close_date,
             "closed_reason": self.closed_reason,
+            "owner_id": self.owner_id,
         }
         return {key: value for key, value in fields.items() if value is not None}
 
@@ -150,6 +153,8 @@ class OpportunityForm:
             "close_date": self.close_date,
             "closed_reason": self.closed_reason,
         }
+        if self.owner_id is not None:
+            ours["owner_id"] = self.owner_id
         theirs = record.model_dump()
         changes = {}
         for key, value in ours.items():

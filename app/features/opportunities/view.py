@@ -8,9 +8,12 @@ else made meanwhile (412) is said plainly, with a way to reload.
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.api.pipelines import Pipeline, Stage
 from app.api.records import Account, Contact, Opportunity
 from app.errors import UserMessage
+from app.features.opportunities.draft import Draft, put_back, values_of
 from app.features.opportunities.fields import AmountEdit, CloseDateEdit
 from app.features.opportunities.model import (
     CURRENCIES,
@@ -22,12 +25,21 @@ from app.features.opportunities.model import (
 )
 from app.features.opportunities.note import ChangedNote
 from app.features.opportunities.ops import OpportunityContext, OpportunityEditorOps
-from app.money import CURRENCY_SYMBOLS
+from app.features.opportunities.parts import (
+    GONE_TEXT,
+    RELOADED_TEXT,
+    STALE_TEXT,
+    account_labels,
+    currency_label,
+    fill_contacts,
+    pair,
+    sentence,
+)
+from app.features.records.owners import OwnerDirectory
 from app.qt.core import QStringListModel, Qt, QTimer, Signal
 from app.qt.widgets import (
     QComboBox,
     QCompleter,
-    QDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -36,58 +48,27 @@ from app.qt.widgets import (
     QVBoxLayout,
     QWidget,
 )
+from app.widgets.dialogs import FormDialog
 from app.widgets.form import FormField, MessageBanner, fit_height
+from app.widgets.record_form import KeyedChoiceInput
 
 SEARCH_DELAY_MS = 250
 """How long typing in the account field must pause before the server is asked."""
 
-STALE_TEXT = (
-    "Someone else changed this opportunity after you opened it, so your changes were "
-    "not saved. Reload to see their version, then make your changes again."
-)
-GONE_TEXT = "This opportunity no longer exists; someone may have deleted it."
 
-
-def _currency_label(code: str) -> str:
-    symbol = CURRENCY_SYMBOLS.get(code)
-    return f"{code} ({symbol})" if symbol else code
-
-
-def _labels(accounts: list[Account]) -> dict[str, Account]:
-    """How each found account reads in the list; namesakes are told apart by their
-    domain or city (or a number)."""
-    counts: dict[str, int] = {}
-    for account in accounts:
-        counts[account.name] = counts.get(account.name, 0) + 1
-    labels: dict[str, Account] = {}
-    for account in accounts:
-        label = account.name
-        if counts[account.name] > 1:
-            extra = account.domain or account.city
-            label = f"{account.name} ({extra})" if extra else account.name
-        base, number = label, 2
-        while label in labels:
-            label, number = f"{base} ({number})", number + 1
-        labels[label] = account
-    return labels
-
-
-def _pair(left: QWidget, right: QWidget) -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.setSpacing(12)
-    row.addWidget(left, 1, Qt.AlignmentFlag.AlignTop)
-    row.addWidget(right, 1, Qt.AlignmentFlag.AlignTop)
-    return row
-
-
-class OpportunityDialog(QDialog):
+class OpportunityDialog(FormDialog):
     """Create an opportunity, or edit one (its latest version is loaded first).
+
+    Opens with the cursor in the name; closing it with unsaved changes asks first.
+    After "someone else changed it", Reload brings their version and keeps what the
+    user changed (:mod:`~app.features.opportunities.draft`).
 
     Args:
         editor: The editor's calls.
         pipeline: The pipeline whose stages the deal can be in.
         record: The deal to edit (as the board shows it); ``None`` for a new one.
         stage_id: The stage a new deal starts in (default: the first).
+        owners: The colleagues a deal may be given to (no Owner field without).
         parent: The parent widget.
 
     Signals:
@@ -103,10 +84,14 @@ class OpportunityDialog(QDialog):
         record: Opportunity | None = None,
         *,
         stage_id: str | None = None,
+        owners: OwnerDirectory | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("opportunityDialog")
+        self._owners = owners
+        self.draft = Draft()
+        self._contacts: list[Contact] = []
         self._editor = editor
         self._pipeline = pipeline
         self.record = record
@@ -149,7 +134,7 @@ class OpportunityDialog(QDialog):
 
         self.currency_combo = QComboBox(self)
         for code in CURRENCIES:
-            self.currency_combo.addItem(_currency_label(code), code)
+            self.currency_combo.addItem(currency_label(code), code)
         self.amount_edit = AmountEdit("USD", self)
         self.currency_combo.currentIndexChanged.connect(self._currency_changed)
 
@@ -172,6 +157,8 @@ class OpportunityDialog(QDialog):
         close_layout.addWidget(self.clear_date_button)
         self.reason_edit = QLineEdit(self)
         self.reason_edit.setMaxLength(MAX_REASON)
+        self.owner_combo = KeyedChoiceInput(self)
+        self.owner_combo.setObjectName("opportunityOwner")
 
         self.name_field = FormField("Name", self.name_edit, parent=self)
         self.account_field = FormField("Account", self.account_edit, parent=self)
@@ -186,6 +173,8 @@ class OpportunityDialog(QDialog):
         )
         self.close_field = FormField("Close date", close_row, parent=self)
         self.reason_field = FormField("Why it was lost", self.reason_edit, parent=self)
+        self.owner_field = FormField("Owner", self.owner_combo, parent=self)
+        self.owner_field.setVisible(owners is not None)
         self.fields: dict[str, FormField] = {
             "name": self.name_field,
             "account_id": self.account_field,
@@ -196,6 +185,7 @@ class OpportunityDialog(QDialog):
             "probability_override": self.probability_field,
             "close_date": self.close_field,
             "closed_reason": self.reason_field,
+            "owner_id": self.owner_field,
         }
 
         self.note = ChangedNote(self)
@@ -212,6 +202,7 @@ class OpportunityDialog(QDialog):
         self.reload_button.clicked.connect(self.reload)
         self.reload_button.hide()
         self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setAutoDefault(False)  # Enter saves; it never throws work away
         self.cancel_button.clicked.connect(self.reject)
         self.save_button = QPushButton(self._save_text(), self)
         self.save_button.setProperty("variant", "primary")
@@ -229,10 +220,10 @@ class OpportunityDialog(QDialog):
         layout.addWidget(title)
         layout.addWidget(self.note)
         layout.addWidget(self.name_field)
-        layout.addLayout(_pair(self.account_field, self.contact_field))
-        layout.addLayout(_pair(self.amount_field, self.currency_field))
-        layout.addLayout(_pair(self.stage_field, self.probability_field))
-        layout.addLayout(_pair(self.close_field, QWidget(self)))
+        layout.addLayout(pair(self.account_field, self.contact_field))
+        layout.addLayout(pair(self.amount_field, self.currency_field))
+        layout.addLayout(pair(self.stage_field, self.probability_field))
+        layout.addLayout(pair(self.close_field, self.owner_field))
         layout.addWidget(self.reason_field)
         layout.addWidget(self.banner)
         layout.addWidget(self.progress)
@@ -245,13 +236,48 @@ class OpportunityDialog(QDialog):
             del name
         self.amount_edit.editingFinished.connect(self._check_amount)
 
+        if owners is not None:
+            owners.changed.connect(self._offer_owners)
+            self._offer_owners()
+            owners.load()
         if record is None:
             first = pipeline.stages[0].id if pipeline.stages else None
             self._select_stage(stage_id or first)
             self._stage_changed()
+            if owners is not None:
+                self.owner_combo.set_value(owners.me, owners.name(owners.me))
+            self.draft.settle(self)
         else:
             self._fill(record)
+            self.draft.settle(self)
             self.reload()
+
+    # ------------------------------------------------------------------ the draft
+
+    def field_values(self) -> dict[str, Any]:
+        """Each input's value as typed (what a reload keeps of the user's changes)."""
+        return values_of(self)
+
+    def put_value(self, key: str, value: Any) -> None:
+        """Put back a value the user typed (after a reload)."""
+        put_back(self, key, value)
+
+    def has_unsaved_changes(self) -> bool:
+        """Whether the user changed a field since the deal was loaded (or opened new)."""
+        return not self.saving and bool(self.draft.changed(self))
+
+    def first_field(self) -> QWidget | None:
+        return self.name_edit
+
+    def _offer_owners(self) -> None:
+        owners = self._owners
+        if owners is None:
+            return
+        self.owner_combo.set_choices([(user.name, user.id) for user in owners.assignable()])
+        current = self.owner_combo.value()
+        if current is not None:  # a colleague's deal keeps its owner, shown by name
+            index = self.owner_combo.findData(current)
+            self.owner_combo.setItemText(index, owners.name(current))
 
     # ------------------------------------------------------------------ filling
 
@@ -266,6 +292,11 @@ class OpportunityDialog(QDialog):
             return "Creating…" if self.record is None else "Saving…"
         return "Create opportunity" if self.record is None else "Save changes"
 
+    def select_stage(self, stage_id: str | None) -> None:
+        """Put ``stage_id`` in the Stage field (its hints follow)."""
+        self._select_stage(stage_id)
+        self._stage_changed()
+
     def _select_stage(self, stage_id: str | None) -> None:
         row = self.stage_combo.findData(stage_id)
         self.stage_combo.setCurrentIndex(max(row, 0))
@@ -274,7 +305,7 @@ class OpportunityDialog(QDialog):
         self.name_edit.setText(record.name)
         code = record.currency.upper()
         if self.currency_combo.findData(code) < 0:
-            self.currency_combo.addItem(_currency_label(code), code)
+            self.currency_combo.addItem(currency_label(code), code)
         self.currency_combo.setCurrentIndex(self.currency_combo.findData(code))
         self.amount_edit.set_currency(code)
         self.amount_edit.set_amount(record.amount)
@@ -284,6 +315,8 @@ class OpportunityDialog(QDialog):
         )
         self.close_edit.set_value(record.close_date)
         self.reason_edit.setText(record.closed_reason or "")
+        if self._owners is not None:
+            self.owner_combo.set_value(record.owner_id, self._owners.name(record.owner_id))
         self._stage_changed()
 
     def notice_change(self, opportunity_id: str, record: Opportunity | None) -> None:
@@ -320,9 +353,11 @@ class OpportunityDialog(QDialog):
         self._refit()
 
     def reload(self) -> None:
-        """Load the opportunity's latest version (editing only); the form shows it."""
+        """Load the opportunity's latest version (editing only); the form shows it, with
+        the fields the user changed still as the user typed them."""
         if self.record is None:
             return
+        self.draft.keep(self, self.account, self._contacts)
         self._set_loading(True)
         self.note.hide()
         self.reload_button.hide()
@@ -340,14 +375,27 @@ class OpportunityDialog(QDialog):
         self.contact_combo.setCurrentIndex(
             max(self.contact_combo.findData(context.record.primary_contact_id), 0)
         )
-        self.name_edit.setFocus()
+        kept_account, kept = self.draft.account, self.draft.take_kept()
+        self.draft.settle(self)  # their version; what the user typed counts as changes
+        if kept_account is not None:
+            self._set_account(*kept_account)
+        for key, value in kept.items():
+            self.put_value(key, value)
+        restored = list(kept)
         self._gone = False
         self._show_note()  # a change may have come while this version was on its way
+        if restored:
+            self.banner.show_message(RELOADED_TEXT, "info")
+            first = next((k for k in restored if k in self.fields), "")
+            target = self.fields[first].editor if first else self.account_edit
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.name_edit.setFocus()
 
     def _load_failed(self, message: UserMessage) -> None:
         self._set_loading(False)
         self.save_button.setEnabled(False)
-        text = GONE_TEXT if message.code == "not_found" else _sentence(message)
+        text = GONE_TEXT if message.code == "not_found" else sentence(message)
         self.banner.show_message(text, "error")
         self.reload_button.setVisible(message.code != "not_found")
 
@@ -380,7 +428,7 @@ class OpportunityDialog(QDialog):
             if self.account_edit.text().strip() != text:
                 return  # typing went on; a newer search follows
             self.account_results = accounts
-            self._account_labels = _labels(accounts)
+            self._account_labels = account_labels(accounts)
             self._account_names.setStringList(list(self._account_labels))
             if not accounts:
                 self.account_field.set_hint(f"No account's name contains “{text}”.")
@@ -389,9 +437,7 @@ class OpportunityDialog(QDialog):
                 if self.account_edit.hasFocus():
                     self.completer.complete()
 
-        self._editor.find_accounts(
-            text, found, lambda m: self.account_field.set_error(_sentence(m))
-        )
+        self._editor.find_accounts(text, found, lambda m: self.account_field.set_error(sentence(m)))
 
     def _account_picked(self, label: str) -> None:
         match = self._account_labels.get(label)
@@ -411,22 +457,15 @@ class OpportunityDialog(QDialog):
                 self._set_account(account, contacts)
 
         self._editor.load_contacts(
-            account.id, arrived, lambda m: self.contact_field.set_error(_sentence(m))
+            account.id, arrived, lambda m: self.contact_field.set_error(sentence(m))
         )
 
     def _set_account(self, account: Account | None, contacts: list[Contact]) -> None:
         self.account = account
+        self._contacts = list(contacts)
         if account is not None:
             self.account_edit.setText(account.name)
-        chosen = self.contact_combo.currentData()
-        self.contact_combo.clear()
-        self.contact_combo.addItem("No primary contact", None)
-        for contact in contacts:
-            label = contact.full_name or contact.email or "Unnamed contact"
-            if contact.title:
-                label += f" · {contact.title}"
-            self.contact_combo.addItem(label, contact.id)
-        self.contact_combo.setCurrentIndex(max(self.contact_combo.findData(chosen), 0))
+        fill_contacts(self.contact_combo, contacts)
         self.contact_combo.setEnabled(account is not None and not self.loading)
         if account is None:
             self.contact_field.set_hint("Pick the account first.")
@@ -520,6 +559,7 @@ class OpportunityDialog(QDialog):
             probability_override=probability,
             close_date=self.close_edit.value(),
             closed_reason=reason or None,
+            owner_id=self.owner_combo.value() if self._owners is not None else None,
         )
 
     def submit(self) -> None:
@@ -577,9 +617,5 @@ class OpportunityDialog(QDialog):
                 else:
                     unplaced.append(f"{name.replace('_', ' ').capitalize()}: {problem}")
             if not message.fields or unplaced:
-                self.banner.show_message("\n".join([_sentence(message), *unplaced]), "error")
+                self.banner.show_message("\n".join([sentence(message), *unplaced]), "error")
         self._refit()
-
-
-def _sentence(message: UserMessage) -> str:
-    return " ".join(part for part in (message.title, message.text) if part)

@@ -7,7 +7,6 @@ from app.api.records import Opportunity
 from app.errors import UserMessage
 from app.qt.core import Signal
 from app.qt.widgets import (
-    QDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -15,6 +14,7 @@ from app.qt.widgets import (
     QVBoxLayout,
     QWidget,
 )
+from app.widgets.dialogs import FormDialog
 from app.widgets.form import FormField
 
 
@@ -45,7 +45,7 @@ def refusal_text(message: UserMessage, card: Opportunity, source: Stage, target:
     return f"{name} was not moved to {target.name}. {sentence(message)} {back}"
 
 
-class LostReasonDialog(QDialog):
+class LostReasonDialog(FormDialog):
     """Asks why a deal was lost before it goes to a lost stage (the reason is optional).
 
     Args:

@@ -51,6 +51,18 @@ class PipelineOps:
         self._records = RecordsApi(client)
         self._users = UsersApi(client)
         self._ops = ops
+        self.owner_id: str | None = None
+        """Whose deals the board shows (a user id; ``None``: everyone's in reach)."""
+
+    @property
+    def me(self) -> str:
+        """The signed-in user's id (``""`` before sign-in)."""
+        session = self._client.session
+        return session.user.id if session is not None else ""
+
+    def shows(self, deal: Opportunity) -> bool:
+        """Whether the board's owner filter lets ``deal`` on it."""
+        return self.owner_id is None or deal.owner_id == self.owner_id
 
     @property
     def client(self) -> GatewayClient:
@@ -78,7 +90,10 @@ class PipelineOps:
             OPPORTUNITIES,
             cursor=cursor,
             sort=CARD_SORT,
-            filters=(f"stage_id:eq:{stage_id}",),
+            filters=(
+                f"stage_id:eq:{stage_id}",
+                *((f"owner_id:eq:{self.owner_id}",) if self.owner_id else ()),
+            ),
             limit=limit,
         )
 
@@ -92,7 +107,9 @@ class PipelineOps:
         self, pipeline_id: str, done: Callable[[Board], None], failed: FailureHandler
     ) -> asyncio.Task[Board]:
         """Fetch the board's totals per stage."""
-        return self._run(self._pipelines.board(pipeline_id), done, failed, "pipeline-board")
+        return self._run(
+            self._pipelines.board(pipeline_id, self.owner_id), done, failed, "pipeline-board"
+        )
 
     def load_cards(
         self,
@@ -168,7 +185,7 @@ class PipelineOps:
         async def read() -> tuple[Board, dict[str, CardPage]]:
             stage_ids = list(limits)
             board, pages = await asyncio.gather(
-                self._pipelines.board(pipeline_id),
+                self._pipelines.board(pipeline_id, self.owner_id),
                 asyncio.gather(*(self._stage_page(s, limit=limits[s]) for s in stage_ids)),
             )
             return board, dict(zip(stage_ids, pages, strict=True))

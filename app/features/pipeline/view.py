@@ -92,6 +92,8 @@ class PipelinePage(QWidget):
             "Drag a deal to another stage to move it; double-click a deal to edit it.", self
         )
         subtitle.setProperty("role", "muted")
+        subtitle.setWordWrap(True)  # a narrow window wraps it rather than cutting it
+        subtitle.setMinimumWidth(160)
         heading = QVBoxLayout()
         heading.setSpacing(2)
         heading.addWidget(title)
@@ -101,6 +103,12 @@ class PipelinePage(QWidget):
         self.pipeline_combo.setMinimumWidth(180)
         self.pipeline_combo.hide()
         self.pipeline_combo.activated.connect(self._pipeline_chosen)
+        self.owner_combo = QComboBox(self)
+        self.owner_combo.setObjectName("boardOwner")
+        self.owner_combo.setToolTip("Whose deals the board shows")
+        self.owner_combo.addItem("Everyone's deals", None)
+        self.owner_combo.addItem("My deals", "me")
+        self.owner_combo.activated.connect(lambda _row: self._owner_chosen())
         self.refresh_button = QPushButton(icon("refresh"), "Refresh", self)
         self.refresh_button.clicked.connect(self.refresh)
         self.new_button = QPushButton("New opportunity", self)
@@ -111,6 +119,7 @@ class PipelinePage(QWidget):
         header.setSpacing(8)
         header.addLayout(heading, 1)
         header.addWidget(self.pipeline_combo)
+        header.addWidget(self.owner_combo)
         header.addWidget(self.refresh_button)
         header.addWidget(self.new_button)
 
@@ -220,6 +229,39 @@ class PipelinePage(QWidget):
             self.banner.clear_message()
             self.open_pipeline(pipeline)
 
+    def show_owner(self, owner: str | None) -> None:
+        """Show only ``owner``'s deals (a user id, ``"me"``; ``None``: everyone's), as
+        picking them in the owner box does."""
+        row = self.owner_combo.findData(owner)
+        if row >= 0:
+            self.owner_combo.setCurrentIndex(row)
+        self._owner_chosen()
+
+    def _owner_chosen(self) -> None:
+        chosen = self.owner_combo.currentData()
+        owner = self._ops.me if chosen == "me" else chosen
+        if owner == self._ops.owner_id:
+            return
+        self._ops.owner_id = owner or None
+        if self.pipeline is not None:
+            self._state.new_generation()
+            self.banner.clear_message()
+            self.open_pipeline(self.pipeline)
+
+    def _offer_owners(self) -> None:
+        """List the colleagues in the owner box once their names are known."""
+        me = self._ops.me
+        known = {self.owner_combo.itemData(row) for row in range(self.owner_combo.count())}
+        people = sorted(self.directory.owners.items(), key=lambda item: item[1].casefold())
+        for user_id, name in people:
+            if user_id != me and user_id not in known:
+                self.owner_combo.addItem(f"{name}'s deals", user_id)
+
+    def new_record(self) -> None:
+        """What Ctrl+N does: "New opportunity" (once the board has stages)."""
+        if self.new_button.isEnabled():
+            self.new_button.click()
+
     def open_pipeline(self, pipeline: Pipeline) -> None:
         """Show ``pipeline``'s board: its totals, then each column's first cards."""
         generation = self._state.generation
@@ -312,6 +354,7 @@ class PipelinePage(QWidget):
         self.names.rename(account_id)
 
     def _names_arrived(self) -> None:
+        self._offer_owners()
         for column in self.columns.values():
             column.model.names_arrived()
 
@@ -448,6 +491,8 @@ class PipelinePage(QWidget):
         dialog = self.dialog  # the page forgets a dialog once it is closed
         if isinstance(dialog, OpportunityDialog):
             dialog.notice_change(opportunity_id, record)
+        if record is not None and not self._ops.shows(record):
+            record = None  # another owner's, while the board shows one owner's: it leaves
         with self._keeping_places():
             shown = self._state.show_change(opportunity_id, record)
         if shown.reload:

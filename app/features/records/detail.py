@@ -12,7 +12,8 @@ from app.errors import UserMessage
 from app.features.records.model import NO_VALUE
 from app.features.records.ops import EditableRecord
 from app.money import format_money
-from app.qt.core import Qt, Signal
+from app.qt.core import QEvent, QObject, Qt, Signal
+from app.qt.gui import QMouseEvent
 from app.qt.widgets import (
     QFrame,
     QGridLayout,
@@ -25,6 +26,7 @@ from app.qt.widgets import (
     QWidget,
 )
 from app.widgets.elided_label import ElidedLabel
+from app.widgets.links import open_link
 
 PANEL_WIDTH = 340
 LABEL_WIDTH = 100
@@ -101,6 +103,7 @@ class RecordDetail(QFrame):
 
     edit_wanted = Signal(object)
     delete_wanted = Signal(object)
+    related_wanted = Signal(str, str)
 
     def __init__(self, object_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -168,6 +171,51 @@ class RecordDetail(QFrame):
         """The record's own fields as (label, text)."""
         return []
 
+    def links(self, record: Any) -> dict[str, str]:
+        """The fields whose value acts when clicked, by label: their address
+        (``mailto:``, ``tel:``, ``https:``). None by default."""
+        return {}
+
+    def related_fields(self, record: Any) -> dict[str, tuple[str, str]]:
+        """The fields that name another record, by label: its kind and id (clicking the
+        value opens it). None by default."""
+        return {}
+
+    def make_related(self, label: QLabel, kind: str, record_id: str) -> None:
+        """Clicking ``label`` opens the record ``record_id`` of ``kind`` (where it lives:
+        its page, the board) through :attr:`related_wanted`."""
+        label.setProperty("related", f"{kind}:{record_id}")
+        label.setObjectName(label.objectName() or "detailRelated")
+        label.setCursor(Qt.CursorShape.PointingHandCursor)
+        # the pointing hand says it opens; the tooltip keeps what it holds (a whole name)
+        label.installEventFilter(self)
+
+    def _make_link(self, label: QLabel, url: str) -> None:
+        label.setProperty("link", url)
+        label.setProperty("role", "link")
+        label.setCursor(Qt.CursorShape.PointingHandCursor)
+        label.setToolTip(f"Open {url}")
+        label.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            isinstance(watched, QLabel)
+            and event.type() == QEvent.Type.MouseButtonRelease
+            and isinstance(event, QMouseEvent)
+            and event.button() == Qt.MouseButton.LeftButton
+            and not watched.hasSelectedText()
+        ):
+            url = watched.property("link")
+            if isinstance(url, str) and url:
+                open_link(url)
+                return True
+            related = watched.property("related")
+            if isinstance(related, str) and ":" in related:
+                kind, _, record_id = related.partition(":")
+                self.related_wanted.emit(kind, record_id)
+                return True
+        return super().eventFilter(watched, event)
+
     def footer_rows(self, record: Any) -> list[tuple[str, str]]:
         """Rows after the custom fields (when it changed, ...)."""
         return []
@@ -229,12 +277,18 @@ class RecordDetail(QFrame):
             *self.footer_rows(record),
         ]
         self.field_labels = {}
+        links = self.links(record)
+        related = self.related_fields(record)
         for row, (name, value) in enumerate(rows):
             label = make_label(name, box, "muted", "detailLabel")
             label.setWordWrap(True)
             label.setMaximumWidth(LABEL_WIDTH + 16)
             grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignTop)
             shown = value_label(value, box)
+            if name in links and value != NO_VALUE:
+                self._make_link(shown, links[name])
+            elif name in related:
+                self.make_related(shown, *related[name])
             grid.addWidget(shown, row, 1, Qt.AlignmentFlag.AlignTop)
             self.field_labels[name] = shown
         grid.setColumnMinimumWidth(0, LABEL_WIDTH)
@@ -329,6 +383,7 @@ class RecordDetail(QFrame):
             format_money(opportunity.amount, opportunity.currency), self.inner, name="detailAmount"
         )
         amount.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self.make_related(name, "opportunity", opportunity.id)
         row.addWidget(name, 1)
         row.addWidget(amount, 0, Qt.AlignmentFlag.AlignTop)
         self._section_body.addLayout(row)

@@ -3,24 +3,53 @@ back, with one record's detail beside the list."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from app.api.fields import CustomField
 from app.api.records import STALE_WRITE
 from app.errors import UserMessage
 from app.features.live.model import LiveChanges
+from app.features.records.conditions import FilterField
 from app.features.records.detail import RecordDetail
-from app.features.records.form import FormEntry, RecordDialog
+from app.features.records.duplicates import DuplicatesNote
+from app.features.records.form import FormEntry, RecordDialog, entry
 from app.features.records.live import LiveRows
-from app.features.records.model import RecordTableModel
+from app.features.records.merging import plain_value
+from app.features.records.model import (
+    BOOL,
+    CHOICE,
+    DATE,
+    ME,
+    MULTI,
+    NUMBER,
+    OWNER,
+    OWNER_FIELD,
+    TEXT,
+    RecordTableModel,
+)
+from app.features.records.notices import message_text
 from app.features.records.ops import EditableRecord, RecordLoader, RecordOps
-from app.features.records.view import RecordListPage, message_text
+from app.features.records.owners import OwnerDirectory
+from app.features.records.selection import SelectionActions
+from app.features.records.view import RecordListPage
 from app.qt.core import QModelIndex
 from app.qt.gui import QHideEvent
 from app.qt.widgets import QWidget
 from app.widgets.confirm import ask_to_confirm
+from app.widgets.record_form import KeyedChoiceInput
 
 E = TypeVar("E", bound=EditableRecord)
+
+CUSTOM_KINDS = {
+    "text": TEXT,
+    "number": NUMBER,
+    "date": DATE,
+    "boolean": BOOL,
+    "select": CHOICE,
+    "multi_select": MULTI,
+}
+"""How the filter editor compares each type of custom field."""
 
 
 class EditableRecordPage(RecordListPage[E]):
@@ -30,12 +59,18 @@ class EditableRecordPage(RecordListPage[E]):
     (:meth:`label_of`) and load what the detail shows besides the fields
     (:meth:`load_relations`).
 
+    The detail panel follows the selection (a click, the arrow keys); several rows
+    selected bring the bulk bar (:mod:`~app.features.records.selection`). Delete moves
+    the selected records to the trash (asking first); a new record that looks like one
+    that exists is said to, before it is made.
+
     Args:
         noun: One record, for messages ("account").
         records: The calls that read and change the records.
         detail: The panel that shows one record.
         title, subtitle, model, loader, widths, stretch, autoload, new_label, parent:
             As for :class:`RecordListPage`.
+        owners: The colleagues' names (the window's; a page of its own reads them).
     """
 
     def __init__(
@@ -52,6 +87,7 @@ class EditableRecordPage(RecordListPage[E]):
         *,
         autoload: bool = True,
         new_label: str = "",
+        owners: OwnerDirectory | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(
@@ -71,6 +107,10 @@ class EditableRecordPage(RecordListPage[E]):
         self.custom_fields: list[CustomField] | None = None
         self.dialog: RecordDialog | None = None
         self._focus_id: str | None = None
+        self.owners = owners or OwnerDirectory(records.client, records.ops, self)
+        """Who owns what (names for the Owner column and pickers)."""
+        model.set_owner_names(self.owners.name)
+        self.owners.changed.connect(model.owners_changed)
         self.detail = detail
         detail.setParent(self)
         detail.hide()
@@ -78,6 +118,9 @@ class EditableRecordPage(RecordListPage[E]):
         detail.delete_wanted.connect(self.confirm_delete)
         self.content.addWidget(detail)
         self.table.activated.connect(self.open_index)  # double-click or Enter
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_moved())
+        self.selection = SelectionActions(self, self)
+        """The bulk bar's actions on the selected records."""
         self.live_rows: LiveRows[E] = LiveRows(
             records.object_type, model, loader, records, self.shown_record, self
         )
@@ -164,6 +207,7 @@ class EditableRecordPage(RecordListPage[E]):
     def first_shown(self) -> None:
         super().first_shown()
         self.load_custom_fields()
+        self.owners.load()
 
     def load_custom_fields(self, then: Any = None) -> None:
         """Fetch the company's custom fields of this kind; then call ``then()`` if given."""
@@ -187,8 +231,68 @@ class EditableRecordPage(RecordListPage[E]):
 
     def open_index(self, index: QModelIndex) -> None:
         """Show the record of ``index``'s row beside the list."""
-        if index.isValid():
+        if index.isValid() and not self.model.is_gap(index.row()):
             self.open_record(self.model.record_at(index.row()))
+
+    def _selection_moved(self) -> None:
+        """The panel follows the row the user selected (a click, an arrow key)."""
+        chosen = self.selected_records()
+        if len(chosen) != 1:
+            return  # none, or several: the bulk bar speaks for them
+        record = chosen[0]
+        shown = self.shown_record()
+        if shown is None or shown.id != record.id:
+            self.open_record(record)
+
+    def export_view(self) -> None:
+        self.selection.export_view()
+
+    def find_duplicates(self) -> Any:
+        return self.selection.find_duplicates()
+
+    def filter_fields(self) -> list[FilterField]:
+        """The list's fields, the owner ("me" first) and the company's custom fields."""
+        people = [("Me", ME)] + [
+            (user.name, user.id) for user in self.owners.everyone() if user.id != self.owners.me
+        ]
+        custom = [
+            FilterField(
+                f"cf.{d.key}",
+                d.label,
+                CUSTOM_KINDS.get(d.field_type, TEXT),
+                tuple((option, option) for option in d.options),
+            )
+            for d in self.custom_fields or ()
+        ]
+        return [
+            *super().filter_fields(),
+            FilterField(OWNER_FIELD, "Owner", OWNER, tuple(people)),
+            *custom,
+        ]
+
+    def value_names(self) -> dict[str, str]:
+        names = super().value_names()
+        names.update({user.id: user.name for user in self.owners.everyone()})
+        return names
+
+    def merge_value_text(self, field: str, value: Any) -> str:
+        """How the side-by-side merge shows a field's value (pages name what they know)."""
+        return plain_value(field, value)
+
+    def selected_records(self) -> list[E]:
+        """The records of the selected rows, in the list's order."""
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.model.record_at(row) for row in rows if not self.model.is_gap(row)]
+
+    def delete_selected(self) -> None:
+        """Move the selected records to the trash, asking first (what Delete does)."""
+        chosen = self.selected_records()
+        if len(chosen) == 1:
+            self.confirm_delete(chosen[0])
+        elif chosen:
+            self.selection.confirm_delete()
+        elif self.shown_record() is not None:
+            self.confirm_delete(self.shown_record())  # type: ignore[arg-type]
 
     def open_record(self, record: E) -> None:
         """Show ``record`` in the detail panel and load what hangs off it."""
@@ -248,10 +352,10 @@ class EditableRecordPage(RecordListPage[E]):
 
     def _open_dialog_now(self, record: E | None) -> RecordDialog:
         if self.dialog is not None:
-            self.dialog.close()
+            self.dialog.discard()
         dialog = RecordDialog(
             self.noun,
-            self.form_entries(self),
+            [*self.form_entries(self), self._owner_entry(record)],
             self.custom_fields or [],
             record,
             self,
@@ -264,10 +368,18 @@ class EditableRecordPage(RecordListPage[E]):
         dialog.open()
         return dialog
 
+    def _owner_entry(self, record: E | None) -> FormEntry:
+        """The form's Owner: whom the user may give the record to (themselves first)."""
+        picker = KeyedChoiceInput(self)
+        picker.set_choices([(user.name, user.id) for user in self.owners.assignable()])
+        owner = getattr(record, "owner_id", None) if record is not None else self.owners.me
+        picker.set_value(owner, self.owners.name(owner))
+        return entry("owner_id", "Owner", picker, self)
+
     def hideEvent(self, event: QHideEvent) -> None:
         # The window closes (signing out): its dialog must not keep asking the server.
         if self.dialog is not None:
-            self.dialog.reject()
+            self.dialog.discard()
         super().hideEvent(event)
 
     def _dialog_closed(self, dialog: RecordDialog) -> None:
@@ -290,7 +402,13 @@ class EditableRecordPage(RecordListPage[E]):
                 dialog.accept()
                 self._show_saved(new, f"Created {self.label_of(new)}.")
 
-            self.records.create(values, created, failed)
+            def create() -> None:
+                self.records.create(values, created, failed)
+
+            if self.checks_duplicates and not dialog.duplicates_checked:
+                self._check_duplicates(dialog, values, create)
+                return
+            create()
         else:
 
             def updated(changed: E) -> None:
@@ -298,6 +416,44 @@ class EditableRecordPage(RecordListPage[E]):
                 self._show_saved(changed, f"Saved the changes to {self.label_of(changed)}.")
 
             self.records.update(record, values, updated, failed)
+
+    # ------------------------------------------------------------------ duplicates
+
+    checks_duplicates = True
+    """Whether a new record is checked against the ones that exist before it is made."""
+
+    def _check_duplicates(
+        self, dialog: RecordDialog, values: dict[str, Any], create: Callable[[], None]
+    ) -> None:
+        note = dialog.duplicates_note
+        if not isinstance(note, DuplicatesNote):
+            note = DuplicatesNote(self.noun, dialog)
+            dialog.add_note(note)
+            note.create_anyway.connect(lambda: self._create_anyway(dialog))
+            note.open_wanted.connect(lambda record_id: self._open_instead(dialog, record_id))
+
+        def found(matches: list[Any]) -> None:
+            if not matches:
+                dialog.duplicates_checked = True
+                create()
+                return
+            dialog.set_busy(False)
+            note.show_matches(matches, self.owners.name, self.owners.me)
+            dialog.refit()
+
+        def failed(message: UserMessage) -> None:
+            dialog.duplicates_checked = True  # a check that cannot run must not stop work
+            create()
+
+        self.records.likely_duplicates(values, found, failed)
+
+    def _create_anyway(self, dialog: RecordDialog) -> None:
+        dialog.duplicates_checked = True
+        dialog.submit()
+
+    def _open_instead(self, dialog: RecordDialog, record_id: str) -> None:
+        dialog.discard()
+        self.open_record_id(record_id)
 
     def _reload_into(self, dialog: RecordDialog) -> None:
         record = dialog.record

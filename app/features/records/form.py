@@ -19,7 +19,6 @@ from app.features.records.ops import EditableRecord
 from app.qt.core import Qt, Signal
 from app.qt.gui import QShowEvent
 from app.qt.widgets import (
-    QDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -29,6 +28,7 @@ from app.qt.widgets import (
     QVBoxLayout,
     QWidget,
 )
+from app.widgets.dialogs import FormDialog
 from app.widgets.form import FormField
 from app.widgets.record_form import (
     ActionBanner,
@@ -40,6 +40,9 @@ from app.widgets.record_form import (
     TextInput,
     ValueInput,
 )
+
+IDENTIFYING = frozenset({"name", "domain", "first_name", "last_name", "email"})
+"""The fields a duplicate check looks at: editing one asks for the check again."""
 
 CUSTOM_PREFIX = "custom_fields."
 """How the server names a custom field in its errors (``custom_fields.tier``)."""
@@ -150,8 +153,13 @@ def empty(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
-class RecordDialog(QDialog):
+class RecordDialog(FormDialog):
     """Create a record, or edit one.
+
+    Opens with the cursor in its first field; closing it with unsaved changes asks
+    first (:class:`~app.widgets.dialogs.FormDialog`). After "someone else changed it"
+    and Reload, the cursor goes to the first field the user changed (or to Save), so
+    Enter saves again rather than closing the dialog.
 
     Args:
         noun: What is edited, for the titles ("account").
@@ -180,7 +188,7 @@ class RecordDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("recordDialog")
         self.setModal(True)
-        self.setMinimumWidth(580)
+        self.setMinimumWidth(620)  # two fields a row, their one-line errors whole
         self._noun = noun
         self._record = record
         creating = record is None
@@ -230,6 +238,7 @@ class RecordDialog(QDialog):
         self.banner = ActionBanner(self)
 
         self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setAutoDefault(False)  # Enter saves; it never throws work away
         self.cancel_button.clicked.connect(self.reject)
         self._save_text = f"Create {noun}" if creating else "Save changes"
         self.save_button = QPushButton(self._save_text, self)
@@ -252,6 +261,11 @@ class RecordDialog(QDialog):
         layout.addWidget(self.fields_scroll, 1)
         layout.addWidget(self.banner)
         layout.addLayout(buttons)
+        self._layout = layout
+        self.duplicates_checked = False
+        """Whether the record being made was checked against those that exist (or the
+        user chose to create it anyway)."""
+        self.duplicates_note: QWidget | None = None
 
         for item in self.entries:
             item.field.editor.edited.connect(  # type: ignore[attr-defined]
@@ -278,11 +292,14 @@ class RecordDialog(QDialog):
         return row + (1 if column else 0)
 
     def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
         self._fit_scroll()
+        super().showEvent(event)
 
     def _fit_scroll(self) -> None:
-        """As tall as the fields (styled by now), up to what the screen allows."""
+        """As tall as the fields (styled by now), up to what the screen allows. Once
+        shown it only grows: an error appearing or clearing never moves the fields
+        under the pointer (their error lines keep their room anyway)."""
+        self.ensurePolished()
         limit = MAX_FIELDS_HEIGHT
         screen = self.screen()
         if screen is not None:
@@ -291,8 +308,24 @@ class RecordDialog(QDialog):
         scrolls = wanted > limit
         # Room between the fields and the scroll bar, only while there is one.
         self._grid.setContentsMargins(0, 0, 10 if scrolls else 0, 0)
-        self.fields_scroll.setMinimumHeight(min(wanted, limit))
+        height = min(wanted, limit)
+        if self.isVisible() and height <= self.fields_scroll.minimumHeight():
+            return
+        self.fields_scroll.setMinimumHeight(height)
         self.adjustSize()
+
+    def has_unsaved_changes(self) -> bool:
+        """Whether something was typed that is not saved: any value of a new record,
+        any change to an existing one."""
+        return bool(self.changes())
+
+    def first_field(self) -> QWidget | None:
+        """The first field's input (the record's name, a contact's first name)."""
+        for item in self.entries:
+            editor = item.field.editor
+            if editor.isEnabled():
+                return editor.focusProxy() or editor
+        return super().first_field()
 
     def entry(self, key: str) -> FormEntry | None:
         """The entry of ``key`` (``email``, ``custom_fields.tier``), if the form has it."""
@@ -353,8 +386,23 @@ class RecordDialog(QDialog):
 
     # ------------------------------------------------------------------ saving
 
+    def add_note(self, note: QWidget) -> None:
+        """Put ``note`` (what the duplicate check found) above the buttons."""
+        self.duplicates_note = note
+        self._layout.insertWidget(self._layout.indexOf(self.banner), note)
+
+    def refit(self) -> None:
+        """Grow to show a note added meanwhile (never shrink while open)."""
+        self._layout.activate()
+        wanted = self.sizeHint().height()
+        if wanted > self.height():
+            self.resize(self.width(), wanted)
+
     def _edited(self, item: FormEntry) -> None:
         item.field.set_error("")
+        if item.key in IDENTIFYING and self.duplicates_note is not None:
+            self.duplicates_checked = False  # what the check looked at changed
+            self.duplicates_note.hide()
 
     def submit(self) -> None:
         """Check what the form can check itself and, if that is fine, emit :attr:`submitted`."""
@@ -439,3 +487,9 @@ class RecordDialog(QDialog):
             baseline[item.key] = item.input.value()
         self._baseline = baseline
         self.banner.show_message(RELOADED_TEXT, "info")
+        changed = next((item for item in self.entries if item.key in touched), None)
+        if changed is not None:
+            changed.field.editor.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.fields_scroll.ensureWidgetVisible(changed.field)
+        else:
+            self.save_button.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -41,7 +41,9 @@ class LiveRows(QObject, Generic[E]):
       or out of the user's reach now) loses its row.
     * deleted: its row goes.
     * created or restored: counted, not inserted (the list would jump); the page
-      says how many and offers to load the list again.
+      says how many and offers to load the list again. Only records the list would
+      show and the user may read count: they are read first, with the list's filters
+      (a burst in one call), and those already listed are left out.
     * resync (the server dropped changes): :attr:`resync_wanted`.
 
     What is no news is left alone, as :class:`~app.api.live.Echoes` tells it: this
@@ -96,6 +98,12 @@ class LiveRows(QObject, Generic[E]):
         self._shown = shown
         self._wanted: set[str] = set()
         self._reading: asyncio.Task[list[E]] | None = None
+        self._maybe_new: set[str] = set()
+        self._checking: asyncio.Task[list[E]] | None = None
+        self._check_timer = QTimer(self)
+        self._check_timer.setSingleShot(True)
+        self._check_timer.setInterval(GATHER_MS)
+        self._check_timer.timeout.connect(self._check_new)
         self._gather = QTimer(self)
         self._gather.setSingleShot(True)
         self._gather.setInterval(GATHER_MS)
@@ -113,8 +121,12 @@ class LiveRows(QObject, Generic[E]):
 
     @property
     def reading(self) -> bool:
-        """Whether changed records are waiting to be read again, or being read."""
-        return bool(self._wanted) or self._reading is not None
+        """Whether changed or added records are waiting to be read, or being read."""
+        return (
+            bool(self._wanted or self._maybe_new)
+            or self._reading is not None
+            or self._checking is not None
+        )
 
     def follow(self, live: LiveChanges) -> None:
         """Apply what ``live`` hears from now on (until it stops)."""
@@ -125,10 +137,13 @@ class LiveRows(QObject, Generic[E]):
     def halt(self) -> None:
         """Stop reading changed records (the window signs out or closes)."""
         self._gather.stop()
+        self._check_timer.stop()
         self._wanted.clear()
-        if self._reading is not None:
-            self._reading.cancel()
-            self._reading = None
+        self._maybe_new.clear()
+        for task in (self._reading, self._checking):
+            if task is not None:
+                task.cancel()
+        self._reading = self._checking = None
 
     # ------------------------------------------------------------------ changes
 
@@ -177,8 +192,35 @@ class LiveRows(QObject, Generic[E]):
             or self._model.row_of_id(record_id) is not None
         ):
             return
-        self._new.add(record_id)
-        self.new_count_changed.emit(len(self._new))
+        self._maybe_new.add(record_id)
+        if self._checking is None and not self._check_timer.isActive():
+            self._check_timer.start()
+
+    def _check_new(self) -> None:
+        """Read the records added elsewhere with the list's filters: only those the
+        list would show, that the user may read and that it does not show yet are news
+        (an event can name a record now out of reach, or one a demo load changed)."""
+        if self._checking is not None or not self._maybe_new:
+            return
+        asked = sorted(self._maybe_new)[:MAX_READ_AT_ONCE]
+        self._maybe_new.difference_update(asked)
+        query = self._model.query()
+
+        def done(records: list[E]) -> None:
+            self._checking = None
+            if self._model.query() == query and not self.paused:
+                fresh = {r.id for r in records if self._model.row_of_id(r.id) is None} - self._new
+                if fresh:
+                    self._new |= fresh
+                    self.new_count_changed.emit(len(self._new))
+            self._check_new()
+
+        def failed(message: UserMessage) -> None:
+            self._checking = None
+            log.info("added %ss not read: %s", self.object_type, message.title)
+            self._check_new()
+
+        self._checking = self._records.matching(asked, query, done, failed)
 
     def _read_wanted(self) -> None:
         if self._reading is not None or not self._wanted:
@@ -229,6 +271,7 @@ class LiveRows(QObject, Generic[E]):
             self.new_count_changed.emit(len(self._new))
 
     def _starting_over(self) -> None:
+        self._maybe_new.clear()
         if self._new:
             self._new.clear()
             self.new_count_changed.emit(0)

@@ -10,12 +10,13 @@ Nothing is sorted or filtered here: lists can be far too long for that.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
 from app.qt.core import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from app.qt.gui import QColor, QFont
 from app.widgets.row_table import PagedRowTableModel
 
 T = TypeVar("T")
@@ -28,10 +29,50 @@ class RecordQuery:
     Attributes:
         sort: A field, ``-field`` for descending.
         filters: ``field:op:value`` conditions.
+        quick: The filter box's text (the server matches it against the record's
+            everyday fields: name, email, domain, phone, city).
     """
 
     sort: str
     filters: tuple[str, ...] = ()
+    quick: str = ""
+
+    def saved_filters(self) -> tuple[str, ...]:
+        """The conditions a saved view keeps: the filter box's text as ``q:contains:``."""
+        return self.filters + ((f"{QUICK}:contains:{self.quick}",) if self.quick else ())
+
+
+QUICK = "q"
+"""How a saved view names the filter box's text (``q:contains:lyon``)."""
+
+ME = "me"
+"""The signed-in user, in a condition (``owner_id:eq:me``)."""
+
+OWNER_FIELD = "owner_id"
+
+TEXT, NUMBER, DATE, BOOL, CHOICE, MULTI, OWNER = (
+    "text",
+    "number",
+    "date",
+    "bool",
+    "choice",
+    "multi",
+    "owner",
+)
+"""The kinds of value a list can be filtered on (what the filter editor offers for each)."""
+
+
+@dataclass(frozen=True)
+class Gap:
+    """The row between a list's first pages and its last one (after Ctrl+End).
+
+    Attributes:
+        hidden: How many records it stands for (``None``: not known).
+        exact: Whether that number was counted or estimated.
+    """
+
+    hidden: int | None
+    exact: bool = True
 
 
 NO_VALUE = "—"
@@ -79,6 +120,11 @@ class RecordTableModel(PagedRowTableModel[T]):
     FILTER_FIELD = "name"
     FILTER_LABEL = "name"
     """How the filter box describes what it matches (its placeholder)."""
+    OWNER_COLUMN = -1
+    """The column of the record's owner (named through :meth:`set_owner_names`)."""
+    FILTERS: tuple[tuple[str, str, str], ...] = ()
+    """What the filter editor offers besides the owner and custom fields: (server field,
+    label, kind of value)."""
     NOUN = "record"
     EMPTY_TEXT = "No records yet"
     NO_MATCH_TEXT = "No records match"
@@ -92,13 +138,47 @@ class RecordTableModel(PagedRowTableModel[T]):
         self._fixed: tuple[str, ...] = ()
         self._loading = False
         self._loaded = False
+        self._gap_at: int | None = None
+        """Where the gap row is (the number of first-page rows above it), after Ctrl+End."""
+        self._gap = Gap(None)
+        self._total: tuple[int, bool] | None = None
+        self._owner_name: Callable[[str | None], str] = lambda owner: owner or NO_VALUE
+
+    # ------------------------------------------------------------------ owners, totals
+
+    def set_owner_names(self, name_of: Callable[[str | None], str]) -> None:
+        """Name owners with ``name_of`` (a user id → "Riley Rep"), and show them again."""
+        self._owner_name = name_of
+        self.owners_changed()
+
+    def owners_changed(self) -> None:
+        """The owners' names arrived or changed: the Owner column shows them."""
+        if self.OWNER_COLUMN >= 0 and self.rowCount():
+            self.dataChanged.emit(
+                self.index(0, self.OWNER_COLUMN), self.index(self.rowCount() - 1, self.OWNER_COLUMN)
+            )
+
+    def owner_text(self, record: T) -> str:
+        """The record's owner as the Owner column shows them."""
+        return self._owner_name(getattr(record, "owner_id", None))
+
+    @property
+    def total(self) -> tuple[int, bool] | None:
+        """How many records the list holds, and whether that was counted exactly (``None``
+        while it is not known)."""
+        return self._total
+
+    def set_total(self, count: int, exact: bool) -> None:
+        """The server counted the list (or estimated it, for a long one)."""
+        self._total = (count, exact)
+        self._update_gap()
+        self.state_changed.emit()
 
     # ------------------------------------------------------------------ the query
 
     def query(self) -> RecordQuery:
         """What the first page should be asked with."""
-        quick = (f"{self.FILTER_FIELD}:contains:{self._text}",) if self._text else ()
-        return RecordQuery(self._sort, self._fixed + quick)
+        return RecordQuery(self._sort, self._fixed, self._text)
 
     @property
     def fixed_filters(self) -> tuple[str, ...]:
@@ -108,14 +188,16 @@ class RecordTableModel(PagedRowTableModel[T]):
     def apply_query(self, filters: Sequence[str], sort: str | None) -> None:
         """Ask for ``filters`` in ``sort`` order (a saved view); ``None`` sorts by default.
 
-        A ``<filter field>:contains:`` condition becomes the quick filter's text; the
+        A ``q:contains:`` condition (or, from views saved before the filter box matched
+        several fields, ``<filter field>:contains:``) becomes the filter box's text; the
         others stay as :attr:`fixed_filters`. The server is asked once.
         """
-        prefix = f"{self.FILTER_FIELD}:contains:"
+        prefixes = (f"{QUICK}:contains:", f"{self.FILTER_FIELD}:contains:")
         text = ""
         fixed: list[str] = []
         for condition in filters:
-            if not text and condition.startswith(prefix) and condition[len(prefix) :].strip():
+            prefix = next((p for p in prefixes if condition.startswith(p)), "")
+            if not text and prefix and condition[len(prefix) :].strip():
                 text = condition[len(prefix) :].strip()
             else:
                 fixed.append(condition)
@@ -203,9 +285,10 @@ class RecordTableModel(PagedRowTableModel[T]):
         return self.NO_MATCH_TEXT if self._text or self._fixed else self.EMPTY_TEXT
 
     def begin_load(self) -> None:
-        """A first page is being asked for."""
+        """A first page is being asked for (the count is asked for again too)."""
         self._loading = True
         self._loading_more = False
+        self._total = None
         self.state_changed.emit()
 
     def load_failed(self) -> None:
@@ -219,28 +302,163 @@ class RecordTableModel(PagedRowTableModel[T]):
         """Show a first page (what a load does when it finishes)."""
         self._loading = False
         self._loaded = True
+        self._gap_at = None
         self._set_first_page(items, next_cursor)
         self.state_changed.emit()
 
     def append_page(self, items: Sequence[T], next_cursor: str | None) -> None:
-        """Add the next page at the end."""
-        self._add_page(items, next_cursor)
+        """Add the next page after the rows from the start (above the gap, if the list's
+        end is shown too; once they meet, the gap goes)."""
+        if self._gap_at is None:
+            self._add_page(items, next_cursor)
+        else:
+            self._fill_gap_with(items, next_cursor)
         self.state_changed.emit()
 
+    # ------------------------------------------------------------------ the end (Ctrl+End)
+
+    @property
+    def has_gap(self) -> bool:
+        """Whether the list's last page shows below a gap (not everything between loaded)."""
+        return self._gap_at is not None
+
+    def gap_row(self) -> int | None:
+        """The view row of the gap, if there is one."""
+        return self._gap_at
+
+    def is_gap(self, row: int) -> bool:
+        """Whether view row ``row`` is the gap."""
+        return self._gap_at is not None and row == self._gap_at
+
+    def show_end(self, items: Sequence[T]) -> None:
+        """Show the list's last page (the server's ``end``) after the rows loaded from the
+        start, with a gap row between them unless they meet."""
+        if not self.has_more() or self._gap_at is not None:
+            return
+        known = {getattr(r, "id", None) for r in self._rows}
+        tail = [item for item in items if getattr(item, "id", None) not in known]
+        if len(tail) < len(items):  # they meet: the whole list is here
+            self._add_page(tail, None)
+            self.state_changed.emit()
+            return
+        gap = len(self._rows)
+        self.beginInsertRows(QModelIndex(), gap, gap + len(tail))
+        self._rows.extend(tail)
+        self._gap_at = gap
+        self.endInsertRows()
+        self._update_gap()
+        self.state_changed.emit()
+
+    def fill_gap(self) -> None:
+        """Ask for the next page from the start (the gap row came into sight)."""
+        if self._gap_at is not None and self._next_cursor is not None and not self._loading_more:
+            self._loading_more = True
+            self.more_wanted.emit(self._next_cursor)
+
+    def _fill_gap_with(self, items: Sequence[T], next_cursor: str | None) -> None:
+        assert self._gap_at is not None
+        self._loading_more = False
+        tail_ids = {getattr(r, "id", None) for r in self._rows[self._gap_at :]}
+        fresh: list[T] = []
+        met = False
+        for item in items:
+            if getattr(item, "id", None) in tail_ids:
+                met = True
+                break
+            fresh.append(item)
+        gap = self._gap_at
+        if fresh:
+            self.beginInsertRows(QModelIndex(), gap, gap + len(fresh) - 1)
+            self._rows[gap:gap] = fresh
+            self._gap_at = gap + len(fresh)
+            self.endInsertRows()
+        if met or next_cursor is None:
+            row = self._gap_at
+            self.beginRemoveRows(QModelIndex(), row, row)
+            self._gap_at = None
+            self.endRemoveRows()
+            self._next_cursor = None
+        else:
+            self._next_cursor = next_cursor
+            self._update_gap()
+
+    def _update_gap(self) -> None:
+        if self._gap_at is None:
+            return
+        hidden: int | None = None
+        exact = True
+        if self._total is not None:
+            count, exact = self._total
+            hidden = max(count - len(self._rows), 0)
+        self._gap = Gap(hidden, exact)
+        self.dataChanged.emit(self.index(self._gap_at, 0), self.index(self._gap_at, 0))
+
+    def gap_text(self) -> str:
+        """What the gap row says ("… 99,850 more accounts …")."""
+        hidden = self._gap.hidden
+        if hidden is None:
+            many = f"More {self.NOUN}s"
+        else:
+            about = "" if self._gap.exact else "about "
+            many = f"{about}{hidden:,} more {self.NOUN}{'' if hidden == 1 else 's'}".capitalize()
+        return f"⋯  {many} between here and the end · scroll up to load them, Ctrl+Home for the top"
+
+    # ------------------------------------------------------------------ rows
+
+    def _store(self, row: int) -> int | None:
+        """The index in the loaded rows of view row ``row`` (``None`` for the gap)."""
+        if self._gap_at is None or row < self._gap_at:
+            return row
+        return None if row == self._gap_at else row - 1
+
+    def _view(self, stored: int) -> int:
+        """The view row of loaded row ``stored``."""
+        return stored + 1 if self._gap_at is not None and stored >= self._gap_at else stored
+
+    def rowCount(
+        self,
+        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
+    ) -> int:
+        rows = super().rowCount(parent)
+        return rows + 1 if rows and self._gap_at is not None else rows
+
+    def row_at(self, index: QModelIndex | QPersistentModelIndex) -> T | None:
+        if not index.isValid():
+            return None
+        stored = self._store(index.row())
+        if stored is None or not 0 <= stored < len(self._rows):
+            return None
+        return self._rows[stored]
+
     def record_at(self, row: int) -> T:
-        """The record in ``row``."""
-        return self._rows[row]
+        """The record in view row ``row`` (not the gap's).
+
+        Raises:
+            IndexError: ``row`` is the gap, or out of range.
+        """
+        stored = self._store(row)
+        if stored is None:
+            raise IndexError(f"row {row} is the gap")
+        return self._rows[stored]
 
     def row_of_id(self, record_id: str) -> int | None:
-        """The row of the record with ``record_id`` among those loaded, if any."""
-        for row, record in enumerate(self._rows):
+        """The view row of the record with ``record_id`` among those loaded, if any."""
+        for stored, record in enumerate(self._rows):
             if getattr(record, "id", None) == record_id:
-                return row
+                return self._view(stored)
         return None
 
     def records(self) -> list[T]:
         """Every record loaded so far, in the server's order."""
         return list(self._rows)
+
+    def canFetchMore(
+        self,
+        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
+    ) -> bool:
+        # After Ctrl+End the end is at the bottom already: rows from the start come in
+        # above the gap when it is in sight (fill_gap), never from scrolling to the end.
+        return self._gap_at is None and super().canFetchMore(parent)
 
     def replace_record(self, record: T) -> int | None:
         """Show ``record`` in place of the row with its id (someone changed it).
@@ -255,7 +473,9 @@ class RecordTableModel(PagedRowTableModel[T]):
         row = self.row_of_id(str(getattr(record, "id", "")))
         if row is None:
             return None
-        self._rows[row] = record
+        stored = self._store(row)
+        assert stored is not None
+        self._rows[stored] = record
         last = max(self.columnCount() - 1, 0)
         self.dataChanged.emit(self.index(row, 0), self.index(row, last))
         return row
@@ -267,10 +487,13 @@ class RecordTableModel(PagedRowTableModel[T]):
             Whether there was such a row.
         """
         row = self.row_of_id(record_id)
-        if row is None:
+        stored = self._store(row) if row is not None else None
+        if row is None or stored is None:
             return False
         self.beginRemoveRows(QModelIndex(), row, row)
-        del self._rows[row]
+        del self._rows[stored]
+        if self._gap_at is not None and stored < self._gap_at:
+            self._gap_at -= 1
         self.endRemoveRows()
         self.state_changed.emit()
         return True
@@ -287,16 +510,41 @@ class RecordTableModel(PagedRowTableModel[T]):
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
+        if index.isValid() and self.is_gap(index.row()):
+            return self._gap_data(index.column(), role)
         record = self.row_at(index)
         if record is None:
             return None
         if role == self.RecordRole:
             return record
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            if index.column() == self.OWNER_COLUMN:
+                return self.owner_text(record)
             return self.cell(record, index.column())
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return self.alignment(index.column())
         return None
+
+    GapRole = Qt.ItemDataRole.UserRole + 2
+    """``True`` on the gap row (the view draws it across the columns, muted)."""
+
+    def _gap_data(self, column: int, role: int) -> Any:
+        if role == self.GapRole:
+            return True
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole) and column == 0:
+            return self.gap_text()
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QColor("#64748b")
+        if role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            font.setItalic(True)
+            return font
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if index.isValid() and self.is_gap(index.row()):
+            return Qt.ItemFlag.ItemIsEnabled  # not selectable: it is no record
+        return super().flags(index)
 
     def alignment(self, column: int) -> Qt.AlignmentFlag:
         """Numbers to the right, everything else to the left; centred vertically."""

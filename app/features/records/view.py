@@ -8,7 +8,9 @@ from typing import Any, Generic, TypeVar
 
 from app.api.fields import SavedView
 from app.errors import UserMessage
-from app.features.records.model import RecordTableModel
+from app.features.records.conditions import ConditionsDialog, FilterField
+from app.features.records.model import ME, OWNER_FIELD, QUICK, RecordTableModel
+from app.features.records.notices import NewRecordsNotice, message_text, total_text
 from app.features.records.ops import RecordLoader, RecordOps
 from app.features.records.views import (
     SavedViewsBar,
@@ -16,23 +18,24 @@ from app.features.records.views import (
     describe_condition,
     describe_sort,
 )
-from app.qt.core import QEvent, QObject, Qt, QTimer, Signal
-from app.qt.gui import QShowEvent
+from app.qt.core import QEvent, QItemSelectionModel, QObject, Qt, QTimer
+from app.qt.gui import QKeyEvent, QShowEvent
 from app.qt.widgets import (
     QDialog,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
+    QMenu,
     QPushButton,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 from app.theme import icon
 from app.widgets.confirm import ask_to_confirm
+from app.widgets.dialogs import ConfirmDialog
 from app.widgets.record_form import ActionBanner
 from app.widgets.tables import list_table
 
@@ -42,62 +45,6 @@ FILTER_DELAY_MS = 250
 """How long typing must pause before the server is asked again."""
 MIN_STRETCH = 180
 """The narrowest the wide column (Domain, Email) gets before the table scrolls sideways."""
-
-
-def message_text(message: UserMessage) -> str:
-    """A failure as one line for a banner."""
-    return " ".join(part for part in (message.title, message.text) if part)
-
-
-def count_of(count: int, noun: str) -> str:
-    """``1 account``, ``2 accounts``."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-class NewRecordsNotice(QFrame):
-    """A small note in a list's header: "2 new accounts" and a "Show" button.
-
-    Records added elsewhere do not jump into a list the user is reading; this says
-    they exist, and "Show" loads the list again. Hidden while there are none.
-
-    Args:
-        noun: One record ("account").
-        parent: The parent widget.
-
-    Signals:
-        show_wanted(): The user pressed "Show".
-    """
-
-    show_wanted = Signal()
-
-    def __init__(self, noun: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("newRecordsNotice")
-        self._noun = noun
-        self.count = 0
-        self.label = QLabel("", self)
-        self.label.setObjectName("newRecordsText")
-        self.show_button = QPushButton("Show", self)
-        self.show_button.setObjectName("newRecordsButton")
-        self.show_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.show_button.setToolTip(f"Load the list again, with the new {noun}s")
-        self.show_button.clicked.connect(self.show_wanted)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(12, 4, 4, 4)
-        layout.setSpacing(8)
-        layout.addWidget(self.label)
-        layout.addWidget(self.show_button)
-        self.hide()
-
-    def set_count(self, count: int) -> None:
-        """Say that ``count`` records were added since the list loaded (0 hides it)."""
-        self.count = count
-        self.label.setText(count_of(count, f"new {self._noun}"))
-        self.setToolTip(
-            f"{count_of(count, self._noun).capitalize()} added elsewhere since this list "
-            "loaded. Show loads the list again."
-        )
-        self.setVisible(count > 0)
 
 
 class RecordListPage(QWidget, Generic[T]):
@@ -141,7 +88,7 @@ class RecordListPage(QWidget, Generic[T]):
         self.records = records
         self._loaded_once = not autoload
         self._load_failed = False
-        self.confirm_box: QMessageBox | None = None
+        self.confirm_box: ConfirmDialog | None = None
         self.view_dialog: SaveViewDialog | None = None
         self.import_dialog: QDialog | None = None
         """The import wizard this page's button opened, while it is open."""
@@ -154,7 +101,18 @@ class RecordListPage(QWidget, Generic[T]):
         heading = QVBoxLayout()
         heading.setSpacing(2)
         heading.addWidget(title_label)
-        heading.addWidget(subtitle_label)
+        self.count_label = QLabel("", self)
+        self.count_label.setObjectName("recordCount")
+        self.count_label.setProperty("role", "muted")
+        subline = QHBoxLayout()
+        subline.setSpacing(0)
+        self._count_dot = QLabel("  ·  ", self)
+        self._count_dot.setProperty("role", "muted")
+        subline.addWidget(subtitle_label)
+        subline.addWidget(self._count_dot)
+        subline.addWidget(self.count_label)
+        subline.addStretch(1)
+        heading.addLayout(subline)
         self.new_notice = NewRecordsNotice(model.NOUN, self)
         self.new_notice.show_wanted.connect(self.show_new_records)
         self.import_button = QPushButton(icon("import"), "Import CSV…", self)
@@ -176,7 +134,11 @@ class RecordListPage(QWidget, Generic[T]):
         header.addWidget(self.new_button, 0, Qt.AlignmentFlag.AlignBottom)
 
         columns_named = list(zip(model.column_keys(), model.HEADERS, strict=False))
-        self.views_bar = SavedViewsBar(f"All {model.NOUN}s", columns_named, self)
+        self.views_bar = SavedViewsBar(
+            f"All {model.NOUN}s", columns_named, self, mine_text=f"My {model.NOUN}s"
+        )
+        self.views_bar.filter_button.clicked.connect(self.open_conditions)
+        self.conditions_dialog: ConditionsDialog | None = None
         self.views_bar.setVisible(records is not None)
         self.views_bar.view_chosen.connect(self.apply_view)
         self.views_bar.save_wanted.connect(self.open_save_view_dialog)
@@ -185,11 +147,14 @@ class RecordListPage(QWidget, Generic[T]):
 
         self.search_edit = QLineEdit(self)
         self.search_edit.setObjectName("recordSearch")
-        self.search_edit.setPlaceholderText(f"Filter {model.NOUN}s by {model.FILTER_LABEL}")
+        self.search_edit.setPlaceholderText(model.FILTER_LABEL.capitalize())
+        self.search_edit.setToolTip(
+            f"Show only the {model.NOUN}s whose {model.FILTER_LABEL} contains what you type"
+        )
         self.search_edit.setClearButtonEnabled(True)
-        # As wide as it needs, but it gives way before the buttons beside it do (a
-        # narrow window, a view with "Delete view" shown).
-        self.search_edit.setMinimumWidth(150)
+        # Wide enough for its placeholder (never cut), at most 260 pixels.
+        room = self.search_edit.fontMetrics().horizontalAdvance(self.search_edit.placeholderText())
+        self.search_edit.setMinimumWidth(min(260, room + 56))
         self.search_edit.setMaximumWidth(260)
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
@@ -197,17 +162,31 @@ class RecordListPage(QWidget, Generic[T]):
         self._filter_timer.timeout.connect(self.apply_filter)
         self.search_edit.textChanged.connect(lambda _text: self._filter_timer.start())
         self.search_edit.returnPressed.connect(self.apply_filter)
-        self.count_label = QLabel("", self)
-        self.count_label.setObjectName("recordCount")
-        self.count_label.setProperty("role", "muted")
         tools = QHBoxLayout()
         tools.setSpacing(8)
         tools.addWidget(self.views_bar)
         tools.addWidget(self.search_edit, 2)
         if records is not None:
             self.views_bar.add_tools(tools)
+        self.more_menu = QMenu(self)
+        self.more_menu.setObjectName("listMoreMenu")
+        self.views_bar.add_to_menu(self.more_menu)
+        self.more_menu.addSeparator()
+        self.export_action = self.more_menu.addAction("Export this view to CSV…")
+        self.export_action.triggered.connect(lambda _on=False: self.export_view())
+        self.duplicates_action = self.more_menu.addAction("Find possible duplicates…")
+        self.duplicates_action.triggered.connect(lambda _on=False: self.find_duplicates())
+        self.more_menu.addSeparator()
+        self.views_bar.add_to_menu(self.more_menu, at_end=True)
+        self.more_button = QToolButton(self)
+        self.more_button.setObjectName("listMoreButton")
+        self.more_button.setText("More")
+        self.more_button.setToolTip("Columns, export this view, find possible duplicates")
+        self.more_button.setMenu(self.more_menu)
+        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.more_button.setVisible(records is not None)
+        tools.addWidget(self.more_button)
         tools.addStretch(1)
-        tools.addWidget(self.count_label)
         # A view's conditions get a line of their own under the tools: beside them
         # they would squeeze the buttons as soon as a view has two conditions.
         self.conditions_row = QWidget(self)
@@ -231,6 +210,9 @@ class RecordListPage(QWidget, Generic[T]):
         filters.addWidget(self.conditions_row)
 
         self.banner = ActionBanner(self)
+        self.above_list = QVBoxLayout()
+        """What shows between the filters and the list (the bulk bar)."""
+        self.above_list.setSpacing(0)
 
         self.table = list_table(self, "recordTable")
         self.table.setModel(model)
@@ -242,6 +224,8 @@ class RecordListPage(QWidget, Generic[T]):
         columns.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
         self._stretch = stretch
         self.table.installEventFilter(self)
+        self.table.verticalScrollBar().valueChanged.connect(lambda _v: self._fill_gap_if_seen())
+        loader.end_loaded.connect(self._select_last)
         sort_column, order = model.sort_column()
         columns.setSortIndicator(sort_column, order)
         columns.setSortIndicatorShown(True)
@@ -268,6 +252,7 @@ class RecordListPage(QWidget, Generic[T]):
         layout.addLayout(header)
         layout.addWidget(self.banner)
         layout.addLayout(filters)
+        layout.addLayout(self.above_list)
         layout.addLayout(self.content, 1)
 
         model.state_changed.connect(self._update_state)
@@ -321,14 +306,59 @@ class RecordListPage(QWidget, Generic[T]):
         empty = self.model.empty_text()
         self.empty_label.setText(empty)
         self.body.setCurrentWidget(self.empty_label if empty else self.table)
-        count = self.model.rowCount()
-        if self.model.loading:
-            self.count_label.setText("Loading…")
-        elif not self.model.loaded:
-            self.count_label.setText("")
-        else:
-            more = "+" if self.model.has_more() else ""
-            self.count_label.setText(f"{count}{more} shown")
+        text, tip = total_text(self.model)
+        self.count_label.setText(text)
+        self.count_label.setToolTip(tip)
+        self._count_dot.setVisible(bool(text))
+        self._show_gap()
+
+    # ------------------------------------------------------------------ the end (Ctrl+End)
+
+    def go_to_end(self) -> None:
+        """Show the list's real last row (what Ctrl+End does): its last page is read if
+        it is not loaded, and shows below a gap row standing for those in between."""
+        if self.model.has_more() and not self.model.has_gap and self.loader.can_load_end:
+            self.loader.load_end()
+            return
+        self._select_last()
+
+    def _select_last(self) -> None:
+        rows = self.model.rowCount()
+        if rows and not self.model.is_gap(rows - 1):
+            self._select_only(rows - 1)
+            self.table.scrollToBottom()
+
+    def go_to_start(self) -> None:
+        """Show the list's first row (Ctrl+Home)."""
+        if self.model.rowCount():
+            self._select_only(0)
+            self.table.scrollToTop()
+
+    def _select_only(self, row: int) -> None:
+        """Make ``row`` the current and only selected row."""
+        flags = QItemSelectionModel.SelectionFlag
+        self.table.selectionModel().setCurrentIndex(
+            self.model.index(row, 0), flags.ClearAndSelect | flags.Rows
+        )
+
+    def _show_gap(self) -> None:
+        """Draw the gap row across the columns; load what it stands for once in sight."""
+        self.table.clearSpans()
+        gap = self.model.gap_row()
+        if gap is None:
+            return
+        self.table.setSpan(gap, 0, 1, max(self.model.columnCount(), 1))
+        QTimer.singleShot(0, self._fill_gap_if_seen)
+
+    def _fill_gap_if_seen(self) -> None:
+        gap = self.model.gap_row()
+        if gap is None:
+            return
+        top = self.table.rowAt(0)
+        bottom = self.table.rowAt(self.table.viewport().height() - 1)
+        bottom = self.model.rowCount() - 1 if bottom < 0 else bottom
+        if top <= gap <= bottom:
+            self.model.fill_gap()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -345,6 +375,51 @@ class RecordListPage(QWidget, Generic[T]):
     def open_new_dialog(self) -> Any:
         """Open the dialog that creates a record (subclasses that can, do)."""
         return None
+
+    def new_record(self) -> None:
+        """What Ctrl+N does: the "New …" button, if the page shows one."""
+        if self.new_button.isVisible() and self.new_button.isEnabled():
+            self.new_button.click()
+
+    def delete_selected(self) -> None:
+        """Move the selected records to the trash (what Delete does; pages that can, do)."""
+
+    def export_view(self) -> None:
+        """Save the list as it is filtered to CSV (pages that can, do)."""
+
+    def find_duplicates(self) -> Any:
+        """Open the list of possible duplicates (pages that can, do)."""
+        return None
+
+    # ------------------------------------------------------------------ conditions
+
+    def filter_fields(self) -> list[FilterField]:
+        """What the filter editor offers: the list's fields (pages add the owner and
+        their custom fields)."""
+        return [FilterField(key, label, kind) for key, label, kind in self.model.FILTERS]
+
+    def open_conditions(self) -> ConditionsDialog:
+        """Open the filter editor on the list's conditions (the filter box stays)."""
+        dialog = ConditionsDialog(
+            f"{self.model.NOUN}s", self.filter_fields(), self.model.fixed_filters, self
+        )
+        dialog.applied.connect(self.apply_conditions)
+        dialog.finished.connect(lambda _r: self._conditions_closed(dialog))
+        self.conditions_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _conditions_closed(self, dialog: ConditionsDialog) -> None:
+        if self.conditions_dialog is dialog:
+            self.conditions_dialog = None
+        dialog.deleteLater()
+
+    def apply_conditions(self, conditions: Sequence[str]) -> None:
+        """Show the records that meet ``conditions`` (and the filter box's text)."""
+        query = self.model.query()
+        quick = (f"{QUICK}:contains:{query.quick}",) if query.quick else ()
+        self.model.apply_query((*conditions, *quick), query.sort)
+        self._show_conditions()
 
     def offer_import(self, open_wizard: Callable[[], QDialog]) -> None:
         """Show "Import CSV…" in the header; pressing it calls ``open_wizard``.
@@ -381,16 +456,23 @@ class RecordListPage(QWidget, Generic[T]):
     def field_labels(self) -> dict[str, str]:
         """What people call each field a view may filter or sort by (``size`` →
         "Employees"), for wording a view's conditions."""
-        return dict(zip(self.model.column_keys(), self.model.HEADERS, strict=False))
+        labels = dict(zip(self.model.column_keys(), self.model.HEADERS, strict=False))
+        labels[QUICK] = self.model.FILTER_LABEL.capitalize()
+        labels[OWNER_FIELD] = "Owner"
+        return labels
 
     def number_fields(self) -> frozenset[str]:
         """The fields that hold numbers (their conditions read "at least 1,000")."""
         return self.model.number_fields()
 
+    def value_names(self) -> dict[str, str]:
+        """Values a condition names by id and people by name (``me`` → "you")."""
+        return {ME: "you"}
+
     def describe(self, conditions: Sequence[str]) -> list[str]:
         """Each condition worded for people (``Employees is at least 1,000``)."""
-        labels, numbers = self.field_labels(), self.number_fields()
-        return [describe_condition(condition, labels, numbers) for condition in conditions]
+        labels, numbers, names = self.field_labels(), self.number_fields(), self.value_names()
+        return [describe_condition(c, labels, numbers, names) for c in conditions]
 
     def load_views(self, current: str | None = None) -> None:
         """Fetch the user's saved views and list them, ``current`` (an id) picked."""
@@ -417,11 +499,17 @@ class RecordListPage(QWidget, Generic[T]):
         self.search_edit.setText(self.model.filter_text)
         self.search_edit.blockSignals(False)
         self._keep_indicator_honest()
+        self._show_conditions()
+
+    def _show_conditions(self) -> None:
+        """Word the list's conditions on their line under the tools (hidden if none)."""
         fixed = self.describe(self.model.fixed_filters)
         self.fixed_label.setText(" · ".join(fixed))
-        self.fixed_label.setToolTip("Conditions of this view besides the filter box")
+        self.fixed_label.setToolTip("Conditions besides the filter box (Filter… changes them)")
         self.fixed_label.setVisible(bool(fixed))
         self.conditions_row.setVisible(bool(fixed))
+        count = len(self.model.fixed_filters)
+        self.views_bar.filter_button.setText(f"Filter ({count})…" if count else "Filter…")
 
     def _show_chosen_columns(self) -> None:
         shown = set(self.views_bar.visible_columns())
@@ -432,6 +520,18 @@ class RecordListPage(QWidget, Generic[T]):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.table and event.type() == QEvent.Type.Resize:
             QTimer.singleShot(0, self._fit_columns)  # once the viewport has its new width
+        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() == Qt.Key.Key_Delete and not event.modifiers():
+                self.delete_selected()
+                return True
+            if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                if event.key() == Qt.Key.Key_End:
+                    self.go_to_end()
+                    return True
+                if event.key() == Qt.Key.Key_Home:
+                    self.go_to_start()
+                    return True
         return super().eventFilter(watched, event)
 
     def _fit_columns(self) -> None:
@@ -466,7 +566,7 @@ class RecordListPage(QWidget, Generic[T]):
         columns = self.views_bar.visible_columns()
         dialog = SaveViewDialog(
             f"{self.model.NOUN}s",
-            self.describe(query.filters),
+            self.describe(query.saved_filters()),
             describe_sort(query.sort, labels),
             [labels.get(key, key) for key in columns],
             self,

@@ -13,17 +13,16 @@ from app.qt.core import Qt, Signal
 from app.qt.gui import QAction, QShowEvent
 from app.qt.widgets import (
     QComboBox,
-    QDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
+from app.widgets.dialogs import FormDialog
 from app.widgets.form import FormField, MessageBanner, fit_height
 
 OPERATOR_WORDS = {
@@ -39,6 +38,11 @@ OPERATOR_WORDS = {
     "empty": "is empty",
     "notempty": "is not empty",
 }
+
+
+MINE_VIEW = "mine"
+"""The id of the built-in "My accounts" view (never a saved view's, which are UUIDs)."""
+MINE_FILTER = "owner_id:eq:me"
 
 
 def field_label(field: str, labels: Mapping[str, str]) -> str:
@@ -71,11 +75,15 @@ def value_text(value: str, is_number: bool) -> str:
 
 
 def describe_condition(
-    condition: str, labels: Mapping[str, str], numbers: Collection[str] = ()
+    condition: str,
+    labels: Mapping[str, str],
+    numbers: Collection[str] = (),
+    names: Mapping[str, str] | None = None,
 ) -> str:
     """``name:contains:acme`` → ``Name contains "acme"``; ``size:gte:1000`` →
     ``Employees is at least 1,000`` when ``size`` is among ``numbers`` (fields that
-    hold numbers: a postal code or a phone number stays quoted text)."""
+    hold numbers: a postal code or a phone number stays quoted text); values in
+    ``names`` (a user's id, ``me``) read as the name given, unquoted ("Owner is you")."""
     field, _, rest = condition.partition(":")
     op, _, value = rest.partition(":")
     words = OPERATOR_WORDS.get(op, op)
@@ -83,10 +91,15 @@ def describe_condition(
     if op in ("empty", "notempty"):
         return f"{name} {words}"
     is_number = field in numbers
+    known = names or {}
+
+    def shown(part: str) -> str:
+        return known[part] if part in known else value_text(part, is_number)
+
     if op == "in":
-        values = [value_text(part.strip(), is_number) for part in value.split(",")]
+        values = [shown(part.strip()) for part in value.split(",")]
         return f"{name} {words} {', '.join(values)}"
-    return f"{name} {words} {value_text(value, is_number)}"
+    return f"{name} {words} {shown(value)}"
 
 
 def describe_sort(sort: str, labels: Mapping[str, str]) -> str:
@@ -116,16 +129,33 @@ class SavedViewsBar(QWidget):
     columns_changed = Signal()
 
     def __init__(
-        self, all_text: str, columns: Sequence[tuple[str, str]], parent: QWidget | None = None
+        self,
+        all_text: str,
+        columns: Sequence[tuple[str, str]],
+        parent: QWidget | None = None,
+        *,
+        mine_text: str = "",
     ) -> None:
         super().__init__(parent)
         self.setObjectName("savedViewsBar")
         self._all_text = all_text
+        self._builtin = (
+            [SavedView(id=MINE_VIEW, object_type="", name=mine_text, filters=[MINE_FILTER])]
+            if mine_text
+            else []
+        )
+        """Views every user has (not saved, not deletable): "My accounts"."""
         self.combo = QComboBox(self)
         self.combo.setObjectName("viewsCombo")
-        self.combo.setMinimumWidth(190)
+        self.combo.setMinimumWidth(150)
+        self.combo.setMinimumContentsLength(12)
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.combo.setToolTip("Saved views: filters, sort order and columns you chose before")
         self.combo.addItem(all_text, None)
+        for view in self._builtin:
+            self.combo.addItem(view.name, view)
         self.combo.activated.connect(lambda _index: self._chosen())
 
         self.columns_menu = QMenu(self)
@@ -139,19 +169,17 @@ class SavedViewsBar(QWidget):
             action.toggled.connect(lambda _on: self.columns_changed.emit())
             self.columns_menu.addAction(action)
             self.column_actions[key] = action
-        self.columns_button = QToolButton(self)
-        self.columns_button.setObjectName("columnsButton")
-        self.columns_button.setText("Columns")
-        self.columns_button.setMenu(self.columns_menu)
-        self.columns_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
 
+        self.filter_button = QPushButton("Filter…", self)
+        self.filter_button.setObjectName("filterButton")
+        self.filter_button.setToolTip("Show only the records that meet conditions you choose")
         self.save_button = QPushButton("Save view…", self)
         self.save_button.setObjectName("saveViewButton")
         self.save_button.clicked.connect(self.save_wanted.emit)
-        self.delete_button = QPushButton("Delete view", self)
-        self.delete_button.setObjectName("deleteViewButton")
-        self.delete_button.setProperty("variant", "danger")
-        self.delete_button.clicked.connect(self._delete)
+        self.delete_action = QAction("Delete this view…", self)
+        """In the list's More menu while a saved view is picked."""
+        self.delete_action.setObjectName("deleteViewAction")
+        self.delete_action.triggered.connect(lambda _on=False: self._delete())
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -160,10 +188,18 @@ class SavedViewsBar(QWidget):
         self._update_buttons()
 
     def add_tools(self, layout: QHBoxLayout) -> None:
-        """Put the Columns, Save view and Delete view buttons in ``layout``."""
-        layout.addWidget(self.columns_button)
+        """Put the Filter and Save view buttons in ``layout`` (the rest goes in a menu, so
+        the tools fit a 1024-pixel window: :meth:`add_to_menu`)."""
+        layout.addWidget(self.filter_button)
         layout.addWidget(self.save_button)
-        layout.addWidget(self.delete_button)
+
+    def add_to_menu(self, menu: QMenu, *, at_end: bool = False) -> None:
+        """Put the Columns submenu (first) or Delete this view (``at_end``) in ``menu``."""
+        if at_end:
+            menu.addAction(self.delete_action)
+            return
+        self.columns_menu.setTitle("Columns")
+        menu.addMenu(self.columns_menu)
 
     # ------------------------------------------------------------------ views
 
@@ -172,15 +208,16 @@ class SavedViewsBar(QWidget):
         self.combo.blockSignals(True)
         self.combo.clear()
         self.combo.addItem(self._all_text, None)
-        for view in views:
+        for view in [*self._builtin, *views]:
             self.combo.addItem(view.name, view)
         self.combo.setCurrentIndex(self._index_of(current))
         self.combo.blockSignals(False)
         self._update_buttons()
 
     def views(self) -> list[SavedView]:
-        """The saved views listed."""
-        return [self.combo.itemData(index) for index in range(1, self.combo.count())]
+        """The saved views listed (not the built-in ones)."""
+        first = 1 + len(self._builtin)
+        return [self.combo.itemData(index) for index in range(first, self.combo.count())]
 
     def _index_of(self, view_id: str | None) -> int:
         for index in range(1, self.combo.count()):
@@ -210,8 +247,11 @@ class SavedViewsBar(QWidget):
 
     def _update_buttons(self) -> None:
         view = self.current_view()
-        self.delete_button.setVisible(view is not None)
-        self.delete_button.setToolTip(f'Delete the view "{view.name}"' if view else "")
+        if view is not None and view.id == MINE_VIEW:
+            view = None  # built in: nothing to delete
+        self.delete_action.setVisible(view is not None)
+        text = f"Delete the view “{view.name}”…" if view else "Delete this view…"
+        self.delete_action.setText(text)
 
     # ------------------------------------------------------------------ columns
 
@@ -229,7 +269,7 @@ class SavedViewsBar(QWidget):
         self.columns_changed.emit()
 
 
-class SaveViewDialog(QDialog):
+class SaveViewDialog(FormDialog):
     """Name the list as it is now (filters, sort, columns) and save it as a view.
 
     Args:

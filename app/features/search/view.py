@@ -50,6 +50,7 @@ from app.qt.widgets import (
     QWidget,
 )
 from app.theme import icon, pixmap
+from app.widgets.compositing import translucency_works
 from app.widgets.form import repolish
 
 PALETTE_WIDTH = 640
@@ -219,11 +220,18 @@ class CommandPalette(QWidget):
 
     open_requested = Signal(str, str)
 
-    def __init__(self, search: SearchOps, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, search: SearchOps, parent: QWidget | None = None, *, translucent: bool | None = None
+    ) -> None:
         super().__init__(parent, Qt.WindowType.Popup | Qt.WindowType.FramelessWindowHint)
         self.setObjectName("commandPalette")
-        self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
-        self.setFixedSize(PALETTE_WIDTH + 2 * SHADOW, PALETTE_HEIGHT + 2 * SHADOW)
+        # A soft shadow needs a see-through margin; without a compositor that margin is
+        # drawn black, so the palette is then a plain framed box.
+        self.translucent = translucency_works() if translucent is None else translucent
+        margin = SHADOW if self.translucent else 0
+        if self.translucent:
+            self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
+        self.setFixedSize(PALETTE_WIDTH + 2 * margin, PALETTE_HEIGHT + 2 * margin)
         self.shortcut: QShortcut | None = None
         """The shortcut that opens the palette (set by :func:`install_palette`)."""
         self.chosen: SearchHit | None = None
@@ -233,6 +241,7 @@ class CommandPalette(QWidget):
 
         frame = QFrame(self)
         frame.setObjectName("paletteFrame")
+        frame.setProperty("flat", not self.translucent)  # square corners: nothing shows round them
         glass = QLabel(frame)
         glass.setPixmap(pixmap("search", 20))
         glass.setFixedSize(20, 20)
@@ -310,13 +319,14 @@ class CommandPalette(QWidget):
         inner.addWidget(rule)
         inner.addWidget(self.body, 1)
         inner.addWidget(footer)
-        shadow = QGraphicsDropShadowEffect(frame)
-        shadow.setBlurRadius(2 * SHADOW)
-        shadow.setOffset(0, 6)
-        shadow.setColor(QColor(15, 23, 42, 60))
-        frame.setGraphicsEffect(shadow)
+        if self.translucent:
+            shadow = QGraphicsDropShadowEffect(frame)
+            shadow.setBlurRadius(2 * SHADOW)
+            shadow.setOffset(0, 6)
+            shadow.setColor(QColor(15, 23, 42, 60))
+            frame.setGraphicsEffect(shadow)
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(SHADOW, SHADOW, SHADOW, SHADOW)
+        outer.setContentsMargins(margin, margin, margin, margin)
         outer.addWidget(frame)
 
         self.input.textChanged.connect(self.search.set_query)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from app.api.auth import DeviceSession
 from app.errors import UserMessage
 from app.features.live.model import LiveChanges
+from app.features.settings.admin import CustomFieldsCard, StagesCard
+from app.features.settings.admin_ops import AdminOps
 from app.features.settings.model import DeviceSessionsModel
 from app.features.settings.ops import AccountOps
 from app.qt.core import Qt
@@ -15,7 +17,6 @@ from app.qt.widgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QTabWidget,
@@ -24,6 +25,7 @@ from app.qt.widgets import (
 )
 from app.theme import icon
 from app.widgets.confirm import ask_to_confirm
+from app.widgets.dialogs import ConfirmDialog
 from app.widgets.form import FormField, MessageBanner
 from app.widgets.password_edit import PasswordEdit
 from app.widgets.tables import fit_to_rows, list_table
@@ -54,25 +56,42 @@ def _card(parent: QWidget, title: str, subtitle: str) -> tuple[QFrame, QVBoxLayo
     return card, layout, top
 
 
-class SettingsPage(QWidget):
-    """My signed-in devices and my password.
+def _page_scroll(content: QWidget, parent: QWidget) -> QScrollArea:
+    """``content`` in a frameless scroll area, as the page's body or one of its tabs."""
+    scroll = QScrollArea(parent)
+    scroll.setObjectName("pageScroll")
+    scroll.setWidget(content)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    return scroll
 
-    The devices load when the page is first shown and on "Refresh".
+
+class SettingsPage(QWidget):
+    """My signed-in devices and my password; for an admin, the company's custom fields
+    and pipeline stages too.
+
+    The devices (and the set-up) load when the page is first shown and on "Refresh".
 
     Args:
         account: The account operations (sessions, password).
+        admin: The set-up calls, for an admin (``None``: no set-up shown).
         autoload: Load the devices when the page is first shown.
         parent: The parent widget.
     """
 
     def __init__(
-        self, account: AccountOps, *, autoload: bool = True, parent: QWidget | None = None
+        self,
+        account: AccountOps,
+        *,
+        admin: AdminOps | None = None,
+        autoload: bool = True,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsPage")
         self._account = account
         self._loaded_once = not autoload
-        self.confirm_box: QMessageBox | None = None
+        self.confirm_box: ConfirmDialog | None = None
         self.model = DeviceSessionsModel(parent=self)
 
         title = QLabel("Settings", self)
@@ -152,16 +171,26 @@ class SettingsPage(QWidget):
         layout.addWidget(sessions_card)
         layout.addWidget(password_card)
         layout.addStretch(1)
-        scroll = self._account_scroll = QScrollArea(self)
-        scroll.setObjectName("pageScroll")
-        scroll.setWidget(content)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll = self._account_scroll = _page_scroll(content, self)
         self._outer = QVBoxLayout(self)
         self._outer.setContentsMargins(0, 0, 0, 0)
         self._outer.addWidget(scroll)
         self.sections: QTabWidget | None = None
         """The tabs, once :meth:`add_section` added one beside "Account"."""
+        self.fields_card: CustomFieldsCard | None = None
+        self.stages_card: StagesCard | None = None
+        if admin is not None:  # the company's set-up (custom fields, stages): admins only
+            company = QWidget(self)
+            company.setObjectName("pageContent")
+            company_layout = QVBoxLayout(company)
+            company_layout.setContentsMargins(32, 24, 32, 24)
+            company_layout.setSpacing(16)
+            self.fields_card = CustomFieldsCard(admin, company)
+            self.stages_card = StagesCard(admin, company)
+            company_layout.addWidget(self.fields_card)
+            company_layout.addWidget(self.stages_card)
+            company_layout.addStretch(1)
+            self.add_section("Company", _page_scroll(company, self))
 
     # ------------------------------------------------------------------ sections
 
@@ -214,6 +243,9 @@ class SettingsPage(QWidget):
         self._loaded_once = True
         self.refresh_button.setEnabled(False)
         self._account.load_sessions(self.show_sessions, self._sessions_failed)
+        if self.fields_card is not None and self.stages_card is not None:
+            self.fields_card.load()
+            self.stages_card.load()
 
     def end_session(self, session_id: str) -> None:
         """Sign out the device of ``session_id``, then reload the list."""

@@ -29,6 +29,32 @@ COMPONENT_LABELS: dict[str, str] = {
 """Names people read for the backend's component keys."""
 
 
+OFFER_LABELS: dict[str, str] = {
+    "auth": "sign-in",
+    "users": "users",
+    "accounts": "accounts",
+    "contacts": "contacts",
+    "opportunities": "deals",
+    "pipelines": "pipelines",
+    "custom-fields": "custom fields",
+    "views": "saved views",
+    "search": "search",
+    "imports": "imports",
+    "exports": "exports",
+}
+"""What people call what a service serves (its paths under ``/api/v1``)."""
+
+NOTHING_YET = "Not in use yet"
+"""A service that answers but serves nothing: it is not said to work."""
+
+
+def offers_text(offers: tuple[str, ...]) -> str:
+    """``("accounts", "opportunities")`` → "Accounts, deals"."""
+    words = [OFFER_LABELS.get(path, path.replace("-", " ")) for path in offers]
+    text = ", ".join(words)
+    return text[:1].upper() + text[1:]
+
+
 def component_label(key: str) -> str:
     """The readable name of a component key (``"crm"`` → "CRM records")."""
     return COMPONENT_LABELS.get(key, key.replace("_", " ").capitalize())
@@ -182,26 +208,46 @@ class HealthTableModel(RowTableModel[_Row]):
             if column == self.COMPONENT:
                 return component_label(row.key)
             if column == self.STATUS:
-                return _status_text(row.health)
+                return _status_text(row)
             if column == self.DETAIL:
-                return "" if row.health is None else row.health.detail
+                return _detail_text(row)
         if role == Qt.ItemDataRole.DecorationRole and column == self.STATUS:
-            return dot_icon(_status_tone(row.health))
+            return dot_icon(_status_tone(row))
         if role == Qt.ItemDataRole.ToolTipRole:
-            if column == self.DETAIL and row.health is not None and row.health.detail:
-                return row.health.detail
+            if column == self.DETAIL and _detail_text(row):
+                return _detail_text(row)
             if column == self.COMPONENT:
                 return f"{row.group}: {row.key}"
         return None
 
 
-def _status_text(health: ComponentHealth | None) -> str:
+def _does_nothing(row: _Row) -> bool:
+    """A service that answers but serves nothing yet."""
+    return row.group == "Service" and row.health is not None and not row.health.offers
+
+
+def _status_text(row: _Row) -> str:
+    health = row.health
     if health is None:
         return "Unknown"
-    return "Working" if health.ok else health.status.capitalize()
+    if not health.ok:
+        return health.status.capitalize()
+    return NOTHING_YET if _does_nothing(row) else "Working"
 
 
-def _status_tone(health: ComponentHealth | None) -> Tone:
+def _detail_text(row: _Row) -> str:
+    health = row.health
     if health is None:
+        return ""
+    if row.group == "Service" and health.ok:
+        if not health.offers:
+            return "It answers, but offers nothing you can use yet"
+        return offers_text(health.offers)
+    return health.detail
+
+
+def _status_tone(row: _Row) -> Tone:
+    health = row.health
+    if health is None or (health.ok and _does_nothing(row)):
         return Tone.NEUTRAL
     return Tone.POSITIVE if health.ok else Tone.NEGATIVE

@@ -12,18 +12,17 @@ from app.qt.core import QModelIndex, QSize, Signal
 from app.qt.gui import QShowEvent
 from app.qt.widgets import (
     QComboBox,
-    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 from app.theme import icon
 from app.widgets.confirm import ask_to_confirm
+from app.widgets.dialogs import ConfirmDialog, FormDialog
 from app.widgets.form import FormField, MessageBanner, fit_height
 from app.widgets.password_edit import PasswordEdit
 from app.widgets.tables import list_table
@@ -32,7 +31,7 @@ from app.widgets.tables import list_table
 INITIAL_PASSWORD_RULES = "At least 8 characters; they can change it in Settings."  # noqa: S105
 
 
-class UserDialog(QDialog):
+class UserDialog(FormDialog):
     """Add a user, or edit one's name, role and manager.
 
     The dialog stays open while the server is asked; :meth:`show_failure` puts
@@ -249,7 +248,7 @@ class UsersPage(QWidget):
         self._me = me
         self._loaded_once = not autoload
         self.dialog: UserDialog | None = None
-        self.confirm_box: QMessageBox | None = None
+        self.confirm_box: ConfirmDialog | None = None
         self.model = UsersTableModel(self)
         self.model.more_wanted.connect(self._load_more)
 

@@ -144,7 +144,8 @@ async def seed_demo_crm(
             days = rnd.randint(5, 120) if stage.outcome == "open" else -rnd.randint(1, 60)
             deal_rows.append(
                 {
-                    "name": f"{account.name} — {rnd.choice(DEALS)}", "account_id": account.id,
+                    # the card and the editor name it alike: its account shows beside it
+                    "name": rnd.choice(DEALS), "account_id": account.id,
                     "amount": Decimal(rnd.randrange(5_000, 250_000, 500)), "currency": "USD",
                     "stage_id": stage.id, "owner_id": account.owner_id,
                     "close_date": today + timedelta(days=days),

@@ -9,12 +9,17 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
-from backend.crm.deps import AccessDep, CrmStateDep, E, filters_of, sort_of
+from backend.crm.deps import AccessDep, CrmStateDep, E, Quick, filters_of, sort_of
 from backend.crm.imports import files
 from backend.crm.imports import schemas as s
 from backend.crm.imports.mapping import Importable, OnDuplicate, parse_mapping
 from backend.crm.imports.runner import upload_path
-from backend.crm.imports.service import Export, ImportService, error_report_rows
+from backend.crm.imports.service import (
+    Export,
+    ImportService,
+    error_report_rows,
+    report_columns,
+)
 from backend.crm.records.repository import FIELDS
 from backend.crm.schemas import ObjectType
 from backend.kit.http import resources_of
@@ -138,7 +143,7 @@ async def import_error_report(
     job = await ImportService(session, access).mine(import_id)
     rows = error_report_rows(resources_of(request).sessionmaker, access.principal.customer_id, job)
     return StreamingResponse(
-        files.csv_lines(["row", "column", "problem", *job.mapping], rows),
+        files.csv_lines(["row", "column", "problem", *report_columns(job)], rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="import-errors-{import_id}.csv"'},
     )
@@ -154,9 +159,10 @@ async def export_csv(
     access: AccessDep,
     filters: ExportFilters = [],  # type: ignore[valid-type]  # noqa: B006 - FastAPI copies defaults
     sort: ExportSort = None,  # type: ignore[valid-type]
+    q: Quick = "",
 ) -> StreamingResponse:
-    """Every record of the list (same filters and sort), streamed as CSV."""
-    export = Export(object_type, access, filters, sort)
+    """Every record of the list (same filters, filter box ``q`` and sort), streamed as CSV."""
+    export = Export(object_type, access, filters, sort, q)
     await export.check(session)  # a bad filter fails here, before the 200 starts
     return StreamingResponse(
         files.csv_lines(export.header, export.rows(resources_of(request).sessionmaker)),

@@ -49,6 +49,7 @@ TARGETS = {
             "time_zone",
             "do_not_contact",
             "account_domain",
+            "account_name",
         ),
         "last_name",
         "email",
@@ -99,6 +100,20 @@ SYNONYMS = {
 }
 
 
+CONTACT_SYNONYMS = {
+    "company": "account_name",
+    "company name": "account_name",
+    "account": "account_name",
+    "account name": "account_name",
+    "organization": "account_name",
+    "organisation": "account_name",
+    "employer": "account_name",
+}
+"""A contact's company by name: which account they work at."""
+LINKS = ("account_domain", "account_name")
+"""Contact columns that name their account (by domain, by name) rather than a field."""
+
+
 def suggest_mapping(
     headers: list[str], target: Target, custom: dict[str, CustomField]
 ) -> dict[str, str]:
@@ -108,10 +123,11 @@ def suggest_mapping(
     mapping = {}
     for header in headers:
         norm = header.strip().lower()
+        synonyms = {**SYNONYMS, **CONTACT_SYNONYMS} if target.object_type == "contact" else SYNONYMS
         guess = (
             norm.replace(" ", "_")
             if norm.replace(" ", "_") in known
-            else SYNONYMS.get(norm, labels.get(norm, ""))
+            else synonyms.get(norm, labels.get(norm, ""))
         )
         if target.object_type == "contact" and guess == "name":
             guess = ""

@@ -22,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.crm.fields.service import CustomFieldService
 from backend.crm.imports import files
-from backend.crm.imports.mapping import TARGETS, Target, cell_value
+from backend.crm.imports.mapping import LINKS, TARGETS, Target, cell_value
 from backend.crm.imports.repository import ImportLeaseRepository, ImportRepository
+from backend.crm.imports.wording import plain, sentence
 from backend.crm.models import Account, CustomField, Import, ImportError_
 from backend.crm.records.repository import RecordRepository
 from backend.crm.records.service import RecordService, record_service
@@ -163,13 +164,18 @@ class ImportRunner:
                 parsed.append((row_number, row, values))
         existing = await self._existing(service, target, on_duplicate, parsed)
         accounts = await self._accounts_by_domain(session, parsed)
+        named = await self._accounts_by_name(session, parsed)
         new_rows: list[tuple[int, dict[str, str], dict[str, Any]]] = []
         pending: dict[str, int] = {}  # dedupe key -> index in new_rows (this batch)
         updates: list[tuple[int, dict[str, str], Any, dict[str, Any]]] = []
         for row_number, row, values in parsed:
             domain = values.pop("account_domain", None)
-            if domain and target.object_type == "contact":
-                account = accounts.get(domain.lower())
+            company = values.pop("account_name", None)
+            if (domain or company) and target.object_type == "contact":
+                # By domain first (it names one company); else by the company's name.
+                account = accounts.get(domain.lower()) if domain else None
+                if account is None and company:
+                    account = named.get(" ".join(company.split()).lower())
                 values["account_id"] = account.id if account else None
             key = str(values.get(target.dedupe) or "").lower() if on_duplicate != "create" else ""
             if key and key in pending:  # the same record twice in this batch
@@ -246,7 +252,7 @@ class ImportRunner:
                 cf[name[3:]] = value
             else:
                 values[name] = value
-        checked = {k: v for k, v in values.items() if k != "account_domain"}
+        checked = {k: v for k, v in values.items() if k not in LINKS}
         problems: list[tuple[str, str]] = []
         normalized: dict[str, Any] = {}
         try:
@@ -254,11 +260,11 @@ class ImportRunner:
         except ValidationError as exc:
             for err in exc.errors():
                 name = str(err["loc"][0]) if err["loc"] else target.required
-                problems.append(
-                    (header_of.get(name, name), str(err["msg"]).removeprefix("Value error, "))
-                )
-        if "account_domain" in values:
-            normalized["account_domain"] = values["account_domain"]
+                column = header_of.get(name, name)
+                problems.append((column, plain(dict(err), column)))
+        for link in LINKS:
+            if link in values:
+                normalized[link] = values[link]
         if cf:
             normalized["custom_fields"] = cf
         return normalized, problems
@@ -285,6 +291,22 @@ class ImportRunner:
             return {}
         return await RecordRepository.of(session, Account).by_key(
             "domain", domains, self.access.owners(Permission.RECORDS_READ)
+        )
+
+    async def _accounts_by_name(
+        self, session: AsyncSession, parsed: list[tuple[int, dict[str, str], dict[str, Any]]]
+    ) -> dict[str, Account]:
+        """Accounts within reach by their name (spaces tidied, any case); of two with one
+        name, the older."""
+        wanted = [
+            " ".join(str(v["account_name"]).split()).lower()
+            for _, _, v in parsed
+            if v.get("account_name")
+        ]
+        if not wanted:
+            return {}
+        return await RecordRepository.of(session, Account).by_key(
+            "name", wanted, self.access.owners(Permission.RECORDS_READ)
         )
 
     def _refuse(
@@ -338,7 +360,7 @@ def _problems_of(exc: ValidationFailed, header_of: dict[str, str]) -> list[tuple
         name = (detail.field or "").removeprefix("body.")
         if name.startswith("custom_fields."):
             key = name.removeprefix("custom_fields.")
-            problems.append((header_of.get(f"cf.{key}", key), detail.message))
+            problems.append((header_of.get(f"cf.{key}", key), sentence(detail.message)))
         else:
-            problems.append((header_of.get(name, name), detail.message))
-    return problems or [("", exc.message)]
+            problems.append((header_of.get(name, name), sentence(detail.message)))
+    return problems or [("", sentence(exc.message))]

@@ -146,7 +146,8 @@ class ImportService:
         job = Import(
             id=import_id, user_id=self.access.principal.user_id,
             object_type=target.object_type, filename=filename[:200], status="queued",
-            mapping=mapping, on_duplicate=on_duplicate, total_rows=check.total_rows,
+            mapping=mapping, columns=list(check.headers), on_duplicate=on_duplicate,
+            total_rows=check.total_rows,
             role=self.access.principal.role.value,
             reach=sorted(reach) if reach is not None else None,
         )  # fmt: skip
@@ -177,6 +178,11 @@ class ImportService:
         return await self.repo.errors(import_id, limit, after_row)
 
 
+def report_columns(job: Import) -> list[str]:
+    """The file's columns as the user's file had them (older imports: as mapped)."""
+    return list(job.columns) if job.columns else list(job.mapping)
+
+
 async def error_report_rows(
     sessionmaker: async_sessionmaker[AsyncSession],
     customer_id: uuid.UUID,
@@ -184,7 +190,7 @@ async def error_report_rows(
 ) -> AsyncIterator[list[Any]]:
     """The error report's rows (row, column, problem, then the row as the file had it),
     read in pages on a session of its own (the response streams after the request)."""
-    columns = list(job.mapping)
+    columns = report_columns(job)
     after = 0
     async with sessionmaker() as session:
         await bind_tenant(session, customer_id)
@@ -203,23 +209,36 @@ async def error_report_rows(
 
 
 class Export:
-    """Every record of a list (same filters and sort) as CSV rows."""
+    """Every record of a list (same filters, filter box and sort) as CSV rows."""
 
     def __init__(
-        self, object_type: str, access: Access, filters: Sequence[str], sort: str | None
+        self,
+        object_type: str,
+        access: Access,
+        filters: Sequence[str],
+        sort: str | None,
+        quick: str = "",
     ) -> None:
         self.kind: RecordKind[Any] = KINDS[object_type]
         self.columns = EXPORT_COLUMNS[object_type]
         self.access = access
         self.filters = list(filters)
         self.sort = sort
+        self.quick = quick
         self.custom_keys: list[str] = []
 
     async def check(self, session: AsyncSession) -> None:
         """Fail fast on bad filters or sort, before an answer starts; learn the custom
         fields to add as columns."""
         service = record_service(session, self.kind, self.access)
-        await service.page(filters=self.filters, sort=self.sort, trash=False, cursor=None, limit=1)
+        await service.page(
+            filters=self.filters,
+            sort=self.sort,
+            trash=False,
+            cursor=None,
+            limit=1,
+            quick=self.quick,
+        )
         self.custom_keys = sorted(await service.custom_definitions())
 
     @property
@@ -235,7 +254,12 @@ class Export:
             cursor: str | None = None
             while True:
                 items, cursor = await service.page(
-                    filters=self.filters, sort=self.sort, trash=False, cursor=cursor, limit=2000
+                    filters=self.filters,
+                    sort=self.sort,
+                    trash=False,
+                    cursor=cursor,
+                    limit=2000,
+                    quick=self.quick,
                 )
                 for r in items:
                     yield [

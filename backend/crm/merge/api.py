@@ -1,7 +1,9 @@
 """Duplicate suggestions and merges (``/api/v1/accounts/duplicates``, ``…/merge``, and
-the same for contacts)."""
+the same for contacts).
 
-from __future__ import annotations
+No ``from __future__ import annotations``: the check's body is annotated with the class
+each kind is given, which FastAPI must see as a class.
+"""
 
 from typing import Annotated, Any
 
@@ -17,7 +19,45 @@ from backend.kit.tenancy import TenantSessionDep
 router = APIRouter()
 
 
-def _merge_routes(path: str, tag: str, kind: RecordKind[Any]) -> None:
+def _title(record: Any) -> str:
+    if hasattr(record, "last_name"):
+        return " ".join(p for p in (record.first_name, record.last_name) if p)
+    return str(record.name)
+
+
+def _merge_routes(
+    path: str, tag: str, kind: RecordKind[Any], check_in: type[s.AccountCheckIn | s.ContactCheckIn]
+) -> None:
+    @router.post(
+        f"{path}/duplicates/check",
+        response_model=s.LikelyDuplicates,
+        responses=E,
+        tags=[tag],
+        name=f"likely_duplicates_{tag}",
+    )
+    async def likely_duplicates(
+        body: check_in,  # type: ignore[valid-type]
+        session: TenantSessionDep,
+        access: AccessDep,
+    ) -> s.LikelyDuplicates:
+        """The records a new one with these values would duplicate (same domain or
+        email, or the same name), whoever owns them; ``visible`` is false for those the
+        caller may not open."""
+        service = MergeService(record_service(session, kind, access))
+        found = await service.likely(body.model_dump())  # type: ignore[attr-defined]
+        return s.LikelyDuplicates(
+            items=[
+                s.LikelyDuplicate(
+                    id=record.id,
+                    name=_title(record),
+                    reason=reason,
+                    owner_id=record.owner_id,
+                    visible=visible,
+                )
+                for record, reason, visible in found
+            ]
+        )
+
     @router.get(
         f"{path}/duplicates",
         response_model=s.DuplicateList,
@@ -52,5 +92,5 @@ def _merge_routes(path: str, tag: str, kind: RecordKind[Any]) -> None:
         )
 
 
-_merge_routes("/accounts", "accounts", ACCOUNTS)
-_merge_routes("/contacts", "contacts", CONTACTS)
+_merge_routes("/accounts", "accounts", ACCOUNTS, s.AccountCheckIn)
+_merge_routes("/contacts", "contacts", CONTACTS, s.ContactCheckIn)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, EmailStr, Field
 
-from backend.crm.schemas import In
+from backend.crm.schemas import Domain, In
 
 
 # ---------------------------------------------------------------- duplicates, merge
@@ -36,3 +36,36 @@ class MergeOut(BaseModel):
     winner_id: uuid.UUID
     merged_ids: list[uuid.UUID]
     moved: dict[str, int]
+
+
+class AccountCheckIn(In):
+    """An account about to be made, as its form has it."""
+
+    name: str | None = Field(default=None, max_length=200)
+    domain: Domain = None
+
+
+class ContactCheckIn(In):
+    """A contact about to be made, as its form has it."""
+
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    email: EmailStr | None = None
+
+
+class LikelyDuplicate(BaseModel):
+    """A record the new one would duplicate.
+
+    ``name`` is the account's name or the contact's whole name; ``visible`` says
+    whether the caller may open it (a colleague's record is named, not shown).
+    """
+
+    id: uuid.UUID
+    name: str
+    reason: str
+    owner_id: uuid.UUID | None
+    visible: bool
+
+
+class LikelyDuplicates(BaseModel):
+    items: list[LikelyDuplicate]

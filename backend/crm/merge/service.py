@@ -15,6 +15,9 @@ from backend.kit.errors import ValidationFailed
 from backend.kit.security import Permission
 from backend.messaging.outbox import emit
 
+LIKELY_LIMIT = 5
+"""How many likely duplicates a create form is told of."""
+
 
 class MergeService:
     """Duplicate suggestions and merges of one kind of record (accounts or contacts)."""
@@ -27,6 +30,28 @@ class MergeService:
         """Groups of live records within reach that look like one: ``(reason, key, ids)``."""
         owners = self.records.access.owners(Permission.RECORDS_READ)
         return await self.records.repo.duplicates(owners, limit)
+
+    async def likely(
+        self, values: dict[str, Any], limit: int = LIKELY_LIMIT
+    ) -> list[tuple[Any, str, bool]]:
+        """Records that a record about to be made with ``values`` would duplicate, whoever
+        owns them (a rep must learn that a colleague has the account already):
+        ``(record, reason, within reach)``. Only a record within reach may be opened.
+        ``values`` are an account's ``name`` and ``domain``, or a contact's
+        ``first_name``, ``last_name`` and ``email``, as the create form has them."""
+        kind = self.records.kind
+        if kind.object_type == "account":
+            key, name = values.get("domain"), values.get("name")
+        else:
+            key = values.get("email")
+            parts = (values.get("first_name") or "", values.get("last_name") or "")
+            name = " ".join(part.strip() for part in parts).strip() if parts[1] else None
+        found = await self.records.repo.likely_duplicates(key or None, name or None, limit)
+        access = self.records.access
+        return [
+            (record, reason, access.reaches(Permission.RECORDS_READ, record.owner_id))
+            for record, reason in found
+        ]
 
     async def merge(
         self, winner_id: uuid.UUID, loser_ids: Sequence[uuid.UUID], fields: dict[str, uuid.UUID]

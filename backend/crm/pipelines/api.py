@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from backend.crm.deps import AccessDep, E
 from backend.crm.models import Pipeline, Stage
 from backend.crm.pipelines import schemas as s
-from backend.crm.pipelines.service import PipelineService
+from backend.crm.pipelines.service import PipelineService, StageChange, board_owners
 from backend.kit.security import CurrentPrincipal, Permission, Principal, requires
 from backend.kit.tenancy import TenantSessionDep
 
@@ -57,11 +57,31 @@ async def rename_pipeline(
     return _pipeline_out(*await PipelineService(session).rename(pipeline_id, body.name))
 
 
+@router.put("/pipelines/{pipeline_id}/stages", response_model=s.PipelineOut, responses=E)
+async def edit_stages(
+    pipeline_id: uuid.UUID, body: s.StagesIn, session: TenantSessionDep, _: SettingsManager
+) -> s.PipelineOut:
+    """Give the pipeline these stages in this order (admins): names, win probabilities
+    and outcomes; stages without an id are added, stages left out removed (409 while
+    they hold deals)."""
+    changes = [StageChange(x.id, x.name, x.probability, x.outcome) for x in body.stages]
+    return _pipeline_out(*await PipelineService(session).edit_stages(pipeline_id, changes))
+
+
 @router.get("/pipelines/{pipeline_id}/board", response_model=s.Board, responses=E)
-async def board(pipeline_id: uuid.UUID, session: TenantSessionDep, access: AccessDep) -> s.Board:
-    """Per stage: how many open deals, their total and weighted total, per currency."""
+async def board(
+    pipeline_id: uuid.UUID,
+    session: TenantSessionDep,
+    access: AccessDep,
+    owner_id: Annotated[
+        uuid.UUID | Literal["me"] | None,
+        Query(description="only this owner's deals (``me``: the caller's)"),
+    ] = None,
+) -> s.Board:
+    """Per stage: how many deals, their total and weighted total, per currency (of one
+    owner's deals with ``owner_id``)."""
     pipeline, stages, columns = await PipelineService(session).board(
-        pipeline_id, access.owners(Permission.RECORDS_READ)
+        pipeline_id, board_owners(access, owner_id)
     )
     return s.Board(
         pipeline=_pipeline_out(pipeline, stages),

@@ -61,3 +61,19 @@ class PipelineRepository(TenantRepositoryBase[Pipeline]):
             stage.customer_id = self.customer_id
         self.session.add_all(stages)
         await self.session.flush()
+
+    async def deals_per_stage(self, stage_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+        """How many deals (live or in the trash) each of ``stage_ids`` holds."""
+        if not stage_ids:
+            return {}
+        stmt = (
+            select(Opportunity.stage_id, func.count())
+            .where(Opportunity.customer_id == self.customer_id, Opportunity.stage_id.in_(stage_ids))
+            .group_by(Opportunity.stage_id)
+        )
+        return {row[0]: row[1] for row in (await self.session.execute(stmt)).all()}
+
+    async def remove_stages(self, stages: Sequence[Stage]) -> None:
+        for stage in stages:
+            await self.session.delete(stage)
+        await self.session.flush()

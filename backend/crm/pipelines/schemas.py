@@ -42,6 +42,33 @@ class PipelineIn(In):
         return stages
 
 
+class StageEdit(StageIn):
+    """A stage as the pipeline's editor has it: ``id`` for one that exists, none for a new one."""
+
+    id: uuid.UUID | None = None
+
+
+class StagesIn(In):
+    """Every stage of a pipeline, in their new order."""
+
+    stages: list[StageEdit] = Field(
+        min_length=3,
+        max_length=30,
+        description="in order; at least one open stage, one won and one lost; names differ; "
+        "a stage left out is removed (refused while it holds deals)",
+        json_schema_extra={"allOf": [_needs("open"), _needs("won"), _needs("lost")]},
+    )
+
+    @field_validator("stages")
+    @classmethod
+    def _outcomes(cls, stages: list[StageEdit]) -> list[StageEdit]:
+        PipelineIn._outcomes(stages)  # type: ignore[arg-type]
+        ids = [s.id for s in stages if s.id is not None]
+        if len(ids) != len(set(ids)):
+            raise ValueError("a stage is listed twice")
+        return stages
+
+
 class PipelineRename(In):
     name: Short
 

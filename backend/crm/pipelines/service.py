@@ -6,12 +6,15 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.crm.access import Access
 from backend.crm.models import Pipeline, Stage
 from backend.crm.pipelines.repository import PipelineRepository
-from backend.kit.errors import NotFound, ValidationFailed
+from backend.kit.errors import Conflict, ErrorDetail, NotFound, ValidationFailed
+from backend.kit.security import Permission
 
 DEFAULT_STAGES: tuple[tuple[str, int, str], ...] = (
     ("Prospecting", 10, "open"),
@@ -25,6 +28,16 @@ DEFAULT_STAGES: tuple[tuple[str, int, str], ...] = (
 
 
 @dataclass(frozen=True)
+class StageChange:
+    """A stage as a pipeline's editor wants it (``id`` ``None``: a new one)."""
+
+    id: uuid.UUID | None
+    name: str
+    probability: int
+    outcome: str
+
+
+@dataclass(frozen=True)
 class StageColumn:
     """One column of the board."""
 
@@ -32,6 +45,20 @@ class StageColumn:
     count: int
     totals: dict[str, Decimal]
     weighted: dict[str, Decimal]
+
+
+def board_owners(
+    access: Access, owner_id: uuid.UUID | Literal["me"] | None
+) -> frozenset[uuid.UUID] | None:
+    """Whose deals the board counts: those within the caller's reach, of one owner
+    (``"me"``: the caller) if asked; an owner out of reach counts nothing."""
+    reach = access.owners(Permission.RECORDS_READ)
+    if owner_id is None:
+        return reach
+    wanted = access.principal.user_id if owner_id == "me" else owner_id
+    if reach is not None and wanted not in reach:
+        return frozenset()
+    return frozenset({wanted})
 
 
 def weighted(amount: Decimal | None, probability: int) -> Decimal | None:
@@ -86,6 +113,57 @@ class PipelineService:
         pipeline.name = name
         await self.session.flush()
         return pipeline, stages
+
+    async def edit_stages(
+        self, pipeline_id: uuid.UUID, wanted: Sequence[StageChange]
+    ) -> tuple[Pipeline, list[Stage]]:
+        """Give the pipeline these stages, in this order: existing ones (by id) renamed,
+        re-weighted and moved, new ones added, those left out removed.
+
+        Raises:
+            NotFound: no such pipeline.
+            ValidationFailed: an id that is not one of its stages (``body.stages``).
+            Conflict: a stage left out, or whose outcome changes, still holds deals
+                (``body.stages``; move them first).
+        """
+        pipeline, stages = await self.get(pipeline_id)
+        current = {stage.id: stage for stage in stages}
+        unknown = [w.id for w in wanted if w.id is not None and w.id not in current]
+        if unknown:
+            raise ValidationFailed.for_field(
+                "body.stages", f"{unknown[0]} is not a stage of this pipeline"
+            )
+        kept = {w.id for w in wanted if w.id is not None}
+        gone = [stage for stage in stages if stage.id not in kept]
+        recast = [
+            current[w.id] for w in wanted if w.id is not None and current[w.id].outcome != w.outcome
+        ]
+        deals = await self.repo.deals_per_stage([s.id for s in (*gone, *recast)])
+        for stage in (*gone, *recast):
+            held = deals.get(stage.id, 0)
+            if held:
+                verb = "removed" if stage in gone else "made a won, lost or open stage"
+                raise Conflict(
+                    f"{stage.name} holds {held} deal{'s' if held != 1 else ''}, so it cannot be "
+                    f"{verb}; move its deals to another stage first.",
+                    details=[ErrorDetail(field="body.stages", message=f"{stage.name} holds deals")],
+                )
+        await self.repo.remove_stages(gone)
+        added: list[Stage] = []
+        for position, change in enumerate(wanted):
+            if change.id is None:
+                added.append(
+                    Stage(
+                        id=uuid.uuid4(), pipeline_id=pipeline.id, name=change.name,
+                        position=position, probability=change.probability, outcome=change.outcome,
+                    )
+                )  # fmt: skip
+                continue
+            stage = current[change.id]
+            stage.name, stage.probability = change.name, change.probability
+            stage.outcome, stage.position = change.outcome, position
+        await self.repo.add_stages(added)
+        return pipeline, list(await self.repo.stages([pipeline.id]))
 
     async def stage_or_first(self, stage_id: uuid.UUID | None) -> Stage:
         """The given stage, or the first stage of the default pipeline.

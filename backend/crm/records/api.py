@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from backend.crm.deps import AccessDep, E, IfMatch, Limit, filters_of, sort_of
+from backend.crm.deps import AccessDep, E, End, IfMatch, Limit, Quick, filters_of, sort_of
 from backend.crm.records import schemas as s
 from backend.crm.records.kinds import ACCOUNTS, CONTACTS, OPPORTUNITIES, RecordKind
 from backend.crm.records.repository import FIELDS
@@ -63,12 +63,36 @@ def _record_routes(
         trash: bool = False,
         cursor: str | None = None,
         limit: Limit = DEFAULT_LIMIT,
+        q: Quick = "",
+        end: End = False,
     ) -> Any:
+        """A page of the list: filtered (``filter``, and ``q`` as the filter box
+        matches), sorted, keyset-paged; ``end=true`` gives its last page instead."""
         service = record_service(session, kind, access)
         items, next_cursor = await service.page(
-            filters=filters, sort=sort, trash=trash, cursor=cursor, limit=limit
+            filters=filters, sort=sort, trash=trash, cursor=cursor, limit=limit, quick=q, end=end
         )
         return page_out(items=await present(service, items), next_cursor=next_cursor)
+
+    @router.get(
+        f"{path}/count",
+        response_model=s.RecordCount,
+        responses=E,
+        tags=[tag],
+        name=f"count_{tag}",
+    )
+    async def count_records(
+        session: TenantSessionDep,
+        access: AccessDep,
+        filters: KindFilters = [],  # type: ignore[valid-type]  # noqa: B006 - FastAPI copies defaults
+        trash: bool = False,
+        q: Quick = "",
+    ) -> s.RecordCount:
+        """How many records the list (same ``filter``, ``q`` and ``trash``) holds: exact
+        up to 10,000, the database's estimate beyond (``exact`` says which)."""
+        service = record_service(session, kind, access)
+        total, exact = await service.count(filters=filters, trash=trash, quick=q)
+        return s.RecordCount(count=total, exact=exact)
 
     @router.post(
         path, response_model=out, status_code=201, responses=E, tags=[tag], name=f"create_{tag}"

@@ -3,6 +3,7 @@ and trash; lookups by key; duplicates; the references between records."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -208,18 +209,33 @@ class RecordRepository(TenantRepositoryBase[R], Generic[R]):
         }  # fmt: skip
         return comparisons[flt.op]
 
-    async def page(
+    def quick(self, words: str) -> ColumnElement[bool]:
+        """What the list's filter box matches: any of the record's everyday fields
+        (an account's name, domain or city; a contact's whole name, email, phone or
+        mobile; a deal's name) contains ``words``, case-insensitively."""
+        pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        model: Any = self.model
+        columns: list[ColumnElement[Any]]
+        if self.model is Account:
+            columns = [model.name, model.domain, model.city]
+        elif self.model is Contact:
+            whole = func.coalesce(model.first_name, "") + " " + model.last_name
+            columns = [whole, model.email, model.phone, model.mobile]
+        else:
+            columns = [model.name]
+        return or_(*(column.ilike(pattern) for column in columns))
+
+    def listing(
         self,
         *,
         filters: Sequence[Filter],
-        sort: str,
         custom: dict[str, CustomField],
         owners: frozenset[uuid.UUID] | None,
         trash: bool,
-        cursor: str | None,
-        limit: int,
-    ) -> tuple[list[R], str | None]:
-        """One page. ``owners=None`` means every owner (the caller's scope is "all")."""
+        quick: str = "",
+    ) -> Select[Any]:
+        """The rows of a list (before sorting and paging). ``owners=None`` means every
+        owner (the caller's scope is "all")."""
         stmt = self.select().where(
             self.model.deleted_at.is_not(None) if trash else self.model.deleted_at.is_(None)
         )
@@ -227,13 +243,88 @@ class RecordRepository(TenantRepositoryBase[R], Generic[R]):
             stmt = stmt.where(self.model.owner_id.in_(owners))
         for flt in filters:
             stmt = stmt.where(self.condition(flt, custom))
+        if quick:
+            stmt = stmt.where(self.quick(quick))
+        return stmt
+
+    def _sort_expression(
+        self, sort: str, custom: dict[str, CustomField]
+    ) -> tuple[ColumnElement[Any], bool]:
         descending = sort.startswith("-")
         sort_expr, kind = self.expression(sort.lstrip("-"), custom)
         if kind == "multi":
             raise ValidationFailed.for_field("query.sort", "multi-select fields cannot be sorted")
         if kind == TEXT:
             sort_expr = func.lower(sort_expr)
-        return await self._two_phase(stmt, sort_expr, descending, cursor, limit)
+        return sort_expr, descending
+
+    async def page(
+        self,
+        listing: Select[Any],
+        *,
+        sort: str,
+        custom: dict[str, CustomField],
+        cursor: str | None,
+        limit: int,
+    ) -> tuple[list[R], str | None]:
+        """One page of ``listing`` (see :meth:`listing`) in ``sort`` order."""
+        sort_expr, descending = self._sort_expression(sort, custom)
+        return await self._two_phase(listing, sort_expr, descending, cursor, limit)
+
+    async def last_page(
+        self, listing: Select[Any], *, sort: str, custom: dict[str, CustomField], limit: int
+    ) -> list[R]:
+        """The last ``limit`` rows of ``listing`` in ``sort`` order (the list's end,
+        read backwards: the rows without a value come last, by id, as in :meth:`page`)."""
+        sort_expr, descending = self._sort_expression(sort, custom)
+        model_id: ColumnElement[Any] = self.model.id  # type: ignore[assignment]
+        nulls: list[R] = list(
+            (
+                await self.session.scalars(
+                    listing.where(sort_expr.is_(None)).order_by(model_id.desc()).limit(limit)
+                )
+            ).all()
+        )
+        valued: list[R] = []
+        if len(nulls) < limit:
+            backwards = (
+                (sort_expr.asc(), model_id.asc())
+                if descending
+                else (sort_expr.desc(), model_id.desc())
+            )
+            valued = list(
+                (
+                    await self.session.scalars(
+                        listing.where(sort_expr.is_not(None))
+                        .order_by(*backwards)
+                        .limit(limit - len(nulls))
+                    )
+                ).all()
+            )
+        return valued[::-1] + nulls[::-1]
+
+    async def count(self, listing: Select[Any], exact_up_to: int) -> tuple[int, bool]:
+        """How many rows ``listing`` has: exactly up to ``exact_up_to``; beyond, the
+        planner's estimate (never below ``exact_up_to + 1``). Returns ``(count, exact)``."""
+        capped = listing.with_only_columns(literal(1)).limit(exact_up_to + 1).subquery()
+        counted = int(await self.session.scalar(select(func.count()).select_from(capped)) or 0)
+        if counted <= exact_up_to:
+            return counted, True
+        estimate = await self._estimate(listing.with_only_columns(literal(1)))
+        return max(estimate, exact_up_to + 1), False
+
+    async def _estimate(self, statement: Select[Any]) -> int:
+        """The planner's row estimate of ``statement`` (``EXPLAIN``: nothing is read)."""
+        connection = await self.session.connection()
+        compiled = statement.compile(
+            dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+        )
+        names: list[str] = list(compiled.positiontup or [])
+        params = tuple(compiled.params[name] for name in names)
+        result = await connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", params)
+        plan = result.scalar()
+        document: Any = json.loads(plan) if isinstance(plan, str) else plan
+        return int(document[0]["Plan"]["Plan Rows"])
 
     async def _two_phase(
         self,
@@ -317,14 +408,8 @@ class RecordRepository(TenantRepositoryBase[R], Generic[R]):
     ) -> list[tuple[str, str, list[uuid.UUID]]]:
         """Groups of live records sharing a key (an account's domain, a contact's email)
         or a normalised name."""
-        model: Any = self.model
-        if self.model is Account:
-            key_column, name_expr = "domain", func.lower(func.trim(model.name))
-        else:
-            key_column = "email"
-            name_expr = func.lower(
-                func.trim(func.coalesce(model.first_name, "") + " " + model.last_name)
-            )
+        key_column = "domain" if self.model is Account else "email"
+        name_expr = self._name_key()
         groups: list[tuple[str, str, list[uuid.UUID]]] = []
         for reason, expr in (
             (f"same {key_column}", func.lower(getattr(self.model, key_column))),
@@ -349,6 +434,36 @@ class RecordRepository(TenantRepositoryBase[R], Generic[R]):
                 (reason, row.k, list(row.ids)) for row in (await self.session.execute(stmt)).all()
             ]
         return groups[:limit]
+
+    def _name_key(self) -> ColumnElement[Any]:
+        """A record's name as duplicates are found by: trimmed, lower case (a contact's
+        first and last name together)."""
+        model: Any = self.model
+        if self.model is Account:
+            return func.lower(func.trim(model.name))
+        return func.lower(func.trim(func.coalesce(model.first_name, "") + " " + model.last_name))
+
+    async def likely_duplicates(
+        self, key: str | None, name: str | None, limit: int
+    ) -> list[tuple[R, str]]:
+        """Live records of the tenant, whoever owns them, with the same key (an
+        account's domain, a contact's email) or the same name as a record about to be
+        made: ``(record, "same domain" | "same email" | "same name")``, key matches first."""
+        key_column = "domain" if self.model is Account else "email"
+        found: list[tuple[R, str]] = []
+        seen: set[uuid.UUID] = set()
+        checks: list[tuple[str, ColumnElement[Any], str]] = []
+        if key:
+            checks.append((f"same {key_column}", func.lower(getattr(self.model, key_column)), key))
+        if name:
+            checks.append(("same name", self._name_key(), name))
+        for reason, expr, value in checks:
+            stmt = self.live().where(expr == value.strip().lower()).order_by(self.model.created_at)
+            for record in await self.get_all(stmt.limit(limit)):
+                if record.id not in seen:
+                    seen.add(record.id)
+                    found.append((record, reason))
+        return found[:limit]
 
     async def any_deleted(self, ident: uuid.UUID) -> R | None:
         return await self.get_one_or_none(

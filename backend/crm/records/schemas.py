@@ -210,3 +210,10 @@ class BulkUpdate(BulkIds, Generic[F]):
 
 class BulkResult(BaseModel):
     count: int
+
+
+class RecordCount(BaseModel):
+    """How many records a list holds."""
+
+    count: int
+    exact: bool = Field(description="false: the database's estimate (a long list)")

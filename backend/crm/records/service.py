@@ -35,6 +35,20 @@ from backend.kit.security import Permission
 from backend.messaging.envelope import DomainEvent
 from backend.messaging.outbox import emit, emit_many
 
+EXACT_COUNT_UP_TO = 10_000
+"""Lists are counted exactly up to this many records (a few milliseconds); a longer one
+gets the planner's estimate, said to be one."""
+ME = "me"
+"""``owner_id:eq:me``: the caller, whoever they are (a "My accounts" view for anyone)."""
+
+
+def _mine(flt: Filter, me: uuid.UUID) -> Filter:
+    """``owner_id:eq:me`` (or ``ne``/``in``) with the caller's id for ``me``."""
+    if flt.field != "owner_id" or ME not in flt.value.split(","):
+        return flt
+    values = [str(me) if value == ME else value for value in flt.value.split(",")]
+    return Filter(flt.field, flt.op, ",".join(values))
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -61,6 +75,17 @@ class RecordService(Generic[R]):
             self._definitions = await self.fields.definitions(self.kind.object_type)
         return self._definitions
 
+    async def _listing(self, filters: Sequence[str], trash: bool, quick: str) -> Any:
+        me = self.access.principal.user_id
+        parsed = [_mine(Filter.parse(f), me) for f in filters]
+        return self.repo.listing(
+            filters=parsed,
+            custom=await self.custom_definitions(),
+            owners=self.access.owners(Permission.RECORDS_READ),
+            trash=trash,
+            quick=quick.strip(),
+        )
+
     async def page(
         self,
         *,
@@ -69,17 +94,32 @@ class RecordService(Generic[R]):
         trash: bool,
         cursor: str | None,
         limit: int,
+        quick: str = "",
+        end: bool = False,
     ) -> tuple[list[R], str | None]:
-        parsed = [Filter.parse(f) for f in filters]
-        return await self.repo.page(
-            filters=parsed,
-            sort=sort or self.kind.default_sort,
-            custom=await self.custom_definitions(),
-            owners=self.access.owners(Permission.RECORDS_READ),
-            trash=trash,
-            cursor=cursor,
-            limit=limit,
-        )
+        """One page of the list; with ``end``, its last page (no cursor: the list's end).
+
+        ``owner_id:eq:me`` stands for the caller; ``quick`` is the filter box's text.
+
+        Raises:
+            ValidationFailed: a bad filter or sort, or ``end`` with a ``cursor``.
+        """
+        listing = await self._listing(filters, trash, quick)
+        sort = sort or self.kind.default_sort
+        custom = await self.custom_definitions()
+        if end:
+            if cursor is not None:
+                raise ValidationFailed.for_field("query.end", "cannot be used with a cursor")
+            return await self.repo.last_page(listing, sort=sort, custom=custom, limit=limit), None
+        return await self.repo.page(listing, sort=sort, custom=custom, cursor=cursor, limit=limit)
+
+    async def count(
+        self, *, filters: Sequence[str], trash: bool, quick: str = ""
+    ) -> tuple[int, bool]:
+        """How many records the list holds: ``(count, exact)``, exact up to
+        :data:`EXACT_COUNT_UP_TO`, the planner's estimate beyond."""
+        listing = await self._listing(filters, trash, quick)
+        return await self.repo.count(listing, EXACT_COUNT_UP_TO)
 
     async def get(self, record_id: uuid.UUID) -> R:
         """Raises:

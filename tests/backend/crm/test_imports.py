@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 
 import httpx
 import pytest
@@ -213,6 +214,11 @@ class TestExport:
         assert 'filename="accounts.csv"' in r.headers["content-disposition"]
         rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
         assert [row["name"] for row in rows] == ["Acme", "Ceta"]
+        boxed = await api.get(
+            "/api/v1/exports/account.csv", params={"q": "eta", "sort": "name"}, headers=h
+        )
+        rows = list(csv.DictReader(io.StringIO(boxed.content.decode("utf-8-sig"))))
+        assert [row["name"] for row in rows] == ["Beta", "Ceta"]  # as the filter box shows
 
     async def test_a_bad_filter_is_a_422_not_a_broken_file(
         self, api: httpx.AsyncClient, tenant: Tenant
@@ -244,3 +250,76 @@ class TestImportedValuesAreTheCheckedOnes:
             )
         ).json()["items"]
         assert [(a["domain"], a["size"]) for a in found] == [("acme-robotics.io", 120)]
+
+
+class TestLinkingAndTheReport:
+    async def test_contacts_join_their_account_by_domain_or_by_company_name(
+        self, api: httpx.AsyncClient, tenant: Tenant
+    ) -> None:
+        h = tenant.admin.headers
+        acme = (
+            await api.post(
+                "/api/v1/accounts", json={"name": "Acme Robotics", "domain": "acme.com"}, headers=h
+            )
+        ).json()
+        globex = (await api.post("/api/v1/accounts", json={"name": "Globex"}, headers=h)).json()
+        content = (
+            b"Last name,Company,Company domain\n"
+            b"Byname,globex ,\n"
+            b"Bydomain,Someone Else,acme.com\n"
+            b"Nobody,Unknown Inc,\n"
+        )
+        preview = await api.post(
+            f"{IMPORTS}/preview",
+            files={"file": ("p.csv", content, "text/csv")},
+            data={"object_type": "contact"},
+            headers=h,
+        )
+        mapping = preview.json()["suggested_mapping"]
+        assert mapping == {
+            "Last name": "last_name",
+            "Company": "account_name",
+            "Company domain": "account_domain",
+        }
+        r = await _start(api, tenant, content, json.dumps(mapping))
+        job = await _wait_done(api, tenant, r.json()["id"])
+        assert job["created_count"] == 3, job
+        people = (await api.get("/api/v1/contacts", params={"sort": "last_name"}, headers=h)).json()
+        assert [(c["last_name"], c["account_id"]) for c in people["items"]] == [
+            ("Bydomain", acme["id"]),
+            ("Byname", globex["id"]),
+            ("Nobody", None),
+        ]
+
+    async def test_the_report_words_problems_for_people_in_the_files_column_order(
+        self, api: httpx.AsyncClient, tenant: Tenant
+    ) -> None:
+        h = tenant.admin.headers
+        content = (
+            b"Zeta note,Phone,Last name,E-mail,Tier\n"
+            b"a,call me,Doe,doe@example.com,Gold\n"
+            b"b,+1 555,,x@example.com,Gold\n"
+            b"c,,Roe,roe@example.com,Bronze\n"
+        )
+        mapping = '{"Zeta note": "", "Phone": "phone", "Last name": "last_name", "E-mail": "email", "Tier": "cf.tier"}'
+        r = await _start(api, tenant, content, mapping)
+        job = await _wait_done(api, tenant, r.json()["id"])
+        report = await api.get(f"{IMPORTS}/{job['id']}/errors.csv", headers=h)
+        rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
+        assert rows[0] == [
+            "row",
+            "column",
+            "problem",
+            "Zeta note",
+            "Phone",
+            "Last name",
+            "E-mail",
+            "Tier",
+        ]
+        problems = {row[1]: row[2] for row in rows[1:]}
+        assert problems == {
+            "Phone": "Use only digits, spaces and + ( ) - . / x.",
+            "Last name": "Last name is required, and this row has none.",
+            "Tier": "Must be one of Gold, Silver.",
+        }
+        assert rows[1][3:] == ["a", "call me", "Doe", "doe@example.com", "Gold"]

@@ -6,7 +6,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.factories.auth import signup
+from tests.factories.auth import add_user, signup
 
 A = "/api/v1/accounts"
 
@@ -120,3 +120,70 @@ class TestDuplicatesAndMerge:
         assert groups
         assert all(len(g["record_ids"]) == 2 for g in groups)
         assert not their_ids & {i for g in groups for i in g["record_ids"]}
+
+
+class TestLikelyDuplicatesOfANewRecord:
+    async def test_an_account_with_a_known_domain_or_name_is_named_whoever_owns_it(
+        self, api: httpx.AsyncClient
+    ) -> None:
+        tenant = await signup(api)
+        rep = await add_user(api, tenant, "rep")
+        theirs = (
+            await api.post(
+                A,
+                json={"name": "Acme Robotics", "domain": "acme.com"},
+                headers=tenant.admin.headers,
+            )
+        ).json()
+        mine = (await api.post(A, json={"name": "Globex"}, headers=rep.headers)).json()
+        check = f"{A}/duplicates/check"
+
+        by_domain = await api.post(
+            check, json={"name": "Acme", "domain": "https://www.ACME.com"}, headers=rep.headers
+        )
+        assert by_domain.status_code == 200, by_domain.text
+        assert by_domain.json()["items"] == [
+            {
+                "id": theirs["id"],
+                "name": "Acme Robotics",
+                "reason": "same domain",
+                "owner_id": tenant.admin.user_id,
+                "visible": False,
+            }
+        ]
+        by_name = (await api.post(check, json={"name": " globex "}, headers=rep.headers)).json()
+        assert [(i["id"], i["reason"], i["visible"]) for i in by_name["items"]] == [
+            (mine["id"], "same name", True)
+        ]
+        nothing = await api.post(check, json={"name": "Initech"}, headers=rep.headers)
+        assert nothing.json()["items"] == []
+
+    async def test_a_contact_with_a_known_email_or_name(self, api: httpx.AsyncClient) -> None:
+        tenant = await signup(api)
+        h = tenant.admin.headers
+        ada = (
+            await api.post(
+                "/api/v1/contacts",
+                json={"first_name": "Ada", "last_name": "Lovelace", "email": "ada@acme.com"},
+                headers=h,
+            )
+        ).json()
+        check = "/api/v1/contacts/duplicates/check"
+        same_email = await api.post(
+            check, json={"last_name": "King", "email": "ADA@acme.com"}, headers=h
+        )
+        assert [(i["id"], i["name"], i["reason"]) for i in same_email.json()["items"]] == [
+            (ada["id"], "Ada Lovelace", "same email")
+        ]
+        same_name = await api.post(
+            check, json={"first_name": "ada", "last_name": "LOVELACE"}, headers=h
+        )
+        assert [i["reason"] for i in same_name.json()["items"]] == ["same name"]
+
+    async def test_bad_input_names_the_field(self, api: httpx.AsyncClient) -> None:
+        tenant = await signup(api)
+        r = await api.post(
+            f"{A}/duplicates/check", json={"domain": "not a domain"}, headers=tenant.admin.headers
+        )
+        assert r.status_code == 422
+        assert [d["field"] for d in r.json()["error"]["details"]] == ["body.domain"]

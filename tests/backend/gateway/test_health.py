@@ -25,6 +25,9 @@ class TestGatewayHealth:
         assert body["broker"]["status"] == "ok"
         assert set(body["services"]) == set(registry.names()) == {"auth", "crm", "email"}
         assert all(s["status"] == "ok" for s in body["services"].values())
+        # What each really serves (issue 11, defect 8: never "working" for nothing).
+        assert body["services"]["crm"]["offers"][:3] == ["accounts", "contacts", "opportunities"]
+        assert body["services"]["auth"]["offers"] == ["auth", "users"]
 
     async def test_broker_down_is_503_naming_the_broker(
         self, settings: Settings, database_url: str
@@ -87,3 +90,4 @@ class TestServiceHealth:
                 r = await c.get("/health")
             assert r.status_code == 200
             assert r.json()["service"] == name
+            assert r.json()["offers"] == list(context.paths)

@@ -171,6 +171,23 @@ class TestKeysetPagination:
 
 
 class TestLogLines:
+    def test_uvicorns_ordinary_lines_are_not_labelled_error(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        import logging
+
+        from backend.kit.logging import configure_logging
+
+        configure_logging("INFO", "text")
+        try:
+            logging.getLogger("uvicorn.error").info("Started server process [42]")
+        finally:
+            configure_logging("WARNING", "text")
+            logging.getLogger().setLevel(logging.WARNING)
+        line = next(x for x in capsys.readouterr().err.splitlines() if "Started server" in x)
+        assert " INFO    uvicorn [" in line
+        assert "uvicorn.error" not in line
+
     async def test_log_lines_carry_the_request_id_as_json(
         self, client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
     ) -> None:

@@ -63,7 +63,28 @@ class TestSecretKey:
             s.require_secret_key()
 
     def test_unwritable_home_is_a_clear_error(self, tmp_path: Path) -> None:
-        (tmp_path / "file").write_text("")
-        s = load_settings(SALESOS_HOME=tmp_path / "file" / "home", SALESOS_SECRET_KEY=None)
+        (tmp_path / "secret.key").mkdir()  # in the way, whoever runs the test
+        s = load_settings(SALESOS_HOME=tmp_path, SALESOS_SECRET_KEY=None)
         with pytest.raises(ConfigError, match="cannot be written"):
             s.require_secret_key()
+
+
+class TestADataFolderThatIsAFile:
+    def test_it_is_named_a_file_not_an_unwritable_folder(self, tmp_path: Path) -> None:
+        (tmp_path / "home").write_text("")
+        with pytest.raises(ConfigError) as err:
+            load_settings(SALESOS_HOME=tmp_path / "home")
+        assert str(err.value) == (
+            f"SALESOS_HOME: {tmp_path / 'home'} is a file, not a folder; "
+            "set SALESOS_HOME to a folder, or move the file away"
+        )
+        assert "File exists" not in str(err.value)
+
+    def test_a_folder_under_a_file_names_the_file(self, tmp_path: Path) -> None:
+        (tmp_path / "file").write_text("")
+        with pytest.raises(ConfigError) as err:
+            load_settings(SALESOS_HOME=tmp_path / "file" / "home")
+        assert str(err.value).startswith(
+            f"SALESOS_HOME: {tmp_path / 'file' / 'home'} cannot be made: "
+            f"{tmp_path / 'file'} is a file, not a folder; "
+        )

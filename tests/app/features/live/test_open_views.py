@@ -31,7 +31,7 @@ from tests.app.features.records.support import (
     save,
     type_into,
 )
-from tests.app.support import SoloServer
+from tests.app.support import STRONG_PASSWORD, SoloServer, sign_in
 
 FILLERS = 52
 """More accounts than one page (50), so some are not loaded until scrolled to."""
@@ -187,6 +187,61 @@ class TestAccountsListFollowsChanges:
         wait_loaded(page.model, qtbot)
         assert page.model.row_of_id(added["id"]) is not None
         assert not page.banner.isVisible()
+
+
+class TestTheNewRecordsNotice:
+    """Issue 11, defect 5: it counts only records the list does not show, that the user
+    may read and that the list would show."""
+
+    def test_a_record_out_of_the_users_reach_is_not_counted(
+        self, team_shell: DesktopShell, qtbot: QtBot, solo_server: SoloServer
+    ) -> None:
+        company = sign_up(solo_server)
+        manager = company.add_user("manager")
+        rep = company.add_user("rep")
+        company.create("accounts", name="Mine already", owner_id=rep["id"])
+        sign_in(team_shell, qtbot, rep["email"], STRONG_PASSWORD)
+        assert team_shell.main_window is not None
+        page = team_shell.main_window.show_page("Accounts")
+        assert isinstance(page, AccountsPage)
+        wait_loaded(page.model, qtbot)
+        heard = following(team_shell, qtbot)
+
+        # Made as the rep's, then given to the manager: the rep hears of it, cannot read it.
+        passing = company.create("accounts", name="Passing through", owner_id=rep["id"])
+        company.change("accounts", passing["id"], owner_id=manager["id"])
+        qtbot.waitUntil(
+            lambda: any(c.id == passing["id"] and c.created for c in heard), timeout=TIMEOUT_MS
+        )
+        staying = company.create("accounts", name="Staying", owner_id=rep["id"])
+        qtbot.waitUntil(lambda: any(c.id == staying["id"] for c in heard), timeout=TIMEOUT_MS)
+
+        qtbot.waitUntil(page.new_notice.isVisible, timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: not page.live_rows.reading, timeout=TIMEOUT_MS)
+        assert page.new_notice.label.text() == "1 new account"
+        page.new_notice.show_button.click()
+        wait_loaded(page.model, qtbot)
+        assert [a.name for a in page.model.records()] == ["Mine already", "Staying"]
+        assert staying["id"] in {a.id for a in page.model.records()}
+
+    def test_a_record_the_filtered_list_would_not_show_is_not_counted(
+        self, team_shell: DesktopShell, qtbot: QtBot, tenant: Tenant
+    ) -> None:
+        page: AccountsPage = open_page(team_shell, qtbot, tenant, "Accounts")
+        heard = following(team_shell, qtbot)
+        tag = uuid.uuid4().hex[:6]
+        page.search_edit.setText(f"Oak {tag}")
+        page.apply_filter()
+        wait_loaded(page.model, qtbot)
+
+        other = made_elsewhere(tenant, name=f"Birch {tag}")
+        qtbot.waitUntil(lambda: any(c.id == other["id"] for c in heard), timeout=TIMEOUT_MS)
+        oak = made_elsewhere(tenant, name=f"Oak {tag} Ltd")
+        qtbot.waitUntil(lambda: any(c.id == oak["id"] for c in heard), timeout=TIMEOUT_MS)
+
+        qtbot.waitUntil(page.new_notice.isVisible, timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: not page.live_rows.reading, timeout=TIMEOUT_MS)
+        assert page.new_notice.label.text() == "1 new account"
 
 
 class TestThisWindowsOwnChanges:

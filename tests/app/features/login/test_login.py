@@ -67,6 +67,7 @@ class TestSigningIn:
         assert window.isVisible()
         assert not team_shell.login_window.isVisible()
         assert window.page_titles() == [
+            "Home",
             "Accounts",
             "Contacts",
             "Pipeline",
@@ -78,17 +79,18 @@ class TestSigningIn:
         assert window.account.detail_label.text() == "Admin"
         assert window.connection_label.text() == f"Team · {solo_server.url}"
 
-    def test_rep_gets_no_users_page(self, team_shell: DesktopShell, qtbot: QtBot) -> None:
+    def test_rep_gets_no_users_or_status_page(self, team_shell: DesktopShell, qtbot: QtBot) -> None:
         sign_in(team_shell, qtbot, DEMO_REP)
         window = team_shell.main_window
         assert window is not None
         assert window.page_titles() == [
+            "Home",
             "Accounts",
             "Contacts",
             "Pipeline",
-            "System status",
             "Settings",
         ]
+        assert window.indicator.isVisible()  # the status bar still says how the server is
         assert window.account.detail_label.text() == "Sales rep"
 
     def test_enter_submits_and_the_choices_are_remembered(

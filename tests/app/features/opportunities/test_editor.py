@@ -16,7 +16,7 @@ from app.api.client import GatewayClient
 from app.api.pipelines import Pipeline, PipelinesApi
 from app.api.records import Opportunity
 from app.features.opportunities.ops import OpportunityEditorOps
-from app.features.opportunities.view import STALE_TEXT, OpportunityDialog
+from app.features.opportunities.view import RELOADED_TEXT, STALE_TEXT, OpportunityDialog
 from app.features.pipeline.model import StageCardsModel
 from app.ops import Operations
 from tests.app.crm_support import Tenant, sign_up
@@ -223,11 +223,14 @@ class TestServerAnswers:
 
         dialog.reload_button.click()
         qtbot.waitUntil(lambda: not dialog.loading, timeout=SIGN_IN_TIMEOUT_MS)
+        # Their change shows; the amount the user typed is kept, and the cursor is in it.
         assert dialog.name_edit.text() == "Contested (renamed by a colleague)"
-        assert dialog.amount_edit.text() == "$500.00"
-        dialog.amount_edit.setText("750")
+        assert dialog.amount_edit.amount() == Decimal("750")
+        assert dialog.banner.text() == RELOADED_TEXT
+        assert dialog.focusWidget() is dialog.amount_edit
         assert len(save(dialog, qtbot)) == 1
-        assert opportunity(tenant, record["id"])["amount"] == "750.00"
+        saved = opportunity(tenant, record["id"])
+        assert (saved["name"], saved["amount"]) == ("Contested (renamed by a colleague)", "750.00")
 
     def test_saving_shows_progress_and_disables_save(
         self, editor: OpportunityEditorOps, pipeline: Pipeline, qtbot: QtBot

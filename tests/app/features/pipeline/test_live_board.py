@@ -353,10 +353,10 @@ class TestEditorOpenMeanwhile:
 
         dialog.note.reload_button.click()
         qtbot.waitUntil(lambda: not dialog.loading, timeout=SIGN_IN_TIMEOUT_MS)
-        assert dialog.amount_edit.text() == "$42,000.00"
-        assert dialog.name_edit.text() == "Acme seats"
+        assert dialog.amount_edit.text() == "$42,000.00"  # their change shows
+        assert dialog.name_edit.text() == "Acme seats — my notes"  # and ours stays
         assert not dialog.changed_elsewhere
-        dialog.reject()
+        dialog.discard()
 
     def test_the_editor_says_the_deal_was_deleted(
         self, page: PipelinePage, qtbot: QtBot, deals: Deals, colleague: Colleague

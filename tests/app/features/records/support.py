@@ -8,8 +8,9 @@ from pytestqt.qtbot import QtBot
 
 from app.features.records.editing import EditableRecordPage
 from app.features.records.form import RecordDialog
-from app.qt.widgets import QComboBox, QLineEdit, QMessageBox, QPushButton
+from app.qt.widgets import QComboBox, QLineEdit, QPushButton
 from app.shell import DesktopShell
+from app.widgets.dialogs import ConfirmDialog
 from tests.app.crm_support import Tenant, wait_loaded
 from tests.app.support import SIGN_IN_TIMEOUT_MS, STRONG_PASSWORD, sign_in
 
@@ -89,7 +90,7 @@ def wait_idle(dialog: RecordDialog, qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: dialog.save_button.isEnabled(), timeout=TIMEOUT_MS)
 
 
-def click(box: QMessageBox | None, text: str) -> None:
+def click(box: ConfirmDialog | None, text: str) -> None:
     """Click the button labelled ``text`` of a question box."""
     assert box is not None
     buttons = [b for b in box.buttons() if isinstance(b, QPushButton) and b.text() == text]

@@ -287,7 +287,7 @@ class TestSavedViews:
 
         view_dialog = page.open_save_view_dialog()
         assert view_dialog is not None
-        assert view_dialog.summary_labels["Filters"].text() == 'Name contains "acm"'
+        assert view_dialog.summary_labels["Filters"].text() == 'Name, domain or city contains "acm"'
         view_dialog.name_edit.setText("Acme-ish")
         view_dialog.save_button.click()
         qtbot.waitUntil(lambda: len(page.views_bar.views()) == 1, timeout=TIMEOUT_MS)
@@ -302,22 +302,23 @@ class TestSavedViews:
         team_shell.main_window.add_page("Accounts again", "accounts", fresh)
         team_shell.main_window.show_page("Accounts again")
         wait_loaded(fresh.model, qtbot)
-        qtbot.waitUntil(lambda: fresh.views_bar.combo.count() == 2, timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: fresh.views_bar.combo.count() == 3, timeout=TIMEOUT_MS)
         assert names(fresh) == ["Acme", "Globex"]
         assert fresh.views_bar.combo.itemText(0) == "All accounts"
 
-        fresh.views_bar.combo.setCurrentIndex(1)
+        saved = fresh.views_bar.combo.count() - 1  # after "All" and "My accounts"
+        fresh.views_bar.combo.setCurrentIndex(saved)
         with qtbot.waitSignal(fresh.model.first_page_wanted):
-            fresh.views_bar.combo.activated.emit(1)
+            fresh.views_bar.combo.activated.emit(saved)
         wait_loaded(fresh.model, qtbot)
         assert names(fresh) == ["Acme"]
         assert fresh.search_edit.text() == "acm"
         assert fresh.table.isColumnHidden(fresh.model.INDUSTRY)
         assert not fresh.table.isColumnHidden(fresh.model.DOMAIN)
 
-        fresh.views_bar.delete_button.click()
+        fresh.views_bar.delete_action.trigger()
         click(fresh.confirm_box, "Delete view")
-        qtbot.waitUntil(lambda: fresh.views_bar.combo.count() == 1, timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: fresh.views_bar.combo.count() == 2, timeout=TIMEOUT_MS)
         wait_loaded(fresh.model, qtbot)
         assert names(fresh) == ["Acme", "Globex"]
         assert not fresh.table.isColumnHidden(fresh.model.INDUSTRY)
@@ -342,7 +343,7 @@ class TestSavedViews:
         )
         assert made.status_code == 201, made.text
         page.load_views()
-        qtbot.waitUntil(lambda: page.views_bar.combo.count() == 2, timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: page.views_bar.combo.count() == 3, timeout=TIMEOUT_MS)
         page.views_bar.choose(made.json()["id"])
         wait_loaded(page.model, qtbot)
         assert names(page) == ["Acme"]

@@ -49,13 +49,13 @@ def records(tenant: Tenant) -> dict[str, dict[str, Any]]:
 def window(
     team_shell: DesktopShell, qtbot: QtBot, tenant: Tenant, records: dict[str, dict[str, Any]]
 ) -> MainWindow:
-    """The signed-in window, active, its Accounts list loaded."""
+    """The signed-in window, active, on its Accounts list, loaded."""
     sign_in(team_shell, qtbot, tenant.email, STRONG_PASSWORD)
     window = team_shell.main_window
     assert window is not None
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=2000)
-    page = window.pages.currentWidget()
+    page = window.show_page("Accounts")  # Home comes first
     assert isinstance(page, AccountsPage)
     wait_loaded(page.model, qtbot)
     return window

@@ -22,7 +22,7 @@ from app.features.settings.model import (
     format_moment,
 )
 from app.features.settings.view import SettingsPage
-from app.qt.widgets import QLabel, QMessageBox
+from app.qt.widgets import QLabel
 from app.shell import DesktopShell
 from tests.app.support import (
     SIGN_IN_TIMEOUT_MS,
@@ -97,7 +97,7 @@ class TestSignedInDevices:
         assert box is not None
         assert box.isVisible()
         assert box.text() == "Sign out 2 other devices?"
-        cancel = box.button(QMessageBox.StandardButton.Cancel)
+        cancel = box.cancel_button
         cancel.click()
         qtbot.waitUntil(lambda: not box.isVisible())
         assert page.end_others_button.isEnabled()  # ending them would have begun at once

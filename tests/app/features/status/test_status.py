@@ -31,11 +31,15 @@ from tests.app.team_support import TeamGateway
 SERVICES = ("activities", "auth", "calendar", "crm", "email", "scoring", "sequences", "sync")
 
 
+OFFERS = {"auth": ["auth", "users"], "crm": ["accounts", "contacts", "opportunities"]}
+"""What the services that do something serve; the others answer but serve nothing."""
+
+
 def health_body(**down: str) -> dict[str, Any]:
-    def part(name: str) -> dict[str, str]:
+    def part(name: str) -> dict[str, Any]:
         if name in down:
             return {"status": "down", "detail": down[name]}
-        return {"status": "ok", "detail": f"{name} fine"}
+        return {"status": "ok", "detail": f"{name} fine", "offers": OFFERS.get(name, [])}
 
     return {
         "status": "degraded" if down else "ok",
@@ -137,6 +141,19 @@ class TestHealthReport:
 
 
 class TestHealthTableModel:
+    def test_a_service_that_serves_nothing_is_not_said_to_work(self) -> None:
+        """Issue 11, defect 8: Email, Calendar, Scoring… answered and read "Working"."""
+        model = HealthTableModel()
+        model.set_health(Health.model_validate(health_body()))
+        rows = rows_by_key(model)
+        for name in ("email", "calendar", "scoring", "sequences", "sync", "activities"):
+            assert rows[name] == (
+                "Not in use yet",
+                "It answers, but offers nothing you can use yet",
+            )
+        assert rows["auth"] == ("Working", "Sign-in, users")
+        assert rows["database"] == ("Working", "database fine")
+
     def test_passes_qt_model_checks(self, qtmodeltester: ModelTester) -> None:
         model = HealthTableModel()
         model.set_health(Health.model_validate(health_body(email="down")))
@@ -153,7 +170,7 @@ class TestHealthTableModel:
         assert labels == sorted(labels, key=str.casefold)
         assert sorted(keys[2:]) == sorted(SERVICES)
         assert rows_by_key(model)["email"] == ("Down", "SMTP relay refused")
-        assert rows_by_key(model)["crm"] == ("Working", "crm fine")
+        assert rows_by_key(model)["crm"] == ("Working", "Accounts, contacts, deals")
         assert model.index(0, 0).data() == "Database"
         assert model.headerData(2, Qt.Orientation.Horizontal) == "Detail"
         assert model.rowCount(model.index(0, 0)) == 0

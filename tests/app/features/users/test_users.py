@@ -13,7 +13,6 @@ from app.api.users import UserPage
 from app.errors import SESSION_ENDED
 from app.features.users.model import UsersTableModel
 from app.features.users.view import UserDialog, UsersPage
-from app.qt.widgets import QMessageBox
 from app.shell import DesktopShell
 from tests.app.support import (
     DEMO_ADMIN,
@@ -205,7 +204,7 @@ class TestEditAndDeactivate:
         assert box is not None
         assert box.isVisible()
         assert box.text() == f"Deactivate {user['name']}?"
-        box.button(QMessageBox.StandardButton.Cancel).click()
+        box.cancel_button.click()
         qtbot.waitUntil(lambda: not box.isVisible())
         assert page.deactivate_button.isEnabled()  # a deactivation would have begun at once
         assert solo_server.refresh_status(theirs["refresh_token"]) == 200  # untouched

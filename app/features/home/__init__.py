@@ -1,0 +1,1 @@
+"""The Home screen: the first one after sign-in."""
