@@ -100,7 +100,12 @@ class RecordListPage(QWidget, Generic[T]):
         subtitle_label.setProperty("role", "muted")
         heading = QVBoxLayout()
         heading.setSpacing(2)
-        heading.addWidget(title_label)
+        self.title_row = QHBoxLayout()
+        """The title, and what a page shows beside it (the Pipeline's Board | List)."""
+        self.title_row.setSpacing(16)
+        self.title_row.addWidget(title_label)
+        self.title_row.addStretch(1)
+        heading.addLayout(self.title_row)
         self.count_label = QLabel("", self)
         self.count_label.setObjectName("recordCount")
         self.count_label.setProperty("role", "muted")
