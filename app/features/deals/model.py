@@ -30,12 +30,16 @@ class DealsTableModel(AccountNamesModel[Opportunity]):
     and last change; the account's and the stage's names are not the deal's own (the
     account's fill in per page, the stage's come from the pipelines the board reads).
     Amounts are shown in their own currency, as the board shows them, right-aligned.
+    In a narrow list (a small window, the detail panel open) the last change, the close
+    date, the stage, the account and the owner give way in that order: the name and the
+    amount always show, the panel has the rest.
     """
 
     NAME, ACCOUNT, STAGE, AMOUNT, CLOSE, OWNER, UPDATED = range(7)
     HEADERS = ("Name", "Account", "Stage", "Amount", "Close date", "Owner", "Updated")
     SORT_KEYS = ("name", None, None, "amount", "close_date", None, "updated_at")
     NUMBER_COLUMNS = (AMOUNT,)
+    SPARE_COLUMNS = (UPDATED, CLOSE, STAGE, ACCOUNT, OWNER)
     OWNER_COLUMN = OWNER
     ACCOUNT_COLUMN = ACCOUNT
     DEFAULT_SORT = "-updated_at"

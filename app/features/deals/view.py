@@ -136,7 +136,7 @@ class DealsListPage(EditableRecordPage[Opportunity]):
             "Every deal you can see; select several to change them at once.",
             model,
             loader,
-            widths=(220, 170, 130, 130, 100, 130, 92),
+            widths=(200, 156, 112, 120, 104, 136, 104),
             stretch=DealsTableModel.NAME,
             autoload=autoload,
             new_label="New deal",

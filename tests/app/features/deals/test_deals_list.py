@@ -125,6 +125,31 @@ class TestTheList:
         assert alignment & Qt.AlignmentFlag.AlignRight
         assert page.count_label.text() == "4 deals"
 
+    def test_spare_columns_give_way_in_a_narrow_window_and_come_back(
+        self, team_shell: DesktopShell, qtbot: QtBot, company: tuple[Tenant, dict[str, Any]]
+    ) -> None:
+        tenant, _made = company
+        page = open_list(team_shell, qtbot, tenant).list
+        window = team_shell.main_window
+        assert window is not None
+        table = page.table
+
+        def hidden() -> list[str]:
+            return [h for c, h in enumerate(M.HEADERS) if table.isColumnHidden(c)]
+
+        window.resize(1280, 800)
+        qtbot.waitUntil(lambda: hidden() == [], timeout=TIMEOUT_MS)
+        window.resize(1024, 768)
+        qtbot.waitUntil(lambda: hidden() == ["Close date", "Updated"], timeout=TIMEOUT_MS)
+        select(page, ["Alpha"])  # the panel takes room: only the name and amount stay
+        qtbot.waitUntil(
+            lambda: hidden() == ["Account", "Stage", "Close date", "Owner", "Updated"],
+            timeout=TIMEOUT_MS,
+        )
+        page.detail.close_button.click()
+        window.resize(1280, 800)
+        qtbot.waitUntil(lambda: hidden() == [], timeout=TIMEOUT_MS)
+
     def test_sorting_by_amount_asks_the_server(
         self, team_shell: DesktopShell, qtbot: QtBot, company: tuple[Tenant, dict[str, Any]]
     ) -> None:
