@@ -14,7 +14,7 @@ from app.features.contacts.model import ContactsTableModel
 from app.features.contacts.ops import ContactRecordOps, ContactRelations
 from app.features.emails.view import ContactEmails, EmailList
 from app.features.live.model import LiveChanges
-from app.features.records.account_names import AccountNameLookup
+from app.features.records.account_lookup import AccountNameLookup
 from app.features.records.detail import RecordDetail
 from app.features.records.editing import EditableRecordPage
 from app.features.records.form import FormEntry, RecordDialog, entry

@@ -16,7 +16,7 @@ from app.features.deals.ops import DealRecordOps
 from app.features.live.model import LiveChanges
 from app.features.opportunities.ops import OpportunityEditorOps
 from app.features.opportunities.view import OpportunityDialog
-from app.features.records.account_names import AccountNameLookup
+from app.features.records.account_lookup import AccountNameLookup
 from app.features.records.conditions import FilterField
 from app.features.records.detail import STATUS_LABELS, RecordDetail
 from app.features.records.editing import EditableRecordPage

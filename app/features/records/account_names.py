@@ -4,25 +4,18 @@ The server cannot sort such a list by the account's name, nor does a row carry i
 come with an ``account_id`` and the names are asked for once per page
 (:attr:`AccountNamesModel.account_names_wanted`, answered by
 :meth:`AccountNamesModel.set_account_names`); the rows show at once and their names fill
-in. :class:`AccountNameLookup` is the page's side: it asks (one ``id:in`` call per page)
-and asks again for the accounts renamed or trashed elsewhere.
+in. :class:`~app.features.records.account_lookup.AccountNameLookup` is the page's side:
+it asks (one ``id:in`` call per page) and asks again for the accounts renamed or trashed
+elsewhere.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
-from app.api.live import Change
-from app.errors import UserMessage
-from app.features.live.model import LiveChanges
-from app.features.records.live import GATHER_MS
 from app.features.records.model import NO_VALUE, RecordTableModel
-from app.features.records.notices import message_text
-from app.ops import FailureHandler
-from app.qt.core import QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
-from app.widgets.record_form import ActionBanner
+from app.qt.core import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 T = TypeVar("T")
 
@@ -32,12 +25,6 @@ NAME_UNAVAILABLE = "(unavailable)"
 """An account the record has that the user cannot read (in the trash, out of reach)."""
 UNAVAILABLE_TIP = "This account is in the trash, or not yours to see."
 FAILED_TIP = "The account's name could not be loaded."
-
-LookUpNames = Callable[
-    [Sequence[str], Callable[[dict[str, str]], None], FailureHandler],
-    "asyncio.Task[dict[str, str]]",
-]
-"""Reads the names of some accounts by id (:meth:`RecordOps.account_names`)."""
 
 
 def account_of(record: object) -> str | None:
@@ -154,74 +141,3 @@ class AccountNamesModel(RecordTableModel[T]):
             if account_id is not None and account_id in self._names:
                 return self._names[account_id] or UNAVAILABLE_TIP
         return super().data(index, role)
-
-
-class AccountNameLookup(QObject):
-    """Answers a list's wishes for account names, and asks again after changes elsewhere.
-
-    Args:
-        model: The list's model.
-        look_up: Reads account names by id.
-        banner: Where a failure is said.
-        noun: The records, plural, for that message ("contacts").
-        parent: The parent object.
-
-    Signals:
-        arrived(object): The names that arrived (``dict`` of id → name).
-    """
-
-    arrived = Signal(object)
-
-    def __init__(
-        self,
-        model: AccountNamesModel[Any],
-        look_up: LookUpNames,
-        banner: ActionBanner,
-        noun: str,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self._model = model
-        self._look_up = look_up
-        self._banner = banner
-        self._noun = noun
-        self._changed: set[str] = set()
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(GATHER_MS)
-        self._timer.timeout.connect(self._names_changed)
-        model.account_names_wanted.connect(self.load)
-
-    def follow(self, live: LiveChanges) -> None:
-        """Read again the names of accounts changed elsewhere (renamed, trashed), a burst
-        of such changes in one call."""
-        live.changed.connect(self.account_changed)
-        live.stopped.connect(self._timer.stop)
-
-    def account_changed(self, change: Change) -> None:
-        """An account changed somewhere: read its name again soon if a row shows it."""
-        if change.kind != "account" or change.created:
-            return
-        self._changed.add(change.id)
-        if not self._timer.isActive():
-            self._timer.start()
-
-    def _names_changed(self) -> None:
-        changed, self._changed = self._changed, set()
-        self._model.names_changed(changed)
-
-    def load(self, account_ids: list[str]) -> None:
-        """Ask for the names of ``account_ids`` (the accounts of a page) in one call; the
-        Account column fills in when they arrive."""
-        model = self._model
-
-        def arrived(names: dict[str, str]) -> None:
-            model.set_account_names(names, account_ids)
-            self.arrived.emit(names)
-
-        def failed(message: UserMessage) -> None:
-            model.account_names_failed(account_ids)
-            text = f"The {self._noun}' account names could not be loaded. {message_text(message)}"
-            self._banner.show_message(text, "error")
-
-        self._look_up(account_ids, arrived, failed)
