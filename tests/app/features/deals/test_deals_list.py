@@ -188,6 +188,19 @@ class TestTheList:
         assert sorted(names(page)) == ["Alpha", "Charlie", "Delta"]  # Bravo is Riley's
         assert page.model.fixed_filters == ("owner_id:eq:me",)
 
+    def test_a_deal_changed_elsewhere_changes_in_the_list(
+        self, team_shell: DesktopShell, qtbot: QtBot, company: tuple[Tenant, dict[str, Any]]
+    ) -> None:
+        tenant, made = company
+        page = open_list(team_shell, qtbot, tenant).list
+        live = team_shell.live
+        assert live is not None
+        qtbot.waitUntil(lambda: live.connected, timeout=20_000)  # only then change it
+        tenant.change("opportunities", made["deals"]["Charlie"]["id"], amount="999.00")
+        qtbot.waitUntil(
+            lambda: any(row[M.AMOUNT] == "$999.00" for row in rows(page)), timeout=TIMEOUT_MS
+        )
+
 
 class TestManyAtOnce:
     def test_assign_several_to_a_colleague(
