@@ -5,10 +5,11 @@ backend starts → login window → main window. Team server: straight to the lo
 window; the solo backend starts only if the user picks "This computer" there.
 Sign-out, or the server ending the session, leads back to the login window.
 While signed in, the window has the Ctrl+K search palette, "Import CSV…" on the
-Accounts and Contacts pages, Settings > Mailboxes and Templates with a notice above
-the pages for a mailbox that needs reconnecting, each contact's emails and "Email" on
-their panel (the compose window), and one live stream of changes made elsewhere that
-every page with a ``follow(live)`` method keeps itself up to date with.
+Accounts and Contacts pages, the Pipeline's deals as a board or a list, Settings >
+Mailboxes and Templates with a notice above the pages for a mailbox that needs
+reconnecting, each contact's emails and "Email" on their panel (the compose window), and
+one live stream of changes made elsewhere that every page with a ``follow(live)`` method
+keeps itself up to date with.
 Quitting stops everything cleanly (health checks, HTTP client, backend).
 """
 
@@ -28,6 +29,9 @@ from app.features.compose.model import recipient_text
 from app.features.compose.view import ComposeWindow
 from app.features.contacts.ops import ContactRecordOps
 from app.features.contacts.view import ContactsPage
+from app.features.deals.area import DealsPage
+from app.features.deals.ops import DealRecordOps
+from app.features.deals.view import DealsListPage
 from app.features.emails.ops import EmailOps
 from app.features.emails.view import ContactEmails
 from app.features.home.ops import HomeOps
@@ -40,6 +44,7 @@ from app.features.login.ops import SIGNED_OUT_NOTE, ClientFactory, SignedIn, Sig
 from app.features.mailboxes.banner import ReconnectBanner
 from app.features.mailboxes.ops import MailboxOps
 from app.features.mailboxes.view import MailboxesPage
+from app.features.opportunities.ops import OpportunityEditorOps
 from app.features.pipeline.ops import PipelineOps
 from app.features.pipeline.view import PipelinePage
 from app.features.records.editing import EditableRecordPage
@@ -72,7 +77,7 @@ log = logging.getLogger(__name__)
 RECORD_PAGES = {"account": "Accounts", "contact": "Contacts"}
 """The page that shows each kind of record a search finds."""
 PIPELINE_PAGE = "Pipeline"
-"""The page that opens an opportunity, when the window has it."""
+"""The page that opens an opportunity (its board or its list), when the window has it."""
 
 
 class DesktopShell(QObject):
@@ -261,7 +266,16 @@ class DesktopShell(QObject):
         window.add_page("Home", "home", home)
         window.add_page("Accounts", "accounts", accounts)
         window.add_page("Contacts", "contacts", contacts)
-        window.add_page("Pipeline", "pipeline", PipelinePage(PipelineOps(client, window_ops)))
+        pipeline_ops = PipelineOps(client, window_ops)
+        deals_list = DealsListPage(
+            DealRecordOps(client, window_ops),
+            OpportunityEditorOps(client, window_ops),
+            pipeline_ops.load_pipelines,
+        )
+        deals = DealsPage(PipelinePage(pipeline_ops), deals_list)
+        window.add_page(PIPELINE_PAGE, "pipeline", deals)
+        window.list_shortcut("Pipeline", "Alt+B", "Show the deals as a board")
+        window.list_shortcut("Pipeline", "Alt+L", "Show the deals as a list")
         if user.is_admin:
             # The servers' parts are an admin's business; everyone has the status bar's
             # "Healthy" / "Degraded: …" (issue 11, defect 8).
@@ -273,8 +287,9 @@ class DesktopShell(QObject):
         self._offer_email(window, settings, accounts, contacts, client, window_ops)
         palette = self.palette = install_palette(window, SearchOps(client, window_ops))
         palette.open_requested.connect(self._open_found)
-        for page in (accounts, contacts):  # a related record in the panel opens on click
-            page.detail.related_wanted.connect(self._open_found)
+        # A related record in a panel opens on click.
+        for panel in (accounts.detail, contacts.detail, deals_list.detail):
+            panel.related_wanted.connect(self._open_found)
         window.search_requested.connect(palette.popup)
         shortcut = palette.shortcut
         keys = shortcut.key() if shortcut is not None else QKeySequence()
@@ -366,8 +381,8 @@ class DesktopShell(QObject):
 
     def _open_found(self, kind: str, record_id: str) -> None:
         """Show the record a search result names: an account or a contact on its page,
-        beside the list; an opportunity on the Pipeline board (or, without one, its
-        account)."""
+        beside the list; an opportunity on the Pipeline page, in the view shown there
+        (the board's editor, or beside the list), or, without that page, its account."""
         window = self.main_window
         if window is None:
             return

@@ -27,8 +27,8 @@ from app.api.records import (
 from app.features.accounts.model import AccountsTableModel
 from app.features.accounts.view import AccountsPage
 from app.features.contacts.view import ContactsPage
+from app.features.deals.area import DealsPage
 from app.features.imports.view import ImportWizard
-from app.features.pipeline.view import PipelinePage
 from app.features.search.model import SearchState
 from app.features.settings.view import SettingsPage
 from app.features.users.view import UsersPage
@@ -250,8 +250,9 @@ def live(app: QApplication, out: Path) -> None:
         await settle(0.2)
         grab(window, "live-accounts-new-notice")
 
-        board = window.show_page("Pipeline")
-        assert isinstance(board, PipelinePage)
+        area = window.show_page("Pipeline")
+        assert isinstance(area, DealsPage)
+        board = area.board
         await until(
             lambda: board.columns and all(c.model.loaded for c in board.columns.values()),
             "the pipeline board",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.api.client import GatewayClient
@@ -107,23 +107,4 @@ class ContactRecordOps(RecordOps[Contact]):
         """Look up the name of the account ``account_id``."""
         return self.ops.run(
             self._account_name(account_id), on_success=done, on_failure=failed, name="account-name"
-        )
-
-    async def _names_of(self, account_ids: Sequence[str]) -> dict[str, str]:
-        return {a.id: a.name for a in await self.records.by_ids(ACCOUNTS, account_ids)}
-
-    def account_names(
-        self,
-        account_ids: Sequence[str],
-        done: Callable[[dict[str, str]], None],
-        failed: FailureHandler,
-    ) -> asyncio.Task[dict[str, str]]:
-        """The names of the accounts ``account_ids`` by id (one call per 100 ids, for a
-        page of contacts). Accounts in the trash or out of the user's reach are not
-        among them."""
-        return self.ops.run(
-            self._names_of(list(account_ids)),
-            on_success=done,
-            on_failure=failed,
-            name="account-names",
         )

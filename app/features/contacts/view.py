@@ -14,14 +14,14 @@ from app.features.contacts.model import ContactsTableModel
 from app.features.contacts.ops import ContactRecordOps, ContactRelations
 from app.features.emails.view import ContactEmails, EmailList
 from app.features.live.model import LiveChanges
+from app.features.records.account_lookup import AccountNameLookup
 from app.features.records.detail import RecordDetail
 from app.features.records.editing import EditableRecordPage
 from app.features.records.form import FormEntry, RecordDialog, entry
-from app.features.records.live import GATHER_MS
 from app.features.records.model import NO_VALUE, short_date, text_or_dash
 from app.features.records.notices import message_text
 from app.features.records.ops import EditableRecord, RecordLoader
-from app.qt.core import QTimer, Signal
+from app.qt.core import Signal
 from app.qt.widgets import QPushButton, QWidget
 from app.widgets.links import mail_link, phone_link
 from app.widgets.record_form import CheckInput, ChoiceInput, SearchPicker, TextInput
@@ -236,12 +236,11 @@ class ContactsPage(EditableRecordPage[Contact]):
         self._contacts = contacts
         self._emails: ContactEmails | None = None
         self._rows = model
-        model.account_names_wanted.connect(self.load_account_names)
-        self._changed_accounts: set[str] = set()
-        self._accounts_timer = QTimer(self)
-        self._accounts_timer.setSingleShot(True)
-        self._accounts_timer.setInterval(GATHER_MS)
-        self._accounts_timer.timeout.connect(self._names_changed)
+        self.account_names = AccountNameLookup(
+            model, contacts.account_names, self.banner, "contacts", self
+        )
+        """Fills the Account column, a page at a time."""
+        self.account_names.arrived.connect(self.detail.account_names.update)
 
     def offer_email(self, emails: ContactEmails, compose: Callable[[Contact], object]) -> None:
         """Show each contact's emails on their panel, and "Email" there (``compose``
@@ -257,36 +256,16 @@ class ContactsPage(EditableRecordPage[Contact]):
         super().follow(live)
         if self._emails is not None:
             self._emails.follow(live)
-        live.changed.connect(self.account_changed)
-        live.stopped.connect(self._accounts_timer.stop)
+        self.account_names.follow(live)
 
     def account_changed(self, change: Change) -> None:
         """An account changed somewhere: read its name again soon if a row shows it."""
-        if change.kind != "account" or change.created:
-            return
-        self._changed_accounts.add(change.id)
-        if not self._accounts_timer.isActive():
-            self._accounts_timer.start()
-
-    def _names_changed(self) -> None:
-        changed, self._changed_accounts = self._changed_accounts, set()
-        self._rows.names_changed(changed)
+        self.account_names.account_changed(change)
 
     def load_account_names(self, account_ids: list[str]) -> None:
         """Ask for the names of ``account_ids`` (the accounts of a page of contacts) in
         one call; the Account column fills in when they arrive."""
-        model = self._rows
-
-        def arrived(names: dict[str, str]) -> None:
-            model.set_account_names(names, account_ids)
-            self.detail.account_names.update(names)
-
-        def failed(message: UserMessage) -> None:
-            model.account_names_failed(account_ids)
-            text = f"The contacts' account names could not be loaded. {message_text(message)}"
-            self.banner.show_message(text, "error")
-
-        self._contacts.account_names(account_ids, arrived, failed)
+        self.account_names.load(account_ids)
 
     def form_entries(self, parent: QWidget) -> list[FormEntry]:
         return contact_entries(parent)

@@ -28,7 +28,6 @@ from app.qt.widgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -36,6 +35,7 @@ from app.qt.widgets import (
     QWidget,
 )
 from app.widgets.confirm import ask_to_confirm
+from app.widgets.dialogs import ConfirmDialog
 from app.widgets.form import MessageBanner
 from app.widgets.status_dot import StatusDot
 
@@ -367,7 +367,7 @@ class MailboxesPage(QWidget):
         self.cards: dict[str, MailboxCard] = {}
         self.sign_in_task: asyncio.Task[Any] | None = None
         self.dialog: SmtpMailboxDialog | None = None
-        self.confirm_box: QMessageBox | None = None
+        self.confirm_box: ConfirmDialog | None = None
 
         title = _label("Mailboxes", self, "pageTitle")
         sub = _label(

@@ -33,7 +33,7 @@ from app.features.pipeline.follow import BoardFollower
 from app.features.pipeline.model import StageCardsModel, total_lines
 from app.features.pipeline.names import CardNames
 from app.features.pipeline.ops import CARDS_PAGE_SIZE, CardPage, PipelineOps
-from app.qt.core import Qt, QTimer
+from app.qt.core import Qt, QTimer, Signal
 from app.qt.gui import QShowEvent
 from app.qt.widgets import (
     QComboBox,
@@ -67,7 +67,13 @@ class PipelinePage(QWidget):
         pipelines: The board's calls.
         autoload: Load the board when the page is first shown.
         parent: The parent widget.
+
+    Signals:
+        pipelines_loaded(object): The ``list`` of :class:`Pipeline` the board read (the
+            deals list names its stages after them).
     """
+
+    pipelines_loaded = Signal(object)
 
     def __init__(
         self, pipelines: PipelineOps, *, autoload: bool = True, parent: QWidget | None = None
@@ -96,7 +102,12 @@ class PipelinePage(QWidget):
         subtitle.setMinimumWidth(160)
         heading = QVBoxLayout()
         heading.setSpacing(2)
-        heading.addWidget(title)
+        self.title_row = QHBoxLayout()
+        """The title, and what shows beside it (the Board | List switch)."""
+        self.title_row.setSpacing(16)
+        self.title_row.addWidget(title)
+        self.title_row.addStretch(1)
+        heading.addLayout(self.title_row)
         heading.addWidget(subtitle)
         self.pipeline_combo = QComboBox(self)
         self.pipeline_combo.setObjectName("pipelineChooser")
@@ -204,6 +215,7 @@ class PipelinePage(QWidget):
 
     def _show_pipelines(self, pipelines: list[Pipeline]) -> None:
         self.pipelines = pipelines
+        self.pipelines_loaded.emit(pipelines)
         if not pipelines:
             self.refresh_button.setEnabled(True)
             self.state_label.setText("There is no pipeline yet.")

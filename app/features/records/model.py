@@ -116,6 +116,9 @@ class RecordTableModel(PagedRowTableModel[T]):
     SORT_KEYS: tuple[str | None, ...] = ()
     NUMBER_COLUMNS: tuple[int, ...] = ()
     """Columns of numbers: right-aligned (header too) so their digits line up."""
+    SPARE_COLUMNS: tuple[int, ...] = ()
+    """Columns that give way, the first named first, while the list is too narrow for
+    them (a small window, a detail panel beside the list); they come back with room."""
     DEFAULT_SORT = "name"
     FILTER_FIELD = "name"
     FILTER_LABEL = "name"

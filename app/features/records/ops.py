@@ -14,7 +14,7 @@ from app.api.client import GatewayClient
 from app.api.fields import CustomField, FieldsApi, SavedView
 from app.api.merge import DuplicateGroup, LikelyDuplicate, MergeApi, MergeResult
 from app.api.paging import ID_BATCH, batches
-from app.api.records import RecordCount, RecordKind, RecordsApi
+from app.api.records import ACCOUNTS, RecordCount, RecordKind, RecordsApi
 from app.errors import UserMessage
 from app.features.records.model import RecordQuery, RecordTableModel
 from app.ops import FailureHandler, Operations
@@ -353,6 +353,20 @@ class RecordOps(Generic[E]):
         :data:`MAX_READ_AT_ONCE`); those in the trash or out of the user's reach are
         not among them."""
         return self._run(self._read_many(record_ids), done, failed, "records-get-many")
+
+    async def _account_names(self, account_ids: Sequence[str]) -> dict[str, str]:
+        return {a.id: a.name for a in await self.records.by_ids(ACCOUNTS, account_ids)}
+
+    def account_names(
+        self,
+        account_ids: Sequence[str],
+        done: Callable[[dict[str, str]], None],
+        failed: FailureHandler,
+    ) -> asyncio.Task[dict[str, str]]:
+        """The names of the accounts ``account_ids`` by id (one call per 100 ids, for the
+        Account column of a page of contacts or deals). Accounts in the trash or out of
+        the user's reach are not among them."""
+        return self._run(self._account_names(list(account_ids)), done, failed, "account-names")
 
     def create(
         self, values: dict[str, Any], done: Callable[[E], None], failed: FailureHandler

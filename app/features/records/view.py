@@ -100,7 +100,12 @@ class RecordListPage(QWidget, Generic[T]):
         subtitle_label.setProperty("role", "muted")
         heading = QVBoxLayout()
         heading.setSpacing(2)
-        heading.addWidget(title_label)
+        self.title_row = QHBoxLayout()
+        """The title, and what a page shows beside it (the Pipeline's Board | List)."""
+        self.title_row.setSpacing(16)
+        self.title_row.addWidget(title_label)
+        self.title_row.addStretch(1)
+        heading.addLayout(self.title_row)
         self.count_label = QLabel("", self)
         self.count_label.setObjectName("recordCount")
         self.count_label.setProperty("role", "muted")
@@ -223,6 +228,7 @@ class RecordListPage(QWidget, Generic[T]):
             columns.resizeSection(column, width)
         columns.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
         self._stretch = stretch
+        self._widths = widths
         self.table.installEventFilter(self)
         self.table.verticalScrollBar().valueChanged.connect(lambda _v: self._fill_gap_if_seen())
         loader.end_loaded.connect(self._select_last)
@@ -535,8 +541,10 @@ class RecordListPage(QWidget, Generic[T]):
         return super().eventFilter(watched, event)
 
     def _fit_columns(self) -> None:
-        """Let the wide column stretch, but never below :data:`MIN_STRETCH` (the table
-        scrolls sideways instead, e.g. while a detail panel takes room)."""
+        """Let the wide column stretch, but never below :data:`MIN_STRETCH`: the model's
+        spare columns give way first, then the table scrolls sideways (e.g. while a
+        detail panel takes room)."""
+        self._give_way()
         header = self.table.horizontalHeader()
         stretch = self._stretch
         # Without its wide column (a view hid it), the last column shown takes the rest
@@ -555,6 +563,32 @@ class RecordListPage(QWidget, Generic[T]):
         elif header.sectionResizeMode(stretch) != QHeaderView.ResizeMode.Interactive:
             header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(stretch, MIN_STRETCH)
+
+    def _give_way(self) -> None:
+        """Hide the model's ``SPARE_COLUMNS`` the list has no room for (the first named
+        goes first) and show them again once it has; the columns a view hides stay
+        hidden."""
+        spare = self.model.SPARE_COLUMNS
+        if not spare:
+            return
+        chosen = set(self.views_bar.visible_columns())
+        keys = self.model.column_keys()
+        header = self.table.horizontalHeader()
+        kept = [c for c in range(self.model.columnCount()) if keys[c] in chosen]
+        room = (
+            self.table.viewport().width()
+            - MIN_STRETCH
+            - sum(header.sectionSize(c) for c in kept if c != self._stretch and c not in spare)
+        )
+        for column in reversed(spare):  # the last named is the last to go
+            width = self._widths[column] if column < len(self._widths) else 0
+            fits = keys[column] in chosen and width <= room
+            if fits:
+                room -= width
+            if self.table.isColumnHidden(column) == fits:
+                self.table.setColumnHidden(column, not fits)
+                if fits:
+                    header.resizeSection(column, width)
 
     def open_save_view_dialog(self) -> SaveViewDialog | None:
         """Ask for a name, then save the current filters, sort and columns as a view."""

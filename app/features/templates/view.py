@@ -19,7 +19,6 @@ from app.qt.widgets import (
     QLineEdit,
     QListView,
     QMenu,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QTextEdit,
@@ -28,6 +27,7 @@ from app.qt.widgets import (
     QWidget,
 )
 from app.widgets.confirm import ask_to_confirm
+from app.widgets.dialogs import ConfirmDialog
 from app.widgets.form import FormField, MessageBanner
 
 MARKED_LINE = QColor("#fee2e2")
@@ -74,7 +74,7 @@ class TemplatesPage(QWidget):
         self._loaded_once = not autoload
         self.model = TemplatesModel(self)
         self.editing: Template | None = None
-        self.confirm_box: QMessageBox | None = None
+        self.confirm_box: ConfirmDialog | None = None
 
         title = QLabel("Templates", self)
         title.setProperty("role", "pageTitle")

@@ -10,9 +10,9 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.crm.access import Access
 from backend.crm.models import Pipeline, Stage
 from backend.crm.pipelines.repository import PipelineRepository
+from backend.kit.access import Access
 from backend.kit.errors import Conflict, ErrorDetail, NotFound, ValidationFailed
 from backend.kit.security import Permission
 

@@ -165,3 +165,73 @@ class TestMine:
         assert names(await api.get(A, params=mine, headers=rep.headers)) == ["Reps"]
         others = {"filter": "owner_id:ne:me"}
         assert names(await api.get(A, params=others, headers=manager.headers)) == ["Reps"]
+
+
+OPP = "/api/v1/opportunities"
+
+
+class TestTheDealsList:
+    """What the desktop's deals list asks of the server for opportunities."""
+
+    async def test_the_filter_box_matches_the_deal_name(self, api: httpx.AsyncClient) -> None:
+        tenant = await signup(api)
+        admin = tenant.admin
+        for name in ("Acme — 200 seats", "Globex renewal", "Initech pilot"):
+            await crm.opportunity(api, admin, name)
+        h = admin.headers
+        assert names(await api.get(OPP, params={"q": "seats"}, headers=h)) == ["Acme — 200 seats"]
+        assert names(await api.get(OPP, params={"q": "RENEW"}, headers=h)) == ["Globex renewal"]
+        counted = await api.get(f"{OPP}/count", params={"q": "e"}, headers=h)
+        assert counted.json() == {"count": 3, "exact": True}
+
+    async def test_many_deals_are_reassigned_restaged_and_deleted_at_once(
+        self, api: httpx.AsyncClient
+    ) -> None:
+        tenant = await signup(api)
+        admin = tenant.admin
+        rep = await add_user(api, tenant, "rep")
+        deals = [await crm.opportunity(api, admin, f"Deal {n}") for n in range(3)]
+        ids = [deal["id"] for deal in deals[:2]]
+        pipeline = (await api.get("/api/v1/pipelines", headers=admin.headers)).json()["items"][0]
+        won = next(s for s in pipeline["stages"] if s["outcome"] == "won")
+        h = admin.headers
+
+        r = await api.post(
+            f"{OPP}/bulk-update",
+            json={"ids": ids, "changes": {"owner_id": rep.user_id, "stage_id": won["id"]}},
+            headers=h,
+        )
+        assert r.json() == {"count": 2}
+        for deal_id in ids:
+            deal = (await api.get(f"{OPP}/{deal_id}", headers=h)).json()
+            assert (deal["owner_id"], deal["stage_id"], deal["status"]) == (
+                rep.user_id, won["id"], "won"
+            )  # fmt: skip
+        mine = await api.get(OPP, params={"filter": "owner_id:eq:me"}, headers=rep.headers)
+        assert sorted(names(mine)) == ["Deal 0", "Deal 1"]
+
+        r = await api.post(f"{OPP}/bulk-delete", json={"ids": ids}, headers=h)
+        assert r.json() == {"count": 2}
+        assert names(await api.get(OPP, headers=h)) == ["Deal 2"]
+        for deal_id in ids:
+            assert (await api.post(f"{OPP}/{deal_id}/restore", headers=h)).status_code == 200
+        assert sorted(names(await api.get(OPP, headers=h))) == ["Deal 0", "Deal 1", "Deal 2"]
+
+    async def test_the_export_takes_the_deals_of_the_list(self, api: httpx.AsyncClient) -> None:
+        tenant = await signup(api)
+        admin = tenant.admin
+        for name, amount in (("Small", "10.00"), ("Big", "9000.00"), ("Other", "5.00")):
+            await crm.opportunity(api, admin, name, amount=amount)
+        r = await api.get(
+            "/api/v1/exports/opportunity.csv",
+            params={"q": "i", "sort": "-amount"},
+            headers=admin.headers,
+        )
+        assert r.status_code == 200, r.text
+        lines = r.text.lstrip("\ufeff").splitlines()  # a BOM, for spreadsheets
+        assert lines[0].startswith("id,name,")
+        assert [line.split(",")[1] for line in lines[1:]] == ["Big"]  # "Small" has no i
+        r = await api.get(
+            "/api/v1/exports/opportunity.csv", params={"sort": "-amount"}, headers=admin.headers
+        )
+        assert [line.split(",")[1] for line in r.text.splitlines()[1:]] == ["Big", "Small", "Other"]

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from pytestqt.qtbot import QtBot
 
+from app.features.deals.area import DealsPage
 from app.features.home.ops import HomeData, HomeOps, month_of
 from app.features.home.view import HomePage
-from app.features.pipeline.view import PipelinePage
 from app.ops import Operations
 from app.shell import DesktopShell
 from tests.app.crm_support import Tenant, sign_up
@@ -66,8 +66,9 @@ class TestHome:
         assert "Won already" in recent
 
         home.closing.list.itemClicked.emit(home.closing.list.item(1))  # Seats
-        board = window.pages.currentWidget()
-        assert isinstance(board, PipelinePage)
+        area = window.pages.currentWidget()
+        assert isinstance(area, DealsPage)  # the board is what it shows first
+        board = area.board
         qtbot.waitUntil(lambda: board.dialog is not None, timeout=TIMEOUT_MS)
         assert board.dialog is not None
         assert board.dialog.record is not None

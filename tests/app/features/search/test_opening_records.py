@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from app.features.accounts.view import AccountsPage
 from app.features.contacts.view import ContactsPage
-from app.features.pipeline.view import PipelinePage
+from app.features.deals.area import DealsPage
 from app.features.search.view import CommandPalette
 from app.main_window import MainWindow
 from app.qt.core import Qt
@@ -134,8 +134,9 @@ class TestOpeningFromTheWindow:
         palette.popup()
         find_and_open(palette, qtbot, "harbour cranes", "opportunity")
 
-        page = window.pages.currentWidget()
-        assert isinstance(page, PipelinePage)
+        area = window.pages.currentWidget()
+        assert isinstance(area, DealsPage)  # the board is what it shows first
+        page = area.board
         qtbot.waitUntil(lambda: page.dialog is not None, timeout=WAIT_MS)
         assert page.dialog is not None
         assert page.dialog.record is not None
@@ -153,8 +154,9 @@ class TestOpeningFromTheWindow:
         palette.popup()
         find_and_open(palette, qtbot, "Xylophone", "opportunity")
 
-        page = window.pages.currentWidget()
-        assert isinstance(page, PipelinePage)
+        area = window.pages.currentWidget()
+        assert isinstance(area, DealsPage)  # the board is what it shows first
+        page = area.board
         qtbot.waitUntil(lambda: page.dialog is not None, timeout=WAIT_MS)
         assert page.dialog is not None
         assert page.dialog.record is not None
