@@ -94,7 +94,7 @@ class SettingsPage(QWidget):
         self.confirm_box: ConfirmDialog | None = None
         self.model = DeviceSessionsModel(parent=self)
 
-        title = QLabel("Settings", self)
+        title = self._title = QLabel("Settings", self)
         title.setProperty("role", "pageTitle")
 
         sessions_card, sessions_layout, sessions_top = _card(
@@ -204,6 +204,13 @@ class SettingsPage(QWidget):
             tabs.setDocumentMode(True)
             self._outer.removeWidget(self._account_scroll)
             tabs.addTab(self._account_scroll, "Account")
+            # the page's title goes above the tabs: it names them all, not "Account"
+            heading = QWidget(self)
+            heading_layout = QVBoxLayout(heading)
+            heading_layout.setContentsMargins(32, 24, 32, 8)
+            self._title.setParent(heading)
+            heading_layout.addWidget(self._title)
+            self._outer.addWidget(heading)
             self._outer.addWidget(tabs)
         self.sections.addTab(widget, title)
 
