@@ -124,10 +124,14 @@ def build_service_app(
 
 
 async def close_service_app(app: FastAPI) -> None:
-    """Release a service app's state (its running tasks, its clients)."""
+    """Release a service app's state (its running tasks, its clients), and its pool
+    when it has one of its own (:func:`build_backend` gives each one)."""
     state: ContextState | None = getattr(app.state, "context_state", None)
     if state is not None:
         await state.aclose()
+    resources: Resources = app.state.resources
+    if resources.own_pool:
+        await resources.close()
 
 
 LIVE_PATH = routes.API_PREFIX + "/live"
@@ -271,7 +275,8 @@ def build_backend(resources: Resources, remote: Mapping[str, str] | None = None)
             clients[context.name] = remote_client(remote[context.name])
             continue
         peers = {peer: clients[peer] for peer in context.peers}
-        in_process[context.name] = build_service_app(context, resources, peers)
+        # each with a pool of its own, as in a process of its own (see with_own_pool)
+        in_process[context.name] = build_service_app(context, resources.with_own_pool(), peers)
         clients[context.name] = in_process_client(context.name, in_process[context.name])
     return build_gateway_app(resources, Upstreams.build(in_process, remote, clients))
 

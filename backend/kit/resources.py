@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,8 @@ class Resources:
     tokens: TokenCodec
     workers: Any = None
     """The relay and consumers running in this process, if any (``/metrics``)."""
+    own_pool: bool = False
+    """Made by :meth:`with_own_pool` for one service, closed with its app."""
     _kafka: AIOKafkaClient | None = None
 
     async def check_database(self) -> str:
@@ -58,6 +61,25 @@ class Resources:
                     raise
             metadata = await self._kafka.fetch_all_metadata()
         return f"{len(metadata.brokers())} broker(s) at {self.bootstrap_servers}"
+
+    def with_own_pool(self) -> Resources:
+        """These resources with a connection pool of their own (same database, role,
+        settings and broker), for one in-process service: as in a process of its own, a
+        request holding a connection while it calls a peer service (email asking the
+        CRM for contacts, the CRM asking auth for a team) never waits for a connection
+        that the peer needs, which in one shared pool deadlocks once the callers hold
+        every connection. Close it with :meth:`close` (the broker client is its own).
+        """
+        engine = create_engine(
+            self.database_url, pool_size=self.settings.db_pool_size, role=APP_ROLE
+        )
+        return dataclasses.replace(
+            self,
+            engine=engine,
+            sessionmaker=create_sessionmaker(engine),
+            own_pool=True,
+            _kafka=None,
+        )
 
     async def close(self) -> None:
         if self._kafka is not None:

@@ -258,6 +258,41 @@ class QueueRepository(RepositoryBase[SendQueue]):
         ).all()
         return [Claimed(r[1], r[2], r[0], bool(r[3]), int(r[4])) for r in rows if r[1] in mine]
 
+    async def next_turn(self) -> float | None:
+        """Seconds until the soonest queued message could be claimed: its due time or its
+        mailbox's next turn, whichever is later, over the mailboxes with nothing in
+        flight, not paused and under their cap (``None``: nothing waits). Negative when
+        one is claimable now (held by another worker's claim under way)."""
+        q = aliased(SendQueue)
+        held = aliased(SendQueue)
+        first = (
+            select(q.due_at, q.check_only)
+            .where(q.mailbox_id == MailboxPacing.mailbox_id, q.holder.is_(None))
+            .order_by(q.due_at)
+            .limit(1)
+            .lateral("first")
+        )
+        in_flight = exists().where(
+            held.mailbox_id == MailboxPacing.mailbox_id, held.holder.is_not(None)
+        )
+        soonest = func.min(func.greatest(first.c.due_at, MailboxPacing.next_at))
+        stmt = (
+            select(func.extract("epoch", soonest - func.now()))
+            .select_from(MailboxPacing)
+            .join(first, true())
+            .where(
+                MailboxPacing.paused.is_(False),
+                ~in_flight,
+                or_(
+                    first.c.check_only,
+                    MailboxPacing.day != UTC_TODAY,
+                    MailboxPacing.sent_today < MailboxPacing.daily_cap,
+                ),
+            )
+        )
+        seconds = await self.session.scalar(stmt)
+        return None if seconds is None else float(seconds)
+
     async def over_cap(self, mailbox_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         """Mailboxes that reached their daily cap today (UTC)."""
         stmt = select(MailboxPacing.mailbox_id).where(

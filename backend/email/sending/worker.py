@@ -68,6 +68,9 @@ log = logging.getLogger(__name__)
 CHANNEL = "email_send_queue"
 """NOTIFY channel of the queue's trigger (migration 0006)."""
 POLL_SECONDS = 1.0
+"""The longest the worker idles without looking (another worker's send ending, say)."""
+MIN_WAIT = 0.02
+"""The shortest: a turn already due belongs to another worker's claim under way."""
 HEARTBEAT_SECONDS = 10.0
 STALE_SECONDS = 90.0
 """A holder on another host that has not refreshed its rows for this long is gone."""
@@ -115,8 +118,9 @@ class Sender:
         try:
             while not stop.is_set():
                 self._wake.clear()
+                turn: float | None = None
                 try:
-                    claimed = await self._claim()
+                    claimed, turn = await self._claim()
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, DBAPIError) as exc:
                     log.warning("email: database unavailable (%s); retrying", exc)
                     claimed = []
@@ -129,9 +133,7 @@ class Sender:
                     task = asyncio.create_task(self._process(item), name=f"email-{item.message_id}")
                     self.tasks.add(task)
                     task.add_done_callback(self._done)
-                if claimed and len(self.in_flight) < self.concurrency:
-                    continue  # free slots: look again at once
-                await self._idle(stop)
+                await self._idle(stop, turn)
         finally:
             listener.cancel()
             beat.cancel()
@@ -144,19 +146,27 @@ class Sender:
         self.tasks.discard(task)
         self._wake.set()
 
-    async def _idle(self, stop: asyncio.Event) -> None:
+    async def _idle(self, stop: asyncio.Event, turn: float | None) -> None:
+        """Until a send ends, a message is queued (NOTIFY), the next turn (``turn``
+        seconds away: a retry, a scheduled send, a mailbox's pace) or the poll."""
+        timeout = POLL_SECONDS if turn is None else min(POLL_SECONDS, max(MIN_WAIT, turn))
         waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
         try:
-            await asyncio.wait(waits, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for waiting in waits:
                 waiting.cancel()
 
-    async def _claim(self) -> list[Claimed]:
+    async def _claim(self) -> tuple[list[Claimed], float | None]:
+        """What is due now (up to the free slots), and, when that left slots free (so
+        nothing else is due), the seconds until the next turn (see
+        :meth:`QueueRepository.next_turn`); with every slot taken, ``None``: a send
+        ending wakes the loop."""
         free = self.concurrency - len(self.in_flight)
         if free <= 0:
-            return []
+            return [], None
         claimed: list[Claimed] = []
+        turn: float | None = None
         try:
             async with self.resources.sessionmaker() as session, session.begin():
                 queue = QueueRepository.from_session(session)
@@ -167,10 +177,12 @@ class Sender:
                 for item in claimed:
                     if not item.check_only:
                         await queue.count_send(item.mailbox_id)
+                if len(claimed) < free:
+                    turn = await queue.next_turn()
         except BaseException:
             self.in_flight.difference_update(item.message_id for item in claimed)
             raise
-        return claimed
+        return claimed, turn
 
     async def _listen(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

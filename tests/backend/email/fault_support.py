@@ -8,7 +8,7 @@ import contextlib
 import random
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +27,7 @@ from tests.servers.imap import IMAPServer
 from tests.servers.smtp import SMTPServer
 
 SEED = 20261203
-GMAIL = tuple(f"g{i}@gmail-user.example" for i in range(4))
+GMAIL = tuple(f"g{i}@gmail-user.example" for i in range(6))
 OUTLOOK = tuple(f"o{i}@contoso.example" for i in range(2))
 
 HTTP_SEND = [
@@ -145,6 +145,28 @@ async def queue(api: httpx.AsyncClient, who: Login, box: Box, n: int) -> dict[st
     return made
 
 
+async def queue_all(
+    api: httpx.AsyncClient, who: Login, boxes: list[Box], count: Callable[[Box], int]
+) -> dict[str, Box]:
+    """``count(box)`` messages from each box, the boxes queued side by side."""
+    made: dict[str, Box] = {}
+    for part in await asyncio.gather(*(queue(api, who, box, count(box)) for box in boxes)):
+        made |= part
+    return made
+
+
+class Phases:
+    """Prints how long each phase of a long test took (seen with ``pytest -s``)."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.monotonic()
+
+    def done(self, what: str) -> None:
+        now = time.monotonic()
+        print(f"  [{now - self.started:6.1f} s] {what} (+{now - self.last:.1f} s)", flush=True)
+        self.last = now
+
+
 async def states(api: httpx.AsyncClient, who: Login, ids: set[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     cursor = None
@@ -162,9 +184,10 @@ def still_open(messages: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def settled(
-    api: httpx.AsyncClient, who: Login, ids: set[str], timeout: float
+    api: httpx.AsyncClient, who: Login, ids: set[str], timeout: float, story_from: str = ""
 ) -> dict[str, dict[str, Any]]:
-    """Every message, once none is scheduled or sending any more."""
+    """Every message, once none is scheduled or sending any more; with ``story_from`` (a
+    database URL), the attempts of the last few open ones are printed as they wait."""
     deadline = time.monotonic() + timeout
     shown = time.monotonic()
     while True:
@@ -177,6 +200,9 @@ async def settled(
             for m in found.values():
                 tally[m["state"]] = tally.get(m["state"], 0) + 1
             print(f"  … {tally}", flush=True)
+            left = still_open(found)
+            if story_from and 0 < len(left) <= 3:  # a long tail: whose, and why
+                print(await history(story_from, " ".join(m["id"] for m in left)), flush=True)
         if time.monotonic() > deadline:
             left = still_open(found)
             raise AssertionError(f"{len(left)} messages still open, e.g. {left[:2]}")

@@ -1,18 +1,22 @@
 """Workers claiming sends at the same moment: a message is held by one worker at a time,
-and a mailbox has one message in flight at a time, however their claims interleave."""
+and a mailbox has one message in flight at a time, however their claims interleave; and
+a worker with nothing due wakes at the next turn."""
 
 from __future__ import annotations
 
 import asyncio
 import random
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 from backend.email.ledger.repository import QueueRepository
+from backend.email.sending import worker
+from backend.email.sending.worker import Sender
 from backend.kit.resources import Resources
-from tests.backend.email.support import connect_smtp, queue_email
+from tests.backend.email.support import connect_smtp, queue_email, wait_state
 from tests.factories.auth import signup
 from tests.servers.smtp import SMTPServer
 
@@ -59,3 +63,23 @@ async def test_racing_claims_never_take_a_message_or_a_mailbox_twice(
     await asyncio.gather(*(claimer(f"worker-{i}") for i in range(4)))
     assert claims > 100  # they did race
     assert not breaches, "\n".join(breaches[:10])
+
+
+async def test_a_message_due_later_goes_at_its_time_not_at_the_next_poll(
+    email_api: httpx.AsyncClient, smtp: SMTPServer, sender: Sender, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker idles until the soonest turn (a scheduled send, a retry, a mailbox's
+    pace), not a fixed poll: with the poll put beyond the test's patience, the message
+    still goes, and not before its time."""
+    monkeypatch.setattr(worker, "POLL_SECONDS", 600.0)
+    tenant = await signup(email_api, "Punctual")
+    mailbox = await connect_smtp(email_api, tenant.admin, smtp)
+    await asyncio.sleep(1.5)  # the worker is idle now, past any earlier turn of its own
+    at = datetime.now(UTC) + timedelta(seconds=2)
+    queued = await queue_email(email_api, tenant.admin, mailbox["id"], send_at=at.isoformat())
+    sent = await wait_state(
+        email_api, tenant.admin, queued["id"], {"sent", "failed", "uncertain"}, timeout=60
+    )
+    assert sent["state"] == "sent", sent
+    got = next(m for m in smtp.recorder.accepted if m.message_id == queued["message_id"])
+    assert got.at >= at.timestamp()
