@@ -23,6 +23,7 @@ def settings_of(shell: DesktopShell, qtbot: QtBot, email: str) -> SettingsPage:
     assert shell.main_window is not None
     page = shell.main_window.show_page("Settings")
     assert isinstance(page, SettingsPage)
+    page.show_section("Company")  # an admin's set-up: custom fields and stages (if shown)
     return page
 
 
