@@ -15,10 +15,8 @@ as the demo admin through the login window, and writes each screen at 1280 by 80
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -26,35 +24,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app.qt.widgets import QApplication, QWidget
 from app.theme import apply_theme
-from tests.app.render_support import settle, until
+from tests.app.render_support import demo_login, run_demo_session, settle, until
 
 SIZES = ((1280, 800, ""), (1024, 768, "-1024"))
 
 
 def main(out: Path) -> None:
-    import keyring
-    import qasync
-
     from app.features.deals.area import LIST, DealsPage
     from app.features.deals.model import DealsTableModel
-    from app.features.login.model import SignInPreferences
-    from app.keychain import Keychain
-    from app.ops import Operations
-    from app.qt.core import QItemSelectionModel, QSettings, Qt
+    from app.qt.core import QItemSelectionModel, Qt
     from app.shell import DesktopShell
-    from app.solo import SoloBackendRunner
-    from backend.auth.demo import DEMO_PASSWORD
-    from tests.app.support import DEMO_ADMIN, MemoryKeyring
 
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     apply_theme(app)
-    home = tempfile.mkdtemp(prefix="salesos-deals-shots-")
-    os.environ.update(SALESOS_HOME=home, SALESOS_EMBEDDED_PG_FAST="1", SALESOS_LOG_FORMAT="text")
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    keyring.set_keyring(MemoryKeyring())  # never the real keyring of this machine
-    prefs = SignInPreferences(QSettings(f"{home}/prefs.ini", QSettings.Format.IniFormat))
 
     async def grab(widget: QWidget, name: str) -> None:
         for width, height, suffix in SIZES:
@@ -64,23 +47,9 @@ def main(out: Path) -> None:
             widget.grab().save(str(path))
             print(path)
 
-    async def session() -> None:
-        shell = DesktopShell(SoloBackendRunner(), Operations(loop), prefs, Keychain())
-        finished = asyncio.Event()
-        shell.finished.connect(lambda _code: finished.set())
-        shell.start()
-        try:
-            await shots(shell)
-        finally:
-            shell.shutdown()
-            await finished.wait()
-
     async def shots(shell: DesktopShell) -> None:
-        login = shell.login_window
-        await until(lambda: login.isVisible() and not login.busy, "the login window", 120)
-        login.email_edit.setText(DEMO_ADMIN)
-        login.password_edit.setText(DEMO_PASSWORD)
-        login.submit()
+        await demo_login(shell)
+        shell.login_window.submit()
         await until(lambda: shell.main_window is not None, "the main window")
         window = shell.main_window
         assert window is not None
@@ -121,8 +90,7 @@ def main(out: Path) -> None:
         await until(lambda: deals.selection.bar.isVisible(), "the bulk bar")
         await grab(window, "deals-list")
 
-    with loop:
-        loop.run_until_complete(session())
+    run_demo_session(app, "salesos-deals-shots-", shots)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ script's docstring for the files written."""
 from __future__ import annotations
 
 import asyncio
-import os
 import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -33,10 +32,16 @@ from app.features.search.model import SearchState
 from app.features.settings.view import SettingsPage
 from app.features.users.view import UsersPage
 from app.main_window import MainWindow
-from app.ops import Operations
 from app.qt.core import Qt
 from app.qt.widgets import QApplication, QWidget
-from tests.app.render_support import WINDOW_SIZE, over, settle, until
+from tests.app.render_support import (
+    WINDOW_SIZE,
+    demo_login,
+    over,
+    run_demo_session,
+    settle,
+    until,
+)
 
 IMPORT_CSV = (
     "First Name,Last Name,Email,Job Title,Phone\n"
@@ -99,24 +104,9 @@ async def add_extras(other: GatewayClient, accounts: list[Account]) -> Extras:
 
 def live(app: QApplication, out: Path) -> None:
     """Run a real solo session, grab its windows, stop it."""
-    import keyring
-    import qasync
-
-    from app.features.login.model import SignInPreferences
-    from app.keychain import Keychain
-    from app.qt.core import QSettings
     from app.shell import DesktopShell
-    from app.solo import SoloBackendRunner
     from backend.auth.demo import DEMO_PASSWORD
-    from tests.app.support import DEMO_ADMIN, MemoryKeyring
-
-    home = tempfile.mkdtemp(prefix="salesos-shots-")
-    os.environ.update(SALESOS_HOME=home, SALESOS_EMBEDDED_PG_FAST="1", SALESOS_LOG_FORMAT="text")
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-
-    keyring.set_keyring(MemoryKeyring())  # never the real keyring of this machine
-    prefs = SignInPreferences(QSettings(f"{home}/prefs.ini", QSettings.Format.IniFormat))
+    from tests.app.support import DEMO_ADMIN
 
     def grab(widget: QWidget, name: str) -> None:
         widget.grab().save(str(out / f"{name}.png"))
@@ -126,24 +116,11 @@ def live(app: QApplication, out: Path) -> None:
         over(window, popup, centred=centred).save(str(out / f"{name}.png"))
         print(out / f"{name}.png")
 
-    async def session() -> None:
-        shell = DesktopShell(SoloBackendRunner(), Operations(loop), prefs, Keychain())
-        finished = asyncio.Event()
-        shell.finished.connect(lambda _code: finished.set())
-        shell.start()
-        try:
-            await signed_in_shots(shell)
-        finally:
-            shell.shutdown()
-            await finished.wait()
-
     async def signed_in_shots(shell: DesktopShell) -> None:
         await asyncio.sleep(0.05)
         grab(shell.startup_window, "live-startup")
+        await demo_login(shell)
         login = shell.login_window
-        await until(lambda: login.isVisible() and not login.busy, "the login window", 120)
-        login.email_edit.setText(DEMO_ADMIN)
-        login.password_edit.setText(DEMO_PASSWORD)
         await settle(0.1)
         grab(login, "live-login")
         login.submit()
@@ -302,5 +279,4 @@ def live(app: QApplication, out: Path) -> None:
         grab(wizard, "live-import-summary")
         wizard.accept()
 
-    with loop:
-        loop.run_until_complete(session())
+    run_demo_session(app, "salesos-shots-", signed_in_shots)
