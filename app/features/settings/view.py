@@ -196,8 +196,8 @@ class SettingsPage(QWidget):
 
     def add_section(self, title: str, widget: QWidget) -> None:
         """Add a section of its own (Mailboxes, Templates) as a tab beside "Account"
-        (devices and password); a section with ``follow(live)`` is handed the live
-        stream by :meth:`follow`."""
+        (devices and password), before an admin's "Company" (custom fields, stages); a
+        section with ``follow(live)`` is handed the live stream by :meth:`follow`."""
         if self.sections is None:
             tabs = self.sections = QTabWidget(self)
             tabs.setObjectName("settingsSections")
@@ -212,7 +212,11 @@ class SettingsPage(QWidget):
             heading_layout.addWidget(self._title)
             self._outer.addWidget(heading)
             self._outer.addWidget(tabs)
-        self.sections.addTab(widget, title)
+        company = self.section("Company") if title != "Company" else None
+        if company is not None:  # the company's set-up stays last, after "my" sections
+            self.sections.insertTab(self.sections.indexOf(company), widget, title)
+        else:
+            self.sections.addTab(widget, title)
 
     def section(self, title: str) -> QWidget | None:
         """The section called ``title`` ("Account", "Mailboxes" …), if there is one."""

@@ -28,7 +28,7 @@ def test_settings_has_mailboxes_and_templates_and_a_contact_can_be_emailed(
     assert isinstance(settings, SettingsPage)
     assert settings.sections is not None
     tabs = [settings.sections.tabText(i) for i in range(settings.sections.count())]
-    assert tabs == ["Account", "Mailboxes", "Templates"]
+    assert tabs == ["Account", "Mailboxes", "Templates", "Company"]  # an admin: Company
     mailboxes = settings.show_section("Mailboxes")
     assert isinstance(mailboxes, MailboxesPage)
     qtbot.waitUntil(lambda: mailboxes.providers is not None, timeout=SIGN_IN_TIMEOUT_MS)
