@@ -10,10 +10,9 @@ worded once, by :func:`app.errors.describe_error`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from app.errors import ErrorKind, UserMessage, describe_error
 
@@ -140,14 +139,15 @@ class Operations:
 
 
 def _cancelled(work: Coroutine[Any, Any, T], name: str | None) -> asyncio.Task[T]:
-    """A task of ``work`` that never ran (a timer fired after the loop closed)."""
+    """A cancelled stand-in for ``work``, which never runs (a timer fired after the
+    loop closed). Nothing is run to make it: another loop may be running by then (the
+    next window's), and one loop cannot be run inside another."""
+    work.close()
     dead = asyncio.new_event_loop()
     try:
-        task = dead.create_task(work, name=name)
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            dead.run_until_complete(task)
+        stand_in: asyncio.Future[T] = dead.create_future()
+        stand_in.cancel()
     finally:
         dead.close()
     log.debug("operation %s not started: the loop is closed", name)
-    return task
+    return cast("asyncio.Task[T]", stand_in)  # done and cancelled, as callers check

@@ -129,8 +129,8 @@ async def close_service_app(app: FastAPI) -> None:
     state: ContextState | None = getattr(app.state, "context_state", None)
     if state is not None:
         await state.aclose()
-    resources: Resources = app.state.resources
-    if resources.own_pool:
+    resources: Resources | None = getattr(app.state, "resources", None)
+    if resources is not None and resources.own_pool:
         await resources.close()
 
 

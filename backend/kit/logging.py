@@ -95,6 +95,12 @@ def configure_logging(level: str = "INFO", fmt: str = "json", log_file: Path | N
         renamed = logging.getLogger(name)
         if not any(isinstance(f, _Renamed) for f in renamed.filters):
             renamed.addFilter(_Renamed())
+    for name in ("uvicorn", "uvicorn.error"):  # ours, whoever configured uvicorn before
+        owned = logging.getLogger(name)
+        for old in list(owned.handlers):
+            owned.removeHandler(old)
+        owned.propagate = True
+        owned.setLevel(logging.NOTSET)
     # uvicorn's access log duplicates ours; aiokafka is chatty at INFO.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     logging.getLogger("aiokafka").setLevel(logging.WARNING)

@@ -68,6 +68,25 @@ class TestRun:
         assert called == []
         assert late.pending == 0
 
+    def test_nothing_starts_once_the_loop_is_closed_while_another_runs(self) -> None:
+        # The next window's loop runs when an old window's timer fires (the tests' many
+        # sessions in one process; a sign-out and back in): no loop is run inside it.
+        old = asyncio.new_event_loop()
+        late = Operations(old)
+        old.close()
+        called: list[object] = []
+
+        async def now_running() -> asyncio.Task[int]:
+            return late.run(answer(1), on_success=called.append, on_failure=called.append)
+
+        current = asyncio.new_event_loop()
+        try:
+            task = current.run_until_complete(now_running())
+        finally:
+            current.close()
+        assert task.cancelled()
+        assert called == []
+
     def test_tasks_stay_referenced_until_done(self, ops: Operations, qtbot: QtBot) -> None:
         results: list[int] = []
         for value in range(5):

@@ -22,7 +22,6 @@ from app.features.mailboxes.smtp_dialog import SmtpMailboxDialog
 from app.features.mailboxes.view import MailboxesPage
 from app.ops import Operations
 from app.qt.core import Qt
-from app.qt.widgets import QMessageBox
 from tests.app.crm_support import Tenant, sign_up
 from tests.app.email_support import (
     GMAIL_USER,
@@ -220,7 +219,7 @@ class TestAMailboxsActions:
         box = page.confirm_box
         assert box is not None
         assert box.text() == f"Disconnect {made['email']}?"
-        box.button(QMessageBox.StandardButton.Cancel).click()
+        next(b for b in box.buttons() if b.text() == "Cancel").click()
         assert made["id"] in page.cards
         page.cards[made["id"]].disconnect_button.click()
         box = page.confirm_box
