@@ -221,7 +221,7 @@ class ContactsPage(EditableRecordPage[Contact]):
             contacts,
             ContactDetail(),
             "Contacts",
-            "The people you sell to, at every account you can see.",
+            "The people you sell to.",
             model,
             loader,
             widths=(160, 150, 230, 140, 130, 120, 92),
